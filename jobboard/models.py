@@ -1,0 +1,337 @@
+"""Tortoise models: the whole data model of the board (DESIGN.md §3-5)."""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint
+from tortoise.models import Model
+
+from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
+
+
+def _in(column: str, values: object) -> str:
+    allowed = ", ".join(f"'{v}'" for v in values)  # type: ignore[attr-defined]
+    return f"{column} IN ({allowed})"
+
+
+class Region(Model):
+    code = fields.CharField(max_length=3, primary_key=True)
+    name = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "region"
+
+
+class Departement(Model):
+    code = fields.CharField(max_length=3, primary_key=True)
+    name = fields.CharField(max_length=100)
+    region: fields.ForeignKeyRelation[Region] = fields.ForeignKeyField(
+        "models.Region", related_name="departements", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "departement"
+
+
+class Epci(Model):
+    """Établissement public de coopération intercommunale: a grouping of communes."""
+
+    siren = fields.CharField(max_length=9, primary_key=True)
+    name = fields.CharField(max_length=200)
+    nature = fields.CharField(max_length=10, default="")
+
+    class Meta:
+        table = "epci"
+
+
+class Commune(Model):
+    """A current commune of the official geographic code (COG), keyed by its INSEE code."""
+
+    insee = fields.CharField(max_length=5, primary_key=True)
+    name = fields.CharField(max_length=100, db_index=True)
+    departement: fields.ForeignKeyRelation[Departement] = fields.ForeignKeyField(
+        "models.Departement", related_name="communes", on_delete=fields.RESTRICT
+    )
+    region: fields.ForeignKeyRelation[Region] = fields.ForeignKeyField(
+        "models.Region", related_name="communes", on_delete=fields.RESTRICT
+    )
+    population = fields.IntField(null=True)
+    siren = fields.CharField(max_length=9, null=True)
+    postal_codes = fields.CharField(max_length=200, default="")  # space-separated
+    epci: fields.ForeignKeyNullableRelation[Epci] = fields.ForeignKeyField(
+        "models.Epci", related_name="communes", null=True, on_delete=fields.SET_NULL
+    )
+    # Petites villes de demain membership (data.gouv.fr list), null when not a PVD commune.
+    pvd_id = fields.CharField(max_length=30, null=True)
+    pvd_signed_on = fields.DateField(null=True)
+    # INSEE 4-level density grid: 1 dense … 4 très peu dense; null when not imported.
+    density_level = fields.SmallIntField(null=True)
+
+    departement_id: str
+    region_id: str
+    epci_id: str | None
+
+    class Meta:
+        table = "commune"
+        constraints = (
+            CheckConstraint(
+                check="density_level IS NULL OR density_level BETWEEN 1 AND 4",
+                name="commune_density_level_valid",
+            ),
+        )
+
+    @property
+    def is_pvd(self) -> bool:
+        return self.pvd_id is not None
+
+
+class Organisation(Model):
+    """An employer: a commune or an EPCI, the collectivité recruiters act for."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=10)  # "commune" | "epci"
+    name = fields.CharField(max_length=200)
+    commune: fields.ForeignKeyNullableRelation[Commune] = fields.ForeignKeyField(
+        "models.Commune", related_name="organisations", null=True, on_delete=fields.RESTRICT
+    )
+    epci: fields.ForeignKeyNullableRelation[Epci] = fields.ForeignKeyField(
+        "models.Epci", related_name="organisations", null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    commune_id: str | None
+    epci_id: str | None
+
+    class Meta:
+        table = "organisation"
+        unique_together = (("commune", "epci"),)
+        constraints = (
+            CheckConstraint(
+                check="(kind = 'commune' AND commune_id IS NOT NULL AND epci_id IS NULL) OR "
+                "(kind = 'epci' AND epci_id IS NOT NULL AND commune_id IS NULL)",
+                name="organisation_kind_matches_target",
+            ),
+        )
+
+
+ROLES = ("candidate", "recruiter", "staff")
+
+
+class User(Model):
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, unique=True)  # stored lower-cased
+    password_hash = fields.CharField(max_length=200)
+    full_name = fields.CharField(max_length=150)
+    role = fields.CharField(max_length=10)
+    organisation: fields.ForeignKeyNullableRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="members", null=True, on_delete=fields.RESTRICT
+    )
+    # Recruiters start unverified; staff verify them (or refuse with a reason).
+    verification = fields.CharField(max_length=10, default="none", db_default="none")
+    verification_note = fields.TextField(default="")
+    birth_date = fields.DateField(null=True)
+    diploma_level = fields.SmallIntField(null=True)
+    is_active = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_login_at = fields.DatetimeField(null=True)
+
+    organisation_id: int | None
+
+    class Meta:
+        table = "app_user"
+        constraints = (
+            CheckConstraint(check=_in("role", ROLES), name="user_role_valid"),
+            CheckConstraint(
+                check="verification IN ('none', 'pending', 'verified', 'refused')",
+                name="user_verification_valid",
+            ),
+            CheckConstraint(
+                check="role <> 'recruiter' OR organisation_id IS NOT NULL",
+                name="user_recruiter_has_organisation",
+            ),
+        )
+
+
+class Offer(Model):
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharEnumField(OfferKind, max_length=20)
+    status = fields.CharEnumField(OfferStatus, max_length=20, default=OfferStatus.DRAFT)
+    title = fields.CharField(max_length=150)
+    organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
+        "models.Organisation", related_name="offers", on_delete=fields.RESTRICT
+    )
+    # Where the work takes place (the import's employer_insee); drives the territory rules.
+    commune: fields.ForeignKeyRelation[Commune] = fields.ForeignKeyField(
+        "models.Commune", related_name="offers", on_delete=fields.RESTRICT
+    )
+    description = fields.TextField()
+    missions = fields.TextField(default="")
+    profile = fields.TextField(default="")
+    themes: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    start_date = fields.DateField()
+    duration_months = fields.SmallIntField()
+    weekly_hours = fields.DecimalField(max_digits=5, decimal_places=2)
+    min_diploma_level = fields.SmallIntField()
+    deadline = fields.DateField(db_index=True)
+    contact_email = fields.CharField(max_length=254, default="")
+    salary = fields.CharField(max_length=300, default="")
+    remote = fields.CharEnumField(RemoteWork, max_length=10, default=RemoteWork.NO)
+    # Verdict computed by the domain rules at the last save: {"verdict": …, "reasons": […]}.
+    eligibility: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    eligibility_verdict = fields.CharField(max_length=12, default="eligible")
+    territory_override = fields.TextField(default="")  # staff justification, empty if none
+    close_reason = fields.CharField(max_length=200, default="")
+    version = fields.IntField(default=1)  # optimistic locking
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="offers_created", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    submitted_at = fields.DatetimeField(null=True)
+    published_at = fields.DatetimeField(null=True, db_index=True)
+    closed_at = fields.DatetimeField(null=True)
+
+    organisation_id: int
+    commune_id: str
+
+    class Meta:
+        table = "offer"
+        indexes = (("status", "deadline"),)
+        constraints = (
+            CheckConstraint(check=_in("status", OfferStatus), name="offer_status_valid"),
+            CheckConstraint(check=_in("kind", OfferKind), name="offer_kind_valid"),
+            CheckConstraint(check=_in("remote", RemoteWork), name="offer_remote_valid"),
+            CheckConstraint(
+                check="eligibility_verdict IN ('eligible', 'to_review', 'ineligible')",
+                name="offer_verdict_valid",
+            ),
+            CheckConstraint(check="duration_months > 0", name="offer_duration_positive"),
+            CheckConstraint(check="version > 0", name="offer_version_positive"),
+        )
+
+
+class OfferEvent(Model):
+    """Append-only log of offer transitions: who, when, from → to, why."""
+
+    id = fields.IntField(primary_key=True)
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "models.Offer", related_name="events", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="offer_events", null=True, on_delete=fields.SET_NULL
+    )
+    from_status = fields.CharField(max_length=20, default="")
+    to_status = fields.CharField(max_length=20)
+    comment = fields.TextField(default="")
+    # The offer's fields as staff saw them, to diff a resubmission against.
+    snapshot: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "offer_event"
+
+
+APPLICATION_STATUSES = (
+    "received",
+    "in_review",
+    "interview",
+    "accepted",
+    "rejected",
+    "withdrawn",
+    "obsolete",
+)
+
+
+class Application(Model):
+    id = fields.IntField(primary_key=True)
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "models.Offer", related_name="applications", on_delete=fields.RESTRICT
+    )
+    candidate: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="applications", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharField(max_length=12, default="received")
+    cover_letter = fields.TextField(default="")
+    message = fields.TextField(default="")
+    cv_path = fields.CharField(max_length=200, default="")  # relative to the data dir
+    cv_sha256 = fields.CharField(max_length=64, default="")
+    cv_filename = fields.CharField(max_length=200, default="")
+    talent_pool_consent = fields.BooleanField(default=False)
+    # Candidate's declared data and verdict when they applied.
+    eligibility: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    internal_notes = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    anonymised_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "application"
+        unique_together = (("offer", "candidate"),)
+        constraints = (
+            CheckConstraint(
+                check=_in("status", APPLICATION_STATUSES), name="application_status_valid"
+            ),
+        )
+
+
+class ApplicationEvent(Model):
+    id = fields.IntField(primary_key=True)
+    application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="events", on_delete=fields.CASCADE
+    )
+    actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="application_events", null=True, on_delete=fields.SET_NULL
+    )
+    from_status = fields.CharField(max_length=12, default="")
+    to_status = fields.CharField(max_length=12)
+    comment = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "application_event"
+
+
+class SearchChange(Model):
+    """Names an offer whose visibility may have changed (the indexer re-reads the offer)."""
+
+    id = fields.BigIntField(primary_key=True)
+    offer_id = fields.IntField(db_index=True)  # not a FK: deleted offers must still be unindexed
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "search_change"
+
+
+class SearchState(Model):
+    """Per-index-replica watermark of applied search changes."""
+
+    replica = fields.CharField(max_length=100, primary_key=True)
+    last_change_id = fields.BigIntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "search_state"
+
+
+class EmailOutbox(Model):
+    """A message written in the transaction that caused it, sent later by the mail worker."""
+
+    id = fields.IntField(primary_key=True)
+    to = fields.CharField(max_length=254)
+    subject = fields.CharField(max_length=250)
+    body_text = fields.TextField()
+    body_html = fields.TextField(default="")
+    status = fields.CharField(max_length=10, default="pending", db_index=True)
+    attempts = fields.SmallIntField(default=0)
+    next_attempt_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "email_outbox"
+        constraints = (
+            CheckConstraint(
+                check="status IN ('pending', 'sent', 'failed')", name="email_status_valid"
+            ),
+        )

@@ -1,0 +1,81 @@
+"""Environment-driven configuration; every variable is listed in the README."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jobboard import PROJECT_ROOT
+
+MODELS_MODULE = "jobboard.models"
+
+
+def _sqlite_url(data_dir: Path) -> str:
+    return f"sqlite://{data_dir / 'jobboard.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    debug: bool = False
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+    fixtures_dir: Path = PROJECT_ROOT / "fixtures"
+    page_size: int = 20
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
+        database_url = env.get("JOBBOARD_DATABASE_URL") or _sqlite_url(data_dir)
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            secret_key=env.get("JOBBOARD_SECRET_KEY") or _persistent_secret(data_dir),
+            debug=env.get("JOBBOARD_DEBUG", "") == "1",
+        )
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A random key kept in the data dir, so sessions survive restarts without configuration."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise config dict shared by the app, the CLI and the migration tool."""
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            "models": {
+                "models": [MODELS_MODULE],
+                "default_connection": "default",
+                "migrations": "jobboard.migrations",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# Read by `tortoise makemigrations` ([tool.tortoise] in pyproject.toml).
+TORTOISE_ORM = tortoise_config(
+    os.environ.get("JOBBOARD_DATABASE_URL")
+    or _sqlite_url(Path(os.environ.get("JOBBOARD_DATA_DIR", "data")).resolve())
+)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Re-vendor the front-end files under static/vendor/ from the npm registry (htmx 4, DSFR).
+# Usage: scripts/vendor_static.sh   (needs node/npm; DSFR's installer needs its licence accepted)
+set -euo pipefail
+HTMX_VERSION=4.0.1
+DSFR_VERSION=1.15.3
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm init -y >/dev/null && DSFR_ACCEPT_LICENSE=1 npm install --silent --no-audit --no-fund \
+  "htmx.org@$HTMX_VERSION" "@gouvfr/dsfr@$DSFR_VERSION")
+out="$root/static/vendor"
+rm -rf "$out/htmx" "$out/dsfr"
+mkdir -p "$out/htmx" "$out/dsfr/fonts" "$out/dsfr/favicon"
+cp "$work/node_modules/htmx.org/dist/htmx.min.js" "$work/node_modules/htmx.org/LICENSE" "$out/htmx/"
+dist="$work/node_modules/@gouvfr/dsfr/dist"
+cp "$dist/dsfr.min.css" "$dist/dsfr.module.min.js" "$dist/dsfr.nomodule.min.js" "$out/dsfr/"
+cp "$dist/fonts/"*.woff2 "$dist/fonts/"*.woff "$out/dsfr/fonts/"
+cp "$dist/favicon/"* "$out/dsfr/favicon/"
+cp "$work/node_modules/@gouvfr/dsfr/LICENSE.md" "$out/dsfr/" 2>/dev/null || true
+# Only the icon files the stylesheet itself references, plus the utility classes for icons we use.
+grep -o 'url(icons/[^)]*)' "$dist/dsfr.min.css" | sed 's/^url(//; s/)$//' | sort -u | while read -r icon; do
+  mkdir -p "$out/dsfr/$(dirname "$icon")"
+  cp "$dist/$icon" "$out/dsfr/$icon"
+done
+cat > "$out/VERSIONS" <<TXT
+htmx.org $HTMX_VERSION (npm, 0BSD): htmx/htmx.min.js
+@gouvfr/dsfr $DSFR_VERSION (npm, Etalab-2.0 code; Marianne fonts under their own terms, State sites only): dsfr/
+TXT
+echo "vendored htmx $HTMX_VERSION and DSFR $DSFR_VERSION into $out"
