@@ -210,6 +210,22 @@ class Offer(Model):
         )
 
 
+class OfferTheme(Model):
+    """One theme of an offer, so the board can filter by theme with an index on both engines
+    (JSON containment is PostgreSQL-only). Offer.themes keeps the ordered list for display;
+    both are written by Offer-saving services through `set_offer_themes`."""
+
+    id = fields.IntField(primary_key=True)
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "models.Offer", related_name="theme_links", on_delete=fields.CASCADE
+    )
+    theme = fields.CharField(max_length=30, db_index=True)
+
+    class Meta:
+        table = "offer_theme"
+        unique_together = (("offer", "theme"),)
+
+
 class OfferEvent(Model):
     """Append-only log of offer transitions: who, when, from → to, why."""
 

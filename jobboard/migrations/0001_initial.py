@@ -217,4 +217,14 @@ class Migration(migrations.Migration):
             options={'table': 'offer_event', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Append-only log of offer transitions: who, when, from → to, why.'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='OfferTheme',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('offer', fields.ForeignKeyField('models.Offer', source_field='offer_id', db_constraint=True, to_field='id', related_name='theme_links', on_delete=OnDelete.CASCADE)),
+                ('theme', fields.CharField(db_index=True, max_length=30)),
+            ],
+            options={'table': 'offer_theme', 'app': 'models', 'unique_together': (('offer', 'theme'),), 'pk_attr': 'id', 'table_description': 'One theme of an offer, so the board can filter by theme with an index on both engines'},
+            bases=['Model'],
+        ),
     ]

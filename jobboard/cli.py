@@ -1,0 +1,194 @@
+"""The `jobboard` command: serve, migrate, import reference data and offers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+
+from jobboard.clock import today
+from jobboard.db import migrate
+from jobboard.services import demo, reference
+from jobboard.services.offer_import import import_offers
+from jobboard.settings import Settings, tortoise_config
+
+DEMO_ACCOUNTS_FILE = "demo-comptes.txt"
+
+
+def _with_db(settings: Settings, work: Callable[[], Awaitable[int]]) -> int:
+    async def run() -> int:
+        await Tortoise.init(config=tortoise_config(settings.database_url))
+        try:
+            return await work()
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(run())
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    asyncio.run(migrate(settings.database_url))
+    print("Base de données à jour.")
+    return 0
+
+
+def cmd_import_communes(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        count = await reference.import_communes(Path(args.dir))
+        print(f"{count} communes importées.")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def _print_report(report: reference.ImportReport, what: str) -> int:
+    print(f"{report.loaded} communes mises à jour ({what}).")
+    if report.unknown:
+        print(
+            f"{len(report.unknown)} codes INSEE inconnus ignorés : {', '.join(report.unknown[:20])}"
+        )
+    for error in report.errors:
+        print(f"erreur : {error}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def cmd_import_pvd(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        return _print_report(
+            await reference.import_pvd(Path(args.file)), "Petites villes de demain"
+        )
+
+    return _with_db(settings, work)
+
+
+def cmd_import_density(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        return _print_report(await reference.import_density(Path(args.file)), "grille de densité")
+
+    return _with_db(settings, work)
+
+
+def cmd_import_offers(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        rows: Any = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"Fichier illisible : {exc}", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        result = await import_offers(rows, today=today(), skip_invalid=args.skip_invalid)
+        for error in result.errors:
+            print(f"erreur : {error}", file=sys.stderr)
+        if result.errors and not args.skip_invalid:
+            print("Aucune offre importée : corrigez les erreurs ou utilisez --skip-invalid.")
+            return 1
+        print(f"{len(result.created)} offres importées, {result.skipped} ignorées.")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_load_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Reference data + demo offers + demo accounts, only into an empty database."""
+
+    async def work() -> int:
+        accounts = await demo.ensure_demo(settings.fixtures_dir, today())
+        _announce_demo_accounts(settings, accounts)
+        return 0
+
+    return _with_db(settings, work)
+
+
+def _announce_demo_accounts(settings: Settings, accounts: Sequence[demo.DemoAccount]) -> None:
+    path = settings.data_dir / DEMO_ACCOUNTS_FILE
+    if accounts:
+        lines = [f"{a.role:<10} {a.email:<32} {a.password}" for a in accounts]
+        path.write_text(
+            "Comptes de démonstration (rôle, adresse, mot de passe)\n" + "\n".join(lines) + "\n"
+        )
+        path.chmod(0o600)
+    if path.exists():
+        print(path.read_text(), end="")
+        print(f"(conservés dans {path})")
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers > 1 and settings.is_sqlite:
+        print(
+            "Plusieurs workers demandent PostgreSQL (JOBBOARD_DATABASE_URL) : SQLite n'accepte "
+            "qu'un processus écrivain.",
+            file=sys.stderr,
+        )
+        return 2
+    cmd_migrate(settings, args)
+    if not args.no_demo:
+        cmd_load_demo(settings, args)
+    print(f"Bourse PVD : http://{args.host}:{args.port}")
+    uvicorn.run(
+        "jobboard.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jobboard", description="Bourse PVD : offres de chef de projet PVD et de VTA."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+
+    serve = sub.add_parser("serve", help="migrate, load the demo on first run, then serve HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="more than 1 needs PostgreSQL")
+    serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    communes = sub.add_parser("import-communes", help="load communes, EPCI, départements, régions")
+    communes.add_argument("--dir", default=str(Settings.from_env().fixtures_dir))
+    communes.set_defaults(func=cmd_import_communes)
+
+    pvd = sub.add_parser("import-pvd", help="load the Petites villes de demain list (CSV)")
+    pvd.add_argument("file")
+    pvd.set_defaults(func=cmd_import_pvd)
+
+    density = sub.add_parser("import-density", help="load the INSEE density grid (CSV)")
+    density.add_argument("file")
+    density.set_defaults(func=cmd_import_density)
+
+    offers = sub.add_parser("import-offers", help="import offers from a JSON file, all or nothing")
+    offers.add_argument("file")
+    offers.add_argument("--skip-invalid", action="store_true", help="import the valid rows only")
+    offers.set_defaults(func=cmd_import_offers)
+
+    sub.add_parser(
+        "load-demo", help="load reference data, demo offers and accounts into an empty database"
+    ).set_defaults(func=cmd_load_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    result: int = args.func(settings, args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

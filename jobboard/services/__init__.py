@@ -1,0 +1,1 @@
+"""Use cases: each one reads and writes the database in one transaction."""

@@ -1,0 +1,1 @@
+"""HTTP layer: routes by area, templating, middleware."""

@@ -1,0 +1,62 @@
+"""French error pages; no stack trace or SQL ever reaches a user."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from jobboard.web.state import templates
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "Requête incorrecte",
+    403: "Accès refusé",
+    404: "Page non trouvée",
+    405: "Méthode non autorisée",
+    413: "Contenu trop volumineux",
+    429: "Trop de tentatives",
+}
+DEFAULT_MESSAGES = {
+    400: "La requête contient une valeur que nous ne savons pas traiter.",
+    403: "Vous n'avez pas accès à cette page.",
+    404: "La page que vous cherchez est introuvable. Excusez-nous pour la gêne occasionnée.",
+    405: "Cette adresse ne peut pas être utilisée de cette façon.",
+    413: "Le contenu envoyé dépasse la taille autorisée.",
+    429: "Vous avez fait trop de tentatives. Réessayez dans quelques minutes.",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/sante"
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = exc.status_code
+    # Starlette's own messages are English ("Not Found"); ours are French.
+    message = exc.detail if exc.detail and exc.detail not in _STARLETTE_DEFAULTS else ""
+    message = message or DEFAULT_MESSAGES.get(code, "Une erreur est survenue.")
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=code, headers=exc.headers)
+    response = templates().html(
+        "errors/error.html",
+        {"request": request, "code": code, "title": TITLES.get(code, "Erreur"), "message": message},
+        status_code=code,
+    )
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if _wants_json(request):
+        return JSONResponse({"error": "Erreur interne du serveur."}, status_code=500)
+    return templates().html("errors/500.html", {"request": request}, status_code=500)
+
+
+_STARLETTE_DEFAULTS = {"Not Found", "Method Not Allowed", "Bad Request", "Forbidden"}

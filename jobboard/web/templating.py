@@ -1,0 +1,119 @@
+"""Jinja2 environment and the one helper that renders a full page or an htmx fragment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import jinja2
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from jobboard.clock import PARIS
+from jobboard.domain.diploma import diploma_label
+from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def date_fr(value: date | datetime | None) -> str:
+    """« 3 mars 2027 »; datetimes are shown in Paris time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(PARIS).date()
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def number_fr(value: int | float) -> str:
+    """Thousands separated by a narrow no-break space, as French typography wants."""
+    return f"{value:,}".replace(",", "\u202f").replace(".", ",")
+
+
+def hours_fr(value: object) -> str:
+    text = f"{value}".rstrip("0").rstrip(".") if "." in f"{value}" else f"{value}"
+    return text.replace(".", ",")
+
+
+def months_fr(value: int) -> str:
+    return f"{value} mois"
+
+
+def is_htmx_fragment(request: Request) -> bool:
+    """A partial htmx request (not boosted, not a history restore) wants a fragment only."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        and headers.get("hx-history-restore-request") != "true"
+        and headers.get("hx-request-type", "partial") == "partial"
+    )
+
+
+class Templates:
+    def __init__(self, directory: str) -> None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(directory),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters.update(
+            date_fr=date_fr,
+            number_fr=number_fr,
+            hours_fr=hours_fr,
+            months_fr=months_fr,
+            diploma=diploma_label,
+            kind_label=lambda k: KIND_SHORT_LABELS[OfferKind(k)],
+            status_label=lambda s: STATUS_LABELS[OfferStatus(s)],
+            theme_label=lambda t: THEMES.get(t, t),
+        )
+        self.env = env
+        self._blocks = Jinja2Blocks(env=env)
+
+    def page(
+        self,
+        request: Request,
+        name: str,
+        context: Mapping[str, Any],
+        *,
+        status_code: int = 200,
+        fragment_blocks: Sequence[str] = (),
+    ) -> Response:
+        """Render `name` whole, or only `fragment_blocks` for a partial htmx request.
+
+        Every response that can be either carries `Vary: HX-Request` so caches keep both.
+        """
+        ctx = dict(context)
+        if fragment_blocks and is_htmx_fragment(request):
+            response: Response = self._blocks.TemplateResponse(
+                request, name, ctx, status_code=status_code, block_names=list(fragment_blocks)
+            )
+        else:
+            response = self._blocks.TemplateResponse(request, name, ctx, status_code=status_code)
+        if fragment_blocks:
+            response.headers["Vary"] = "HX-Request"
+        return response
+
+    def render_string(self, name: str, context: Mapping[str, Any]) -> str:
+        return self.env.get_template(name).render(context)
+
+    def html(self, name: str, context: Mapping[str, Any], status_code: int = 200) -> HTMLResponse:
+        return HTMLResponse(self.render_string(name, context), status_code=status_code)
