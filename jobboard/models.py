@@ -167,7 +167,7 @@ class Offer(Model):
     description = fields.TextField()
     missions = fields.TextField(default="")
     profile = fields.TextField(default="")
-    themes: list[str] = fields.JSONField(default=list)  # type: ignore[assignment]
+    themes: list[str] = fields.JSONField(default=list)
     start_date = fields.DateField()
     duration_months = fields.SmallIntField()
     weekly_hours = fields.DecimalField(max_digits=5, decimal_places=2)
@@ -177,7 +177,7 @@ class Offer(Model):
     salary = fields.CharField(max_length=300, default="")
     remote = fields.CharEnumField(RemoteWork, max_length=10, default=RemoteWork.NO)
     # Verdict computed by the domain rules at the last save: {"verdict": …, "reasons": […]}.
-    eligibility: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    eligibility: dict[str, object] = fields.JSONField(default=dict)
     eligibility_verdict = fields.CharField(max_length=12, default="eligible")
     territory_override = fields.TextField(default="")  # staff justification, empty if none
     close_reason = fields.CharField(max_length=200, default="")
@@ -240,7 +240,7 @@ class OfferEvent(Model):
     to_status = fields.CharField(max_length=20)
     comment = fields.TextField(default="")
     # The offer's fields as staff saw them, to diff a resubmission against.
-    snapshot: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    snapshot: dict[str, object] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -274,7 +274,7 @@ class Application(Model):
     cv_filename = fields.CharField(max_length=200, default="")
     talent_pool_consent = fields.BooleanField(default=False)
     # Candidate's declared data and verdict when they applied.
-    eligibility: dict[str, object] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    eligibility: dict[str, object] = fields.JSONField(default=dict)
     internal_notes = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -101,7 +102,7 @@ def _remote(value: object) -> RemoteWork:
     if isinstance(value, bool):
         return RemoteWork.PARTIAL if value else RemoteWork.NO
     try:
-        return RemoteWork(value)
+        return RemoteWork(str(value))
     except ValueError:
         raise ValueError("valeurs possibles : no, partial, full") from None
 
@@ -117,8 +118,8 @@ def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
     missing = [k for k in REQUIRED_KEYS if row.get(k) in (None, "")]
     errors.extend(RowError(index, k, "champ obligatoire manquant") for k in missing)
     values: dict[str, Any] = {}
-    converters = {
-        "kind": lambda v: OfferKind(v).value,
+    converters: dict[str, Callable[[object], object]] = {
+        "kind": lambda v: OfferKind(str(v)).value,
         "title": _text,
         "employer_insee": _text,
         "description": _text,
@@ -133,7 +134,7 @@ def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
         "contact_email": _text,
         "salary": _text,
         "remote": _remote,
-        "status": lambda v: OfferStatus(v),
+        "status": lambda v: OfferStatus(str(v)),
     }
     for key, convert in converters.items():
         if key in missing or key not in row:
@@ -244,7 +245,7 @@ async def _create(
     moment: datetime = now()
     status = parsed.status
     offer = await Offer.create(
-        kind=OfferKind(facts.kind),
+        kind=OfferKind(str(facts.kind)),
         status=status,
         title=facts.title,
         organisation=organisation,

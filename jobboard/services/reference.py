@@ -99,7 +99,8 @@ async def _known_codes(codes: Iterable[str]) -> set[str]:
     known: set[str] = set()
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
-        known.update(await Commune.filter(insee__in=chunk).values_list("insee", flat=True))
+        rows = await Commune.filter(insee__in=chunk).values_list("insee", flat=True)
+        known.update(str(code) for code in rows)
     return known
 
 

@@ -1,0 +1,188 @@
+"""Shared fixtures: one migrated-shape test database per session, emptied between tests.
+
+The suite runs on SQLite by default; set JOBBOARD_TEST_DATABASE_URL to a PostgreSQL URL with a
+`{}` placeholder (e.g. postgres://postgres@127.0.0.1:5432/jobboard_test_{}) to run it there.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from tortoise import connections
+from tortoise.context import tortoise_test_context
+
+from jobboard import PROJECT_ROOT
+from jobboard.app import create_app
+from jobboard.models import Commune
+from jobboard.services.reference import import_communes, import_density, import_pvd
+from jobboard.settings import Settings
+
+FIXTURES = PROJECT_ROOT / "fixtures"
+TEST_DB_URL = os.environ.get("JOBBOARD_TEST_DATABASE_URL", "sqlite://:memory:")
+# Communes that tests name explicitly, on top of those the demo files use.
+EXTRA_COMMUNES = {"75056", "2A004", "69123", "33063", "13055", "01001", "01002"}
+REFERENCE_TABLES = ("region", "departement", "epci", "commune")
+
+
+def is_postgres() -> bool:
+    return TEST_DB_URL.startswith("postgres")
+
+
+def _demo_codes() -> set[str]:
+    codes = set(EXTRA_COMMUNES)
+    codes.update(
+        row["employer_insee"] for row in json.loads((FIXTURES / "demo_offers.json").read_text())
+    )
+    codes.update(
+        a["commune"]
+        for a in json.loads((FIXTURES / "demo_accounts.json").read_text())
+        if "commune" in a
+    )
+    with (FIXTURES / "pvd_sample.csv").open(encoding="utf-8") as f:
+        codes.update(r["insee_com"] for r in csv.DictReader(f))
+    with (FIXTURES / "density_sample.csv").open(encoding="utf-8") as f:
+        codes.update(r["CODGEO"] for r in csv.DictReader(f, delimiter=";"))
+    return codes
+
+
+@pytest.fixture(scope="session")
+def reference_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real reference files cut down to the communes tests use (a few hundred rows)."""
+    out = tmp_path_factory.mktemp("reference")
+    codes = _demo_codes()
+    with (FIXTURES / "communes.csv").open(encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if r["insee"] in codes]
+        fieldnames = reader.fieldnames
+    epcis = {r["epci_siren"] for r in rows}
+    # Every member of the kept EPCIs too, so EPCI rules see whole intercommunalités.
+    with (FIXTURES / "communes.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["insee"] in codes or r["epci_siren"] in epcis]
+    with (out / "communes.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fieldnames or [])
+        writer.writeheader()
+        writer.writerows(rows)
+    with (FIXTURES / "epci.csv").open(encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        kept = [r for r in reader if r["siren"] in epcis]
+        with (out / "epci.csv").open("w", encoding="utf-8", newline="") as g:
+            writer = csv.DictWriter(g, fieldnames=reader.fieldnames or [])
+            writer.writeheader()
+            writer.writerows(kept)
+    for name in (
+        "departements.csv",
+        "regions.csv",
+        "pvd_sample.csv",
+        "density_sample.csv",
+        "demo_offers.json",
+        "demo_accounts.json",
+    ):
+        (out / name).write_bytes((FIXTURES / name).read_bytes())
+    return out
+
+
+async def _apply_check_constraints() -> None:
+    """generate_schemas() omits CHECK clauses: apply them as migration 0002 does."""
+    migration = importlib.import_module("jobboard.migrations.0002_check_constraints")
+
+    class _Editor:
+        client = connections.get("default")
+
+    await migration.add_checks(None, _Editor())
+
+
+@pytest_asyncio.fixture(scope="session")
+async def _database(reference_dir: Path) -> AsyncIterator[None]:
+    async with tortoise_test_context(["jobboard.models"], db_url=TEST_DB_URL) as ctx:
+        await _apply_check_constraints()
+        await import_communes(reference_dir)
+        yield
+        if is_postgres():
+            await ctx.connections.close_all(discard=False)
+            for conn in ctx.connections.all():
+                await conn.db_delete()
+
+
+async def _empty_tables() -> None:
+    conn = connections.get("default")
+    tables = (
+        "application_event", "application", "offer_event", "offer_theme", "offer",
+        "app_user", "organisation", "search_change", "search_state", "email_outbox",
+    )  # fmt: skip
+    if is_postgres():
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        for table in tables:
+            await conn.execute_script(f'DELETE FROM "{table}"')
+
+
+@pytest_asyncio.fixture
+async def db(_database: None, reference_dir: Path) -> AsyncIterator[None]:
+    """An empty board over the reference communes, with the PVD and density samples."""
+    await _empty_tables()
+    await Commune.all().update(pvd_id=None, pvd_signed_on=None, density_level=None)
+    await import_pvd(reference_dir / "pvd_sample.csv")
+    await import_density(reference_dir / "density_sample.csv")
+    yield
+
+
+@pytest.fixture
+def settings(tmp_path: Path, reference_dir: Path) -> Settings:
+    base = Settings.from_env({"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "test"})
+    return replace(base, database_url=TEST_DB_URL, fixtures_dir=reference_dir)
+
+
+@pytest_asyncio.fixture
+async def client(db: None, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, with_database=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+def offer_row(**changes: Any) -> dict[str, Any]:
+    """A valid import row (a VTA in Espinasses, rural and PVD) to vary in tests."""
+    today = date.today()
+    row: dict[str, Any] = {
+        "kind": "vta",
+        "title": "VTA – Chargé(e) de mission transition écologique",
+        "employer_insee": "05050",
+        "description": "La commune d'Espinasses accueille un volontaire pour son plan climat.",
+        "missions": "- Animer le plan climat\n- Suivre les dossiers Fonds vert",
+        "profile": "Bac+5 en environnement ou aménagement.",
+        "themes": ["transition_ecologique", "amenagement"],
+        "start_date": (today + timedelta(days=60)).isoformat(),
+        "duration_months": 12,
+        "weekly_hours": 35,
+        "min_diploma_level": 5,
+        "deadline": (today + timedelta(days=30)).isoformat(),
+        "contact_email": "mairie@espinasses.fr",
+        "salary": "SMIC + 10 %",
+        "remote": "partial",
+    }
+    row.update(changes)
+    return row
+
+
+@pytest.fixture
+def make_row() -> Iterator[Any]:
+    yield offer_row
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API runs its own event loop in this thread, and
+    pytest-asyncio's session loop cannot start while that one is running."""
+    items.sort(key=lambda item: "e2e" in item.nodeid.split("::")[0].split("/"))

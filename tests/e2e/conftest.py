@@ -1,0 +1,191 @@
+"""End-to-end fixtures: a real `jobboard serve` with demo data, driven by headless Chromium.
+
+Playwright's sync API is used, so tests here must be plain (non-async) functions:
+pytest-asyncio's auto mode leaves them alone and no event loop is running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic"]
+STARTUP_TIMEOUT = 90.0
+AXE_CACHE_DIR = Path(tempfile.gettempdir()) / "jobboard-e2e-axe-core-4"
+
+_HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _serve_command() -> list[str]:
+    probe = subprocess.run(
+        [sys.executable, "-m", "jobboard.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if probe.returncode == 0 and "serve" in probe.stdout:
+        return [sys.executable, "-m", "jobboard.cli"]
+    script = Path(sys.executable).with_name("jobboard")
+    if not script.exists():
+        pytest.fail(
+            f"Neither `python -m jobboard.cli` nor {script} can start the app:\n{probe.stderr}"
+        )
+    return [str(script)]
+
+
+def _is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a `jobboard serve` (with demo data) on a fresh SQLite data dir."""
+    data_dir = tmp_path_factory.mktemp("jobboard-data")
+    log_path = data_dir / "server.log"
+    port = _free_port()
+    env = dict(os.environ)
+    env.pop("JOBBOARD_DATABASE_URL", None)
+    env["JOBBOARD_DATA_DIR"] = str(data_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    command = [*_serve_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    base_url = f"http://127.0.0.1:{port}"
+
+    def server_output() -> str:
+        return log_path.read_text(encoding="utf-8", errors="replace")[-5000:]
+
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while not _is_up(f"{base_url}/sante"):
+                if process.poll() is not None:
+                    pytest.fail(
+                        f"jobboard serve exited with code {process.returncode}:\n{server_output()}"
+                    )
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"jobboard serve not ready on {base_url}/sante after "
+                        f"{STARTUP_TIMEOUT:.0f} s:\n{server_output()}"
+                    )
+                time.sleep(0.2)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing (install Debian's chromium; no browser download).")
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+def _is_favicon_noise(text: str, url: str) -> bool:
+    return "favicon" in text.lower() or "favicon" in url.lower()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh context and page per test; `page.console_errors` lists console/page errors."""
+    context = browser.new_context(base_url=live_server, locale="fr-FR")
+    page = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        text = message.text
+        url = str((message.location or {}).get("url", ""))
+        if not _is_favicon_noise(text, url):
+            errors.append(f"{text} ({url})" if url else text)
+
+    def on_page_error(error: Exception) -> None:
+        errors.append(f"uncaught: {error}")
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.console_errors = errors  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core 4 (axe.min.js), fetched once with `npm pack` and kept in the temp dir."""
+    cached = AXE_CACHE_DIR / "axe.min.js"
+    if not cached.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed to fetch axe-core (`npm pack axe-core@4`) but is missing.")
+        with tempfile.TemporaryDirectory(prefix="axe-pack-") as work:
+            packed = subprocess.run(
+                [npm, "pack", "axe-core@4", "--silent"],
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            tarballs = list(Path(work).glob("axe-core-*.tgz"))
+            if packed.returncode != 0 or not tarballs:
+                pytest.fail(f"`npm pack axe-core@4` failed:\n{packed.stdout}\n{packed.stderr}")
+            with tarfile.open(tarballs[0]) as archive:
+                member = archive.extractfile("package/axe.min.js")
+                if member is None:
+                    pytest.fail("axe.min.js missing from the axe-core tarball")
+                source = member.read()
+        AXE_CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".part")
+        partial.write_bytes(source)
+        partial.replace(cached)
+    return cached.read_text(encoding="utf-8")

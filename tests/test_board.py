@@ -1,0 +1,219 @@
+"""Public pages through the ASGI app: home, board filters, offer page, errors, health."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jobboard.domain.offer import OfferStatus
+from jobboard.models import Offer
+from jobboard.services.demo import load_demo_offers
+from jobboard.services.offer_import import import_offers
+from tests.conftest import offer_row
+
+
+@pytest.fixture
+async def demo(db: None, reference_dir: Path) -> None:
+    result = await load_demo_offers(reference_dir, date.today())
+    assert result.errors == []
+
+
+def count_in(html: str) -> int:
+    marker = 'id="nombre-resultats" role="status">'
+    start = html.index(marker) + len(marker)
+    return int(html[start:].split(" offre")[0].replace("\u202f", ""))
+
+
+async def test_home_shows_counts_by_kind_and_latest_offers(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    response = await client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    assert "Chef de projet PVD" in html and "VTA expertise" in html
+    published = await Offer.filter(status="published").count()
+    assert f"Voir les {published} offres" in html
+    assert html.count('class="fr-card fr-enlarge-link') == 6
+
+
+async def test_board_lists_visible_offers_only_and_pages(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    response = await client.get("/offres")
+    assert response.status_code == 200
+    total = count_in(response.text)
+    assert total == await Offer.filter(status="published").count()
+    assert response.text.count("/offres/") >= 20
+    page2 = await client.get("/offres?page=2")
+    assert page2.status_code == 200 and "page 2 sur" in page2.text
+    # Drafts, submitted and closed offers never reach the board.
+    hidden = await Offer.exclude(status="published").first()
+    assert hidden is not None and hidden.title not in response.text + page2.text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "type=vta",
+        "type=chef_de_projet",
+        "departement=47",
+        "region=75",
+        "theme=patrimoine",
+        "q=Fumel",
+    ],
+)
+async def test_each_filter_narrows_the_board(
+    client: httpx.AsyncClient, demo: None, query: str
+) -> None:
+    total = count_in((await client.get("/offres")).text)
+    response = await client.get(f"/offres?{query}")
+    assert response.status_code == 200
+    assert 0 < count_in(response.text) < total
+
+
+async def test_filters_combine(client: httpx.AsyncClient, demo: None) -> None:
+    both = await client.get("/offres?type=vta&theme=patrimoine")
+    vta = await client.get("/offres?type=vta")
+    assert count_in(both.text) <= count_in(vta.text)
+    for offer in await Offer.filter(
+        status="published", kind="vta", theme_links__theme="patrimoine"
+    ):
+        assert offer.title in both.text or count_in(both.text) > 20
+
+
+async def test_expired_deadline_leaves_the_board_but_the_page_says_so(
+    client: httpx.AsyncClient, db: None
+) -> None:
+    result = await import_offers([offer_row(title="Offre bientôt expirée")], today=date.today())
+    offer_id = result.created[0]
+    await Offer.filter(id=offer_id).update(deadline=date.today() - timedelta(days=1))
+    board = await client.get("/offres")
+    assert "Offre bientôt expirée" not in board.text
+    page = await client.get(f"/offres/{offer_id}")
+    assert page.status_code == 200 and "Offre expirée" in page.text
+
+
+async def test_offer_page_shows_every_fact_in_french(client: httpx.AsyncClient, db: None) -> None:
+    row = offer_row(title="Chargé de mission patrimoine", min_diploma_level=6, duration_months=18)
+    offer_id = (await import_offers([row], today=date.today())).created[0]
+    response = await client.get(f"/offres/{offer_id}")
+    assert response.status_code == 200
+    html = response.text
+    for expected in (
+        "<h1",
+        "Chargé de mission patrimoine",
+        "Espinasses",
+        "Hautes-Alpes",
+        "Provence-Alpes-Côte d&#39;Azur",
+        "18 mois",
+        "Niveau 6 – bac+3/4",
+        "35 h par semaine",
+        "Télétravail partiel possible",
+        "<li>Animer le plan climat</li>",
+        "15&nbsp;000&nbsp;€",
+    ):
+        assert expected in html, expected
+
+
+async def test_markdown_in_offers_is_sanitised(client: httpx.AsyncClient, db: None) -> None:
+    row = offer_row(
+        description="<script>alert(1)</script> [clic](javascript:alert(1)) "
+        "<img src=x onerror=alert(1)>",
+    )
+    offer_id = (await import_offers([row], today=date.today())).created[0]
+    html = (await client.get(f"/offres/{offer_id}")).text
+    # Everything is shown as inert text: no script element, no javascript: link, no img tag.
+    assert "<script>alert" not in html and 'href="javascript:' not in html
+    assert "<img src=x" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "path", ["/offres/999999", "/offres/abc", "/offres/" + "9" * 30, "/nulle-part"]
+)
+async def test_unknown_pages_get_a_french_404(
+    client: httpx.AsyncClient, db: None, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 404
+    assert "Page non trouvée" in response.text and "Not Found" not in response.text
+
+
+async def test_draft_offers_are_not_reachable(client: httpx.AsyncClient, db: None) -> None:
+    offer_id = (await import_offers([offer_row(status="draft")], today=date.today())).created[0]
+    assert (await client.get(f"/offres/{offer_id}")).status_code == 404
+    await Offer.filter(id=offer_id).update(status=OfferStatus.PUBLISHED)
+    assert (await client.get(f"/offres/{offer_id}")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("type=stage", 400, "Le type d&#39;offre « stage » n&#39;existe pas."),
+        ("theme=foot", 400, "La thématique « foot » n&#39;existe pas."),
+        ("departement=99", 400, "Le département « 99 » n&#39;existe pas."),
+        ("region=%27%3B--", 400, "La région « &#39;;-- » n&#39;existe pas."),
+        ("page=abc", 400, "Le numéro de page doit être un nombre entier positif."),
+        ("page=-1", 400, "Le numéro de page doit être un nombre entier positif."),
+        ("page=99999999999999999999", 400, "Le numéro de page"),
+        ("page=500", 404, "La page 500 n&#39;existe pas"),
+    ],
+)
+async def test_bad_filters_get_a_clear_french_message(
+    client: httpx.AsyncClient, demo: None, query: str, status: int, message: str
+) -> None:
+    response = await client.get(f"/offres?{query}")
+    assert response.status_code == status
+    assert message in response.text
+    assert 'id="resultats"' in response.text
+
+
+async def test_htmx_filter_requests_get_the_results_fragment_only(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    full = await client.get("/offres?type=vta")
+    fragment = await client.get("/offres?type=vta", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.text and 'id="nombre-resultats"' in fragment.text
+    assert 'id="filtres"' not in fragment.text and len(fragment.content) < len(full.content)
+    assert "HX-Request" in full.headers["vary"] and "HX-Request" in fragment.headers["vary"]
+    boosted = await client.get("/offres", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "<html" in boosted.text
+
+
+async def test_health_reports_the_database(client: httpx.AsyncClient, db: None) -> None:
+    response = await client.get("/sante")
+    assert response.status_code == 200
+    assert response.json() == {"statut": "ok", "base_de_donnees": "ok"}
+
+
+async def test_security_headers_and_static_files(client: httpx.AsyncClient, db: None) -> None:
+    response = await client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert (
+        "script-src 'self'" in csp
+        and "frame-ancestors 'none'" in csp
+        and "unsafe-inline" not in csp
+    )
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"]
+    for asset in (
+        "/static/vendor/dsfr/dsfr.min.css",
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/css/app.css",
+    ):
+        assert (await client.get(asset)).status_code == 200, asset
+    assert (await client.get("/favicon.ico")).status_code == 301
+
+
+async def test_legal_pages_exist(client: httpx.AsyncClient, db: None) -> None:
+    for path in ("/accessibilite", "/mentions-legales", "/donnees-personnelles"):
+        response = await client.get(path)
+        assert response.status_code == 200 and "<h1>" in response.text
+
+
+async def test_method_not_allowed_is_french(client: httpx.AsyncClient, db: None) -> None:
+    response = await client.post("/offres")
+    assert response.status_code == 405 and "Méthode non autorisée" in response.text

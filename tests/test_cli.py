@@ -1,0 +1,122 @@
+"""The `jobboard` command, run as an operator would, in a subprocess on a fresh database."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TEST_DB_URL, is_postgres, offer_row
+
+COMMANDS = (
+    "serve",
+    "migrate",
+    "import-communes",
+    "import-pvd",
+    "import-density",
+    "import-offers",
+    "load-demo",
+)
+
+
+def run(
+    data_dir: Path, *args: str, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBBOARD_")}
+    env["JOBBOARD_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["JOBBOARD_DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "jobboard.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    result = run(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in COMMANDS:
+        assert command in result.stdout
+
+
+def test_import_commands_on_a_fresh_sqlite_database(tmp_path: Path, reference_dir: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    assert (
+        "communes importées" in run(tmp_path, "import-communes", "--dir", str(reference_dir)).stdout
+    )
+    pvd = run(tmp_path, "import-pvd", str(reference_dir / "pvd_sample.csv"))
+    assert pvd.returncode == 0 and "Petites villes de demain" in pvd.stdout
+    density = run(tmp_path, "import-density", str(reference_dir / "density_sample.csv"))
+    assert density.returncode == 0
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([offer_row(), offer_row(duration_months=30)]))
+    result = run(tmp_path, "import-offers", str(bad))
+    assert result.returncode == 1
+    assert "offre n° 2 — duration_months : La mission VTA dure de 12 à 18 mois." in result.stderr
+    assert "Aucune offre importée" in result.stdout
+    database = tmp_path / "jobboard.sqlite3"
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM offer").fetchone() == (0,)
+
+    result = run(tmp_path, "import-offers", "--skip-invalid", str(bad))
+    assert result.returncode == 0 and "1 offres importées, 1 ignorées" in result.stdout
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps([offer_row(), offer_row(kind="chef_de_projet", duration_months=36)]))
+    assert run(tmp_path, "import-offers", str(good)).returncode == 0
+    assert sqlite3.connect(database).execute("SELECT count(*) FROM offer").fetchone() == (3,)
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("[{")
+    assert run(tmp_path, "import-offers", str(broken)).returncode == 2
+
+
+def test_load_demo_creates_accounts_once_and_prints_passwords(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    first = run(tmp_path, "load-demo")
+    assert first.returncode == 0, first.stderr
+    assert "moderation@anct-demo.fr" in first.stdout
+    password = first.stdout.split("moderation@anct-demo.fr")[1].split()[0]
+    second = run(tmp_path, "load-demo")
+    assert password in second.stdout  # same accounts, not recreated
+    database = sqlite3.connect(tmp_path / "jobboard.sqlite3")
+    assert database.execute("SELECT count(*) FROM app_user").fetchone() == (5,)
+    assert (
+        database.execute("SELECT count(*) FROM offer WHERE status='published'").fetchone()[0] >= 60
+    )
+    assert password not in (tmp_path / "jobboard.sqlite3").read_bytes().decode("latin-1")
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
+    result = run(tmp_path, "serve", "--workers", "2")
+    assert result.returncode == 2 and "PostgreSQL" in result.stderr
+
+
+@pytest.mark.skipif(not is_postgres(), reason="runs when JOBBOARD_TEST_DATABASE_URL is PostgreSQL")
+def test_migrate_on_a_fresh_postgresql_database(tmp_path: Path) -> None:
+    url = TEST_DB_URL.replace("{}", f"cli_{uuid.uuid4().hex[:8]}")
+    name = url.rsplit("/", 1)[1]
+    admin = ["psql", url.rsplit("/", 1)[0] + "/postgres", "-qtAc"]
+    subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
+    try:
+        assert run(tmp_path, "migrate", database_url=url).returncode == 0
+        assert run(tmp_path, "migrate", database_url=url).returncode == 0  # idempotent
+        checks = subprocess.run(
+            ["psql", url, "-qtAc", "SELECT count(*) FROM pg_constraint WHERE contype = 'c'"],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        assert int(checks.stdout) >= 13
+    finally:
+        subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
