@@ -151,34 +151,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
-    serve = sub.add_parser("serve", help="migrate, load the demo on first run, then serve HTTP")
+    serve = sub.add_parser(
+        "serve", help="migre, charge la démo au premier lancement, puis sert le site"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="more than 1 needs PostgreSQL")
-    serve.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    serve.add_argument("--workers", type=int, default=1, help="plus d'un worker demande PostgreSQL")
+    serve.add_argument(
+        "--no-demo", action="store_true", help="ne charge pas les données de démonstration"
+    )
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="applique les migrations de la base de données").set_defaults(
+        func=cmd_migrate
+    )
 
-    communes = sub.add_parser("import-communes", help="load communes, EPCI, départements, régions")
+    communes = sub.add_parser(
+        "import-communes", help="importe communes, EPCI, départements et régions"
+    )
     communes.add_argument("--dir", default=str(Settings.from_env().fixtures_dir))
     communes.set_defaults(func=cmd_import_communes)
 
-    pvd = sub.add_parser("import-pvd", help="load the Petites villes de demain list (CSV)")
+    pvd = sub.add_parser("import-pvd", help="importe la liste Petites villes de demain (CSV)")
     pvd.add_argument("file")
     pvd.set_defaults(func=cmd_import_pvd)
 
-    density = sub.add_parser("import-density", help="load the INSEE density grid (CSV)")
+    density = sub.add_parser(
+        "import-density", help="importe la grille communale de densité de l'INSEE (CSV)"
+    )
     density.add_argument("file")
     density.set_defaults(func=cmd_import_density)
 
-    offers = sub.add_parser("import-offers", help="import offers from a JSON file, all or nothing")
+    offers = sub.add_parser(
+        "import-offers", help="importe des offres d'un fichier JSON, tout ou rien"
+    )
     offers.add_argument("file")
-    offers.add_argument("--skip-invalid", action="store_true", help="import the valid rows only")
+    offers.add_argument(
+        "--skip-invalid", action="store_true", help="n'importe que les offres valides"
+    )
     offers.set_defaults(func=cmd_import_offers)
 
     sub.add_parser(
-        "load-demo", help="load reference data, demo offers and accounts into an empty database"
+        "load-demo", help="charge référentiels, offres et comptes de démo dans une base vide"
     ).set_defaults(func=cmd_load_demo)
     return parser
 

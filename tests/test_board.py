@@ -179,6 +179,7 @@ async def test_htmx_filter_requests_get_the_results_fragment_only(
     assert "<html" not in fragment.text and 'id="nombre-resultats"' in fragment.text
     assert 'id="filtres"' not in fragment.text and len(fragment.content) < len(full.content)
     assert "HX-Request" in full.headers["vary"] and "HX-Request" in fragment.headers["vary"]
+    assert fragment.headers["hx-push-url"] == "/offres?type=vta"
     boosted = await client.get("/offres", headers={"HX-Request": "true", "HX-Boosted": "true"})
     assert "<html" in boosted.text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from jobboard.markdown import render_markdown
 from jobboard.models import Departement, Offer, Region
 from jobboard.services.visibility import is_visible, visible_offers
 from jobboard.web.state import templates
+from jobboard.web.templating import is_htmx_fragment
 
 MAX_PAGE = 10_000
 
@@ -35,8 +37,6 @@ class BoardFilters:
     errors: list[str] = field(default_factory=list)
 
     def query_string(self, **changes: object) -> str:
-        from urllib.parse import urlencode
-
         values = {
             "q": self.q,
             "type": self.kind,
@@ -106,7 +106,10 @@ async def _choices() -> dict[str, Any]:
     return {
         "kinds": KIND_SHORT_LABELS,
         "themes": THEMES,
-        "departements": await Departement.all().order_by("code").values_list("code", "name"),
+        "departement_choices": [
+            (code, f"{code} – {name}")
+            for code, name in await Departement.all().order_by("code").values_list("code", "name")
+        ],
         "regions": await Region.all().order_by("name").values_list("code", "name"),
     }
 
@@ -161,13 +164,18 @@ async def offer_list(request: Request) -> Response:
         "pages": pages,
         **(await _choices()),
     }
-    return templates().page(
+    response = templates().page(
         request,
         "offers/list.html",
         context,
         status_code=status_code,
         fragment_blocks=("results",),
     )
+    if is_htmx_fragment(request):
+        # The pushed URL carries only the filters in use, not every empty form field.
+        query = filters.query_string(page=page)
+        response.headers["HX-Push-Url"] = f"/offres?{query}" if query else "/offres"
+    return response
 
 
 async def offer_detail(request: Request) -> Response:
