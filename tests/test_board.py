@@ -7,11 +7,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from jobboard.app import create_app
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer
 from jobboard.services.demo import load_demo_offers
 from jobboard.services.offer_import import import_offers
+from jobboard.settings import Settings
 from tests.conftest import offer_row
 
 
@@ -218,3 +223,19 @@ async def test_legal_pages_exist(client: httpx.AsyncClient, db: None) -> None:
 async def test_method_not_allowed_is_french(client: httpx.AsyncClient, db: None) -> None:
     response = await client.post("/offres")
     assert response.status_code == 405 and "Méthode non autorisée" in response.text
+
+
+async def test_an_unexpected_error_gets_the_french_500_page_without_details(
+    db: None, settings: Settings
+) -> None:
+    async def boom(request: Request) -> Response:
+        raise RuntimeError("SELECT secret FROM app_user")
+
+    app = create_app(settings, with_database=False)
+    app.router.routes.append(Route("/boom", boom))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        response = await c.get("/boom")
+    assert response.status_code == 500
+    assert "Erreur inattendue" in response.text
+    assert "SELECT" not in response.text and "Traceback" not in response.text
