@@ -140,7 +140,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         proxy_headers=True,
-        log_level="info",
+        log_level="debug" if settings.debug else "info",
     )
     return 0
 

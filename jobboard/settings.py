@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,6 @@ class Settings:
     static_dir: Path = PROJECT_ROOT / "static"
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     page_size: int = 20
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:

@@ -96,6 +96,20 @@ def _text(value: object) -> str:
     return value.strip()
 
 
+def _kind(value: object) -> str:
+    try:
+        return OfferKind(str(value)).value
+    except ValueError:
+        raise ValueError("type inconnu (chef_de_projet, vta ou vta_expertise)") from None
+
+
+def _status(value: object) -> OfferStatus:
+    try:
+        return OfferStatus(str(value))
+    except ValueError:
+        raise ValueError(f"statut inconnu « {value} »") from None
+
+
 def _remote(value: object) -> RemoteWork:
     if value is None:
         return RemoteWork.NO
@@ -119,7 +133,7 @@ def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
     errors.extend(RowError(index, k, "champ obligatoire manquant") for k in missing)
     values: dict[str, Any] = {}
     converters: dict[str, Callable[[object], object]] = {
-        "kind": lambda v: OfferKind(str(v)).value,
+        "kind": _kind,
         "title": _text,
         "employer_insee": _text,
         "description": _text,
@@ -134,7 +148,7 @@ def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
         "contact_email": _text,
         "salary": _text,
         "remote": _remote,
-        "status": lambda v: OfferStatus(str(v)),
+        "status": _status,
     }
     for key, convert in converters.items():
         if key in missing or key not in row:
@@ -142,12 +156,7 @@ def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
         try:
             values[key] = convert(row[key])
         except ValueError as exc:
-            message = str(exc)
-            if key == "kind":
-                message = "type inconnu (chef_de_projet, vta ou vta_expertise)"
-            elif key == "status":
-                message = f"statut inconnu « {row[key]} »"
-            errors.append(RowError(index, key, message))
+            errors.append(RowError(index, key, str(exc)))
     if errors:
         return None, errors
     facts = OfferFacts(

@@ -68,7 +68,7 @@ async def parse_filters(request: Request) -> BoardFilters:
             filters.errors.append(f"La thématique « {theme[:50]} » n'existe pas.")
     departement = params.get("departement", "")
     if departement:
-        if await Departement.exists(code=departement[:3]) and len(departement) <= 3:
+        if len(departement) <= 3 and await Departement.exists(code=departement):
             filters.departement = departement
         else:
             filters.errors.append(f"Le département « {departement[:50]} » n'existe pas.")
@@ -102,16 +102,20 @@ def _filtered(filters: BoardFilters) -> Any:
     return query
 
 
-async def _choices() -> dict[str, Any]:
-    return {
-        "kinds": KIND_SHORT_LABELS,
-        "themes": THEMES,
-        "departement_choices": [
-            (code, f"{code} – {name}")
-            for code, name in await Departement.all().order_by("code").values_list("code", "name")
-        ],
-        "regions": await Region.all().order_by("name").values_list("code", "name"),
-    }
+async def _choices(request: Request) -> dict[str, Any]:
+    """The filter choices; départements and régions change once a year, so one read per
+    process (an import of new reference data takes effect at the next start)."""
+    state = request.app.state
+    if not getattr(state, "board_choices", None):
+        departements = await Departement.all().order_by("code").values_list("code", "name")
+        state.board_choices = {
+            "kinds": KIND_SHORT_LABELS,
+            "themes": THEMES,
+            "departement_choices": [(code, f"{code} – {name}") for code, name in departements],
+            "regions": await Region.all().order_by("name").values_list("code", "name"),
+        }
+    choices: dict[str, Any] = state.board_choices
+    return choices
 
 
 async def home(request: Request) -> Response:
@@ -162,7 +166,7 @@ async def offer_list(request: Request) -> Response:
         "total": total,
         "page": page,
         "pages": pages,
-        **(await _choices()),
+        **(await _choices(request)),
     }
     response = templates().page(
         request,

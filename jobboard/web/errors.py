@@ -30,6 +30,10 @@ DEFAULT_MESSAGES = {
 }
 
 
+# Starlette's own details are English; they are replaced by the French messages above.
+_STARLETTE_DEFAULTS = {"Not Found", "Method Not Allowed", "Bad Request", "Forbidden"}
+
+
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/sante"
 
@@ -37,7 +41,6 @@ def _wants_json(request: Request) -> bool:
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = exc.status_code
-    # Starlette's own messages are English ("Not Found"); ours are French.
     message = exc.detail if exc.detail and exc.detail not in _STARLETTE_DEFAULTS else ""
     message = message or DEFAULT_MESSAGES.get(code, "Une erreur est survenue.")
     if _wants_json(request):
@@ -57,6 +60,3 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": "Erreur interne du serveur."}, status_code=500)
     return templates().html("errors/500.html", {"request": request}, status_code=500)
-
-
-_STARLETTE_DEFAULTS = {"Not Found", "Method Not Allowed", "Bad Request", "Forbidden"}
