@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -14,6 +15,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
+from jobboard.search.indexer import Indexer
+from jobboard.search.searcher import SearchService
+from jobboard.search.store import IndexStore
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import board, health, pages
 from jobboard.web.errors import http_error, server_error
@@ -28,13 +32,22 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     """Build the app; `with_database=False` lets tests provide their own Tortoise context."""
     settings = settings or Settings.from_env()
 
+    store = IndexStore(settings.index_dir)
+    search = SearchService(store)
+    indexer = Indexer(store)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not with_database:
             yield
             return
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            yield
+            await indexer.ensure_ready()
+            async with anyio.create_task_group() as background:
+                background.start_soon(indexer.run_forever)
+                yield
+                background.cancel_scope.cancel()
+        search.close()
 
     routes = [
         Route("/", board.home, name="home"),
@@ -59,4 +72,6 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         exception_handlers={HTTPException: http_error, 500: server_error},
     )
     app.state.settings = settings
+    app.state.search = search
+    app.state.indexer = indexer
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -25,3 +27,9 @@ def render_markdown(text: str) -> Markup:
         link_rel="nofollow noopener noreferrer",
     )
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+def plain_text(text: str) -> str:
+    """The words of a Markdown text without markup, for indexing and excerpts."""
+    html = _md.render(text or "")
+    return " ".join(unescape(nh3.clean(html, tags=set())).split())

@@ -29,6 +29,10 @@ class Settings:
     page_size: int = 20
 
     @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 

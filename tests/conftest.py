@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.context import tortoise_test_context
 
@@ -146,8 +147,21 @@ def settings(tmp_path: Path, reference_dir: Path) -> Settings:
 
 
 @pytest_asyncio.fixture
-async def client(db: None, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, with_database=False)
+async def app(db: None, settings: Settings) -> AsyncIterator[Starlette]:
+    """The app without its lifespan: the test's database context, an empty index built."""
+    application = create_app(settings, with_database=False)
+    await application.state.indexer.rebuild()
+    yield application
+    application.state.search.close()
+
+
+async def index_now(app: Starlette) -> None:
+    """What the background indexer of `serve` does every half second."""
+    await app.state.indexer.apply_pending()
+
+
+@pytest_asyncio.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c

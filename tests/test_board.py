@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -17,17 +18,18 @@ from jobboard.models import Offer
 from jobboard.services.demo import load_demo_offers
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
-from tests.conftest import offer_row
+from tests.conftest import index_now, offer_row
 
 
 @pytest.fixture
-async def demo(db: None, reference_dir: Path) -> None:
+async def demo(app: Starlette, reference_dir: Path) -> None:
     result = await load_demo_offers(reference_dir, date.today())
     assert result.errors == []
+    await index_now(app)
 
 
 def count_in(html: str) -> int:
-    marker = 'id="nombre-resultats" role="status">'
+    marker = 'id="nombre-resultats">'
     start = html.index(marker) + len(marker)
     return int(html[start:].split(" offre")[0].replace("\u202f", ""))
 
@@ -90,13 +92,17 @@ async def test_filters_combine(client: httpx.AsyncClient, demo: None) -> None:
 
 
 async def test_expired_deadline_leaves_the_board_but_the_page_says_so(
-    client: httpx.AsyncClient, db: None
+    client: httpx.AsyncClient, app: Starlette
 ) -> None:
     result = await import_offers([offer_row(title="Offre bientôt expirée")], today=date.today())
     offer_id = result.created[0]
+    await index_now(app)
+    assert "Offre bientôt expirée" in (await client.get("/offres")).text
+    offer = await Offer.get(id=offer_id)
+    day_after_deadline = offer.deadline + timedelta(days=1)
+    assert await app.state.indexer.sweep_expired(on=day_after_deadline) == 1
+    assert "Offre bientôt expirée" not in (await client.get("/offres")).text
     await Offer.filter(id=offer_id).update(deadline=date.today() - timedelta(days=1))
-    board = await client.get("/offres")
-    assert "Offre bientôt expirée" not in board.text
     page = await client.get(f"/offres/{offer_id}")
     assert page.status_code == 200 and "Offre expirée" in page.text
 

@@ -13,8 +13,9 @@ from tortoise.transactions import in_transaction
 
 from jobboard.domain.eligibility import OfferFacts, Verdict, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
-from jobboard.models import Commune, Offer, OfferEvent, SearchChange, User
+from jobboard.models import Commune, Offer, OfferEvent, User
 from jobboard.services.offer_themes import set_offer_themes
+from jobboard.services.offer_workflow import record_search_change
 from jobboard.services.territory import commune_organisation, territory_for
 
 REQUIRED_KEYS = (
@@ -282,5 +283,5 @@ async def _create(
     await OfferEvent.create(
         offer=offer, actor=actor, from_status="", to_status=status, comment="Import"
     )
-    await SearchChange.create(offer_id=offer.id)
+    await record_search_change(offer.id)
     return offer

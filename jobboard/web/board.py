@@ -1,27 +1,28 @@
-"""Public board: home, offer list with filters, offer page."""
+"""Public board: home, offer search with filters and facets, offer page."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from tortoise.functions import Count
 
 from jobboard.clock import today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind, OfferStatus
 from jobboard.markdown import render_markdown
 from jobboard.models import Departement, Offer, Region
-from jobboard.services.visibility import is_visible, visible_offers
+from jobboard.search.searcher import SearchRequest, SearchResult, SearchService
+from jobboard.services.visibility import is_visible
 from jobboard.web.state import templates
 from jobboard.web.templating import is_htmx_fragment
 
 MAX_PAGE = 10_000
+SORTS = {"pertinence": "Pertinence", "date": "Date de publication"}
 
 
 @dataclass
@@ -33,51 +34,71 @@ class BoardFilters:
     departement: str = ""
     region: str = ""
     theme: str = ""
+    sort: str = ""
     page: int = 1
     errors: list[str] = field(default_factory=list)
 
+    @property
+    def effective_sort(self) -> str:
+        """Relevance when there is a query, newest first otherwise."""
+        return self.sort or ("pertinence" if self.q else "date")
+
     def query_string(self, **changes: object) -> str:
-        values = {
+        values: dict[str, object] = {
             "q": self.q,
             "type": self.kind,
             "departement": self.departement,
             "region": self.region,
             "theme": self.theme,
+            "tri": self.sort,
             "page": self.page,
         }
-        values.update({("type" if k == "kind" else k): v for k, v in changes.items()})
+        renamed = {"kind": "type", "sort": "tri"}
+        values.update({renamed.get(k, k): v for k, v in changes.items()})
         if values["page"] == 1:
             values.pop("page")
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
-async def parse_filters(request: Request) -> BoardFilters:
+async def _choices(request: Request) -> dict[str, Any]:
+    """Filter choices and names; départements and régions change once a year, so one read per
+    process (an import of new reference data takes effect at the next start)."""
+    state = request.app.state
+    if not getattr(state, "board_choices", None):
+        departements = await Departement.all().order_by("code").values_list("code", "name")
+        regions = await Region.all().order_by("name").values_list("code", "name")
+        state.board_choices = {
+            "kinds": KIND_SHORT_LABELS,
+            "themes": THEMES,
+            "sorts": SORTS,
+            "departement_choices": [(code, f"{code} – {name}") for code, name in departements],
+            "regions": regions,
+            "departement_names": dict(departements),
+            "region_names": dict(regions),
+        }
+    choices: dict[str, Any] = state.board_choices
+    return choices
+
+
+def parse_filters(request: Request, choices: dict[str, Any]) -> BoardFilters:
     params = request.query_params
-    filters = BoardFilters(q=params.get("q", "").strip()[:200])
-    kind = params.get("type", "")
-    if kind:
-        if kind in OfferKind.__members__.values():
-            filters.kind = kind
+    filters = BoardFilters(q=" ".join(params.get("q", "").split())[:200])
+    departements, regions = choices["departement_names"], choices["region_names"]
+    checks = (
+        ("type", "kind", set(OfferKind), "Le type d'offre « {} » n'existe pas."),
+        ("theme", "theme", THEMES, "La thématique « {} » n'existe pas."),
+        ("departement", "departement", departements, "Le département « {} » n'existe pas."),
+        ("region", "region", regions, "La région « {} » n'existe pas."),
+        ("tri", "sort", SORTS, "Le tri « {} » n'existe pas (pertinence ou date)."),
+    )
+    for param, attribute, allowed, message in checks:
+        value = params.get(param, "")
+        if not value:
+            continue
+        if value in allowed:
+            setattr(filters, attribute, value)
         else:
-            filters.errors.append(f"Le type d'offre « {kind[:50]} » n'existe pas.")
-    theme = params.get("theme", "")
-    if theme:
-        if theme in THEMES:
-            filters.theme = theme
-        else:
-            filters.errors.append(f"La thématique « {theme[:50]} » n'existe pas.")
-    departement = params.get("departement", "")
-    if departement:
-        if len(departement) <= 3 and await Departement.exists(code=departement):
-            filters.departement = departement
-        else:
-            filters.errors.append(f"Le département « {departement[:50]} » n'existe pas.")
-    region = params.get("region", "")
-    if region:
-        if len(region) <= 3 and await Region.exists(code=region):
-            filters.region = region
-        else:
-            filters.errors.append(f"La région « {region[:50]} » n'existe pas.")
+            filters.errors.append(message.format(value[:50]))
     page = params.get("page", "1")
     if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
         filters.page = int(page)
@@ -86,98 +107,61 @@ async def parse_filters(request: Request) -> BoardFilters:
     return filters
 
 
-def _filtered(filters: BoardFilters) -> Any:
-    query = visible_offers()
-    if filters.kind:
-        query = query.filter(kind=filters.kind)
-    if filters.departement:
-        query = query.filter(commune__departement_id=filters.departement)
-    if filters.region:
-        query = query.filter(commune__region_id=filters.region)
-    if filters.theme:
-        query = query.filter(theme_links__theme=filters.theme)
-    if filters.q:
-        for word in filters.q.split()[:10]:
-            query = query.filter(title__icontains=word)
-    return query
-
-
-async def _choices(request: Request) -> dict[str, Any]:
-    """The filter choices; départements and régions change once a year, so one read per
-    process (an import of new reference data takes effect at the next start)."""
-    state = request.app.state
-    if not getattr(state, "board_choices", None):
-        departements = await Departement.all().order_by("code").values_list("code", "name")
-        state.board_choices = {
-            "kinds": KIND_SHORT_LABELS,
-            "themes": THEMES,
-            "departement_choices": [(code, f"{code} – {name}") for code, name in departements],
-            "regions": await Region.all().order_by("name").values_list("code", "name"),
-        }
-    choices: dict[str, Any] = state.board_choices
-    return choices
+async def run_search(request: Request, search_request: SearchRequest) -> SearchResult:
+    """Whoosh blocks: it runs in a worker thread, never on the event loop."""
+    service: SearchService = request.app.state.search
+    return await anyio.to_thread.run_sync(service.search, search_request)
 
 
 async def home(request: Request) -> Response:
-    counts = dict(
-        await visible_offers().annotate(n=Count("id")).group_by("kind").values_list("kind", "n")
-    )
-    latest = (
-        await visible_offers()
-        .order_by("-published_at", "-id")
-        .limit(6)
-        .prefetch_related("commune__departement")
-    )
+    result = await run_search(request, SearchRequest(sort="date", page_size=6))
+    counts = dict(result.facets["kind"])
     return templates().page(
         request,
         "home.html",
         {
             "counts": {k: counts.get(k, 0) for k in KIND_SHORT_LABELS},
-            "total": sum(counts.values()),
-            "latest": latest,
+            "total": result.total,
+            "latest": result.hits,
             "kinds": KIND_SHORT_LABELS,
         },
     )
 
 
 async def offer_list(request: Request) -> Response:
-    filters = await parse_filters(request)
-    page_size = request.app.state.settings.page_size
-    query = _filtered(filters)
-    total = await query.count()
-    pages = max(1, math.ceil(total / page_size))
+    choices = await _choices(request)
+    filters = parse_filters(request, choices)
+    result = await run_search(
+        request,
+        SearchRequest(
+            q=filters.q,
+            kind=filters.kind,
+            departement=filters.departement,
+            region=filters.region,
+            theme=filters.theme,
+            sort=filters.effective_sort,
+            page=filters.page,
+            page_size=request.app.state.settings.page_size,
+        ),
+    )
     status_code = 400 if filters.errors else 200
-    if not filters.errors and filters.page > pages:
+    if not filters.errors and filters.page > result.pages:
         status_code = 404
         filters.errors.append(
-            f"La page {filters.page} n'existe pas : les résultats tiennent sur {pages} page"
-            f"{'s' if pages > 1 else ''}."
+            f"La page {filters.page} n'existe pas : les résultats tiennent sur {result.pages} "
+            f"page{'s' if result.pages > 1 else ''}."
         )
-    page = min(filters.page, pages)
-    offers = (
-        await query.order_by("-published_at", "-id")
-        .offset((page - 1) * page_size)
-        .limit(page_size)
-        .prefetch_related("commune__departement")
-    )
-    context = {
-        "filters": filters,
-        "offers": offers,
-        "total": total,
-        "page": page,
-        "pages": pages,
-        **(await _choices(request)),
-    }
+    context = {"filters": filters, "result": result, **choices}
     response = templates().page(
         request,
         "offers/list.html",
         context,
         status_code=status_code,
-        fragment_blocks=("results",),
+        fragment_blocks=("results", "facets", "announcement"),
     )
     if is_htmx_fragment(request):
         # The pushed URL carries only the filters in use, not every empty form field.
-        query = filters.query_string(page=page)
+        query = filters.query_string(page=result.page)
         response.headers["HX-Push-Url"] = f"/offres?{query}" if query else "/offres"
     return response
 

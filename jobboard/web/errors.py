@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from jobboard.web.security_headers import HEADERS as SECURITY_HEADERS
 from jobboard.web.state import templates
 
 log = logging.getLogger(__name__)
@@ -59,4 +60,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if _wants_json(request):
         return JSONResponse({"error": "Erreur interne du serveur."}, status_code=500)
-    return templates().html("errors/500.html", {"request": request}, status_code=500)
+    response = templates().html("errors/500.html", {"request": request}, status_code=500)
+    # This response leaves through ServerErrorMiddleware, outside the headers middleware.
+    response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+    return response

@@ -1,0 +1,1 @@
+"""Full-text search: Whoosh schema, French analysis, index store, searcher and indexer."""
