@@ -14,8 +14,11 @@ from tortoise import Tortoise
 
 from jobboard.clock import today
 from jobboard.db import migrate
+from jobboard.search.indexer import Indexer
+from jobboard.search.store import IndexStore
 from jobboard.services import demo, reference
 from jobboard.services.offer_import import import_offers
+from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
 
 DEMO_ACCOUNTS_FILE = "demo-comptes.txt"
@@ -97,6 +100,7 @@ def cmd_import_offers(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_load_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Reference data + demo offers + demo accounts, only into an empty database."""
+    cmd_migrate(settings, args)
 
     async def work() -> int:
         accounts = await demo.ensure_demo(settings.fixtures_dir, today())
@@ -117,6 +121,64 @@ def _announce_demo_accounts(settings: Settings, accounts: Sequence[demo.DemoAcco
     if path.exists():
         print(path.read_text(), end="")
         print(f"(conservés dans {path})")
+
+
+def _indexer(settings: Settings) -> Indexer:
+    return Indexer(IndexStore(settings.index_dir))
+
+
+def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    async def work() -> int:
+        total = await visible_offers().count()
+        columns = (
+            *Progress.get_default_columns()[:-1],
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, transient=False) as progress:
+            task = progress.add_task("Indexation des offres publiées", total=total)
+            count = await _indexer(settings).rebuild(lambda: progress.advance(task))
+        print(f"{count} offres indexées.")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_check_index(settings: Settings, args: argparse.Namespace) -> int:
+    async def work() -> int:
+        check = await _indexer(settings).check()
+        if check.clean:
+            print("Index à jour : toutes les offres publiées y sont, et seulement elles.")
+            return 0
+        if check.missing:
+            print(f"{len(check.missing)} offres manquantes : {_ids(check.missing)}")
+        if check.extra:
+            print(f"{len(check.extra)} offres en trop : {_ids(check.extra)}")
+        return 1
+
+    return _with_db(settings, work)
+
+
+def _ids(values: Sequence[int]) -> str:
+    shown = ", ".join(map(str, values[:30]))
+    return shown + (" …" if len(values) > 30 else "")
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Background loops for a production host whose web workers run with --workers N."""
+
+    async def work() -> int:
+        indexer = _indexer(settings)
+        await indexer.ensure_ready()
+        await indexer.run_forever()
+        return 0
+
+    try:
+        return _with_db(settings, work)
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -191,6 +253,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     offers.set_defaults(func=cmd_import_offers)
 
+    sub.add_parser(
+        "reindex", help="reconstruit l'index de recherche depuis la base et le remplace"
+    ).set_defaults(func=cmd_reindex)
+    sub.add_parser(
+        "check-index", help="compare l'index de recherche à la base (code 1 si écart)"
+    ).set_defaults(func=cmd_check_index)
+    sub.add_parser(
+        "worker", help="tâches de fond (indexation) pour un hôte servi par plusieurs workers"
+    ).set_defaults(func=cmd_worker)
     sub.add_parser(
         "load-demo", help="charge référentiels, offres et comptes de démo dans une base vide"
     ).set_defaults(func=cmd_load_demo)

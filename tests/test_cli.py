@@ -21,6 +21,9 @@ COMMANDS = (
     "import-pvd",
     "import-density",
     "import-offers",
+    "reindex",
+    "check-index",
+    "worker",
     "load-demo",
 )
 

@@ -180,7 +180,8 @@ class Indexer:
         return True
 
     async def check(self) -> IndexCheck:
-        indexed = await anyio.to_thread.run_sync(self.store.ids)
+        usable = await anyio.to_thread.run_sync(self.store.is_usable)
+        indexed = await anyio.to_thread.run_sync(self.store.ids) if usable else set()
         visible = {cast(int, i) for i in await visible_offers().values_list("id", flat=True)}
         return IndexCheck(missing=sorted(visible - indexed), extra=sorted(indexed - visible))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 from whoosh import highlight, qparser
 from whoosh.index import FileIndex
 from whoosh.query import And, FuzzyTerm, Or, Query
+from whoosh.query.qcore import QueryError
 from whoosh.searching import Searcher
 
 from jobboard.domain.offer import THEMES, OfferKind
@@ -27,6 +28,7 @@ from jobboard.search.store import IndexStore
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
+MAX_WORD = 30  # longer "words" are noise: no fuzzy matching or suggestion for them
 THEME_CODES = list(THEMES)
 KIND_CODES = [k.value for k in OfferKind]
 Array = npt.NDArray[np.int64]
@@ -220,18 +222,19 @@ class SearchService:
     @staticmethod
     def _fuzzy(text: str) -> Query | None:
         """Each word may be off by one or two letters (prefix kept), in every searched field."""
-        words = re.findall(r"\w+", text)[:MAX_TERMS]
+        words = [w for w in re.findall(r"\w+", text)[:MAX_TERMS] if 4 <= len(w) <= MAX_WORD]
         analyzers = (stem_then_fold(), fold_then_stem())
         parts: list[Query] = []
         for word in words:
             forms = {t.text for a in analyzers for t in a(word)}
             if not forms:
                 continue
-            distance = 1 if len(word) <= 5 else 2
+            # One typo in a short word, two in a long one; the first two letters are kept.
+            distance = 1 if len(word) <= 7 else 2
             parts.append(
                 Or(
                     [
-                        FuzzyTerm(name, form, maxdist=distance, prefixlength=1, boost=boost)
+                        FuzzyTerm(name, form, maxdist=distance, prefixlength=2, boost=boost)
                         for name, boost in QUERY_FIELDS.items()
                         for form in forms
                     ]
@@ -241,7 +244,7 @@ class SearchService:
 
     def _suggest(self, searcher: Searcher, text: str) -> str:
         corrector = searcher.corrector("spell")
-        words = re.findall(r"\w+", text)[:MAX_TERMS]
+        words = [w for w in re.findall(r"\w+", text)[:MAX_TERMS] if len(w) <= MAX_WORD]
         corrected = []
         for word in words:
             lower = word.lower()
@@ -255,9 +258,16 @@ class SearchService:
 
     # -- the search itself (blocking: call it from a worker thread) --
     def search(self, request: SearchRequest) -> SearchResult:
+        request = replace(request, q=request.q[:MAX_QUERY_LENGTH])
         with self._lock:
             searcher, facets = self._current()
-            return self._search(searcher, facets, request)
+            try:
+                return self._search(searcher, facets, request)
+            except QueryError:
+                # Raised while matching, not parsing (e.g. a phrase on a field without
+                # positions): the plain terms of the query still make a search.
+                plain = replace(request, q=_plain_terms(request.q))
+                return replace(self._search(searcher, facets, plain), query_ignored=True)
 
     def _search(self, searcher: Searcher, facets: _Facets, request: SearchRequest) -> SearchResult:
         query, degraded = self._parse(request.q) if request.q.strip() else (None, False)

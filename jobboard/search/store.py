@@ -8,10 +8,12 @@ errors are lost).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -45,14 +47,20 @@ class IndexStore:
         """An index that opens and can be read; anything else is rebuilt from the database."""
         if self.generation() is None:
             return False
-        try:
-            ix = self.open()
-            with ix.searcher() as searcher:
-                searcher.doc_count()
-            return True
-        except Exception:  # whoosh raises many types on damaged files
-            log.warning("search index at %s is unreadable", self.current, exc_info=True)
-            return False
+        # Whoosh leaves a damaged table-of-contents file open when it fails to read it: the
+        # file is closed when the exception is dropped, with a ResourceWarning we silence.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                ix = self.open()
+                with ix.searcher() as searcher:
+                    searcher.doc_count()
+                return True
+            except Exception as exc:  # whoosh raises many types on damaged files
+                # Format now: a log record holding `exc` would keep the file open past here.
+                log.warning("search index at %s is unreadable: %s", self.current, repr(exc))
+            gc.collect()
+        return False
 
     def rebuild(
         self, documents: Iterable[dict[str, Any]], progress: Callable[[], None] | None = None

@@ -1,0 +1,177 @@
+"""The index follows the database: change rows, the background loop, rebuilds and crashes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import anyio
+import pytest
+from starlette.applications import Starlette
+
+from jobboard.domain.workflow import TransitionRefused
+from jobboard.models import Offer, SearchChange, SearchState
+from jobboard.search.searcher import SearchRequest
+from jobboard.services.offer_import import import_offers
+from jobboard.services.offer_workflow import transition_offer
+from tests.conftest import index_now, offer_row
+from tests.test_cli import run
+
+
+def titles(app: Starlette, q: str) -> list[str]:
+    return [h.title for h in app.state.search.search(SearchRequest(q=q)).hits]
+
+
+async def assert_clean(app: Starlette) -> None:
+    check = await app.state.indexer.check()
+    assert check.clean, (check.missing, check.extra)
+
+
+async def _wait_until(predicate: Callable[[], bool], limit: float = 1.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit:
+        if predicate():
+            return time.perf_counter() - start
+        await anyio.sleep(0.02)
+    raise AssertionError(f"not true after {limit} s")
+
+
+async def test_approved_offer_is_searchable_within_a_second_and_closed_one_leaves(
+    app: Starlette,
+) -> None:
+    row = offer_row(title="Chargé de mission halles gourmandes", status="submitted")
+    offer_id = (await import_offers([row], today=date.today())).created[0]
+    await index_now(app)
+    assert titles(app, "halles gourmandes") == []  # submitted offers are not public
+    async with anyio.create_task_group() as loop:
+        loop.start_soon(app.state.indexer.run_forever, 0.1)
+        await transition_offer(offer_id, "approve")
+        delay = await _wait_until(lambda: titles(app, "halles gourmandes") != [])
+        assert delay < 1.0
+        await transition_offer(offer_id, "close", comment="Poste pourvu")
+        await _wait_until(lambda: titles(app, "halles gourmandes") == [])
+        loop.cancel_scope.cancel()
+    await assert_clean(app)
+
+
+async def test_every_transition_writes_a_change_row_and_refusals_write_nothing(
+    app: Starlette,
+) -> None:
+    offer_id = (await import_offers([offer_row(status="draft")], today=date.today())).created[0]
+    before = await SearchChange.all().count()
+    await transition_offer(offer_id, "submit")
+    await transition_offer(offer_id, "approve")
+    assert await SearchChange.all().count() == before + 2
+    with pytest.raises(TransitionRefused):
+        await transition_offer(offer_id, "approve")
+    assert await SearchChange.all().count() == before + 2
+    offer = await Offer.get(id=offer_id)
+    assert offer.status == "published" and offer.version == 3
+
+
+async def test_applying_changes_twice_or_out_of_order_is_harmless(app: Starlette) -> None:
+    created = (
+        await import_offers(
+            [offer_row(title=f"Mission numéro {i} médiathèque") for i in range(3)],
+            today=date.today(),
+        )
+    ).created
+    indexer = app.state.indexer
+    assert await indexer.apply_pending() == 3
+    assert await indexer.apply_pending() == 0
+    # Id top+2 commits after id top+5 was applied (PostgreSQL sequences commit out of
+    # order): it is below a row already seen, and still applied.
+    top = max(await SearchChange.all().values_list("id", flat=True))
+    await SearchChange.create(id=top + 5, offer_id=created[0])
+    assert await indexer.apply_pending() == 1
+    await Offer.filter(id=created[1]).update(status="closed")
+    await SearchChange.create(id=top + 2, offer_id=created[1])
+    assert await indexer.apply_pending() == 1
+    assert len(titles(app, "médiathèque")) == 2
+    # A fresh indexer (a restart) re-reads the window and re-applies it without harm.
+    app.state.indexer.__init__(app.state.indexer.store)
+    await app.state.indexer.apply_pending()
+    await assert_clean(app)
+    assert (await SearchState.get(replica="default")).last_change_id <= top + 5
+
+
+async def test_a_missing_or_corrupted_index_is_rebuilt_from_the_database(
+    app: Starlette,
+) -> None:
+    await import_offers([offer_row(title="Archiviste du patrimoine")], today=date.today())
+    await index_now(app)
+    store = app.state.indexer.store
+    app.state.search.close()
+    for path in store.current.resolve().iterdir():
+        path.write_bytes(b"garbage")
+    assert not store.is_usable()
+    assert await app.state.indexer.ensure_ready() is True
+    assert titles(app, "archiviste") == ["Archiviste du patrimoine"]
+    await assert_clean(app)
+    assert await app.state.indexer.ensure_ready() is False
+
+
+async def test_reindex_swaps_in_a_new_generation(app: Starlette) -> None:
+    await import_offers(
+        [offer_row(title="Urbaniste"), offer_row(title="Paysagiste")], today=date.today()
+    )
+    old = app.state.indexer.store.generation()
+    assert await app.state.indexer.rebuild() == 2
+    assert app.state.indexer.store.generation() != old
+    assert titles(app, "paysagiste") == ["Paysagiste"]  # the searcher follows the swap
+    assert not (app.state.indexer.store.directory / old).exists()
+
+
+CRASHING_INDEXER = textwrap.dedent(
+    """
+    import asyncio, sys
+    from pathlib import Path
+    from tortoise import Tortoise
+    from jobboard.search.indexer import Indexer
+    from jobboard.search.store import IndexStore
+    from jobboard.settings import Settings, tortoise_config
+
+    async def main() -> None:
+        settings = Settings.from_env()
+        await Tortoise.init(config=tortoise_config(settings.database_url))
+        indexer = Indexer(IndexStore(settings.index_dir))
+        if len(sys.argv) > 1:
+            indexer.crash_after = int(sys.argv[1])
+        await indexer.apply_pending()
+        await Tortoise.close_connections()
+
+    asyncio.run(main())
+    """
+)
+
+
+def test_an_indexer_killed_midway_leaves_a_consistent_index_after_restart(
+    tmp_path: Path, reference_dir: Path
+) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    assert run(tmp_path, "import-communes", "--dir", str(reference_dir)).returncode == 0
+    assert (
+        run(tmp_path, "import-density", str(reference_dir / "density_sample.csv")).returncode == 0
+    )
+    assert run(tmp_path, "reindex").returncode == 0  # an empty index
+    offers = tmp_path / "offers.json"
+    offers.write_text(json.dumps([offer_row(title=f"Poste {i}") for i in range(6)]))
+    assert run(tmp_path, "import-offers", str(offers)).returncode == 0
+    env = {"JOBBOARD_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    killed = subprocess.run(
+        [sys.executable, "-c", CRASHING_INDEXER, "3"], env=env, capture_output=True, timeout=60
+    )
+    assert killed.returncode == 9, killed.stderr
+    assert run(tmp_path, "check-index").returncode == 1  # nothing was committed
+    restarted = subprocess.run(
+        [sys.executable, "-c", CRASHING_INDEXER], env=env, capture_output=True, timeout=60
+    )
+    assert restarted.returncode == 0, restarted.stderr
+    check = run(tmp_path, "check-index")
+    assert check.returncode == 0, check.stdout
