@@ -195,10 +195,17 @@ async def test_htmx_filter_requests_get_the_results_fragment_only(
     assert "<html" in boosted.text
 
 
-async def test_health_reports_the_database(client: httpx.AsyncClient, db: None) -> None:
+async def test_health_reports_database_index_and_lag(client: httpx.AsyncClient, db: None) -> None:
     response = await client.get("/sante")
     assert response.status_code == 200
-    assert response.json() == {"statut": "ok", "base_de_donnees": "ok"}
+    assert response.json() == {
+        "statut": "ok",
+        "base_de_donnees": "ok",
+        "index": "ok",
+        "offres_en_attente_d_indexation": 0,
+    }
+    await import_offers([offer_row()], today=date.today())
+    assert (await client.get("/sante")).json()["offres_en_attente_d_indexation"] == 1
 
 
 async def test_security_headers_and_static_files(client: httpx.AsyncClient, db: None) -> None:

@@ -179,6 +179,12 @@ class Indexer:
         await self.rebuild()
         return True
 
+    async def pending(self) -> int:
+        """Change rows not applied yet by this process (the index lag, in offers)."""
+        watermark = await self._watermark()
+        rows = await SearchChange.filter(id__gt=watermark).values_list("id", flat=True)
+        return len({cast(int, cid) for cid in rows} - self._applied)
+
     async def check(self) -> IndexCheck:
         usable = await anyio.to_thread.run_sync(self.store.is_usable)
         indexed = await anyio.to_thread.run_sync(self.store.ids) if usable else set()
