@@ -252,3 +252,15 @@ async def test_an_unexpected_error_gets_the_french_500_page_without_details(
     assert response.status_code == 500
     assert "Erreur inattendue" in response.text
     assert "SELECT" not in response.text and "Traceback" not in response.text
+
+
+async def test_the_same_search_again_replaces_the_history_entry(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://testserver/offres"}
+    first = await client.get("/offres?q=patrimoine&type=", headers=headers)
+    assert first.headers["hx-push-url"] == "/offres?q=patrimoine"
+    headers["HX-Current-URL"] = "http://testserver/offres?q=patrimoine"
+    again = await client.get("/offres?q=patrimoine&type=", headers=headers)
+    assert again.headers["hx-replace-url"] == "/offres?q=patrimoine"
+    assert "hx-push-url" not in again.headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 from starlette.exceptions import HTTPException
@@ -160,9 +160,14 @@ async def offer_list(request: Request) -> Response:
         fragment_blocks=("results", "facets", "announcement"),
     )
     if is_htmx_fragment(request):
-        # The pushed URL carries only the filters in use, not every empty form field.
+        # The pushed URL carries only the filters in use, not every empty form field; the
+        # same search sent again (Enter, leaving the box) replaces the entry instead of
+        # adding one the Back button would have to step through.
         query = filters.query_string(page=result.page)
-        response.headers["HX-Push-Url"] = f"/offres?{query}" if query else "/offres"
+        url = f"/offres?{query}" if query else "/offres"
+        current = urlsplit(request.headers.get("hx-current-url", ""))
+        same = f"{current.path}?{current.query}" if current.query else current.path
+        response.headers["HX-Replace-Url" if same == url else "HX-Push-Url"] = url
     return response
 
 

@@ -16,16 +16,29 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic"]
 STARTUP_TIMEOUT = 90.0
 AXE_CACHE_DIR = Path(tempfile.gettempdir()) / "jobboard-e2e-axe-core-4"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING_IMPACTS = {"critical", "serious"}
+
+# The machine may be busy (two cores, other jobs): give htmx swaps and debounces room.
+expect.set_options(timeout=10_000)
 
 _HERE = Path(__file__).parent
 
@@ -189,3 +202,27 @@ def axe_source() -> str:
         partial.write_bytes(source)
         partial.replace(cached)
     return cached.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def blocking_axe_violations(axe_source: str) -> Callable[[Page], list[dict[str, Any]]]:
+    """Runs axe-core (WCAG 2.1 A/AA) on the page as it is now; returns serious/critical ones."""
+
+    def run(page: Page) -> list[dict[str, Any]]:
+        # Injected through the DevTools protocol: the CSP forbids add_script_tag.
+        page.evaluate(axe_source)
+        result: dict[str, Any] = page.evaluate(
+            """async (tags) => {
+                const results = await axe.run(document, {runOnly: tags});
+                return {violations: results.violations.map((v) => ({
+                    id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map((n) => ({
+                        target: n.target, html: n.html, summary: n.failureSummary,
+                    })),
+                }))};
+            }""",
+            AXE_TAGS,
+        )
+        return [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
+
+    return run
