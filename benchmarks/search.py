@@ -660,12 +660,17 @@ def directory_mb(path: Path) -> float:
 
 
 def memory() -> str:
-    fields = {}
+    """VmRSS (of which anonymous / file-backed, i.e. mmapped index files) and its peak VmHWM."""
+    kb = {}
     for line in Path("/proc/self/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            fields[key] = int(value.split()[0]) / 1024
-    return f"VmRSS {fields.get('VmRSS', 0):.0f} MB, VmHWM (pic) {fields.get('VmHWM', 0):.0f} MB"
+        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
+            kb[key] = int(value.split()[0])
+    mb = {key: value / 1024 for key, value in kb.items()}
+    return (
+        f"VmRSS {mb.get('VmRSS', 0):.0f} MB (anonyme {mb.get('RssAnon', 0):.0f},"
+        f" fichiers mappés {mb.get('RssFile', 0):.0f}), VmHWM (pic) {mb.get('VmHWM', 0):.0f} MB"
+    )
 
 
 # -- Whoosh ------------------------------------------------------------------------------------
@@ -766,7 +771,8 @@ def build_sqlite(path: Path, docs: Iterable[dict[str, Any]]) -> sqlite3.Connecti
                 "INSERT INTO fts (rowid, title, place, body) VALUES (?, ?, ?, ?)",
                 (rowid, d["title"], d["place"], d["body"]),
             )
-        db.execute("CREATE INDEX offers_published ON offers (published)")
+        for column in ("published", "kind", "departement"):
+            db.execute(f"CREATE INDEX offers_{column} ON offers ({column})")
         db.execute("INSERT INTO fts (fts) VALUES ('optimize')")
     db.execute("ANALYZE")
     return db
@@ -848,6 +854,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=int, default=200, help="timed queries per class")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build both indexes in this new directory and keep them (default: a temp dir)",
+    )
+    parser.add_argument(
         "--budget",
         type=float,
         default=2.0,
@@ -873,10 +884,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Corps : {np.mean(words):.0f} mots en moyenne ({min(words)}–{max(words)})")
     print(f"Exemple : {sample[0]['title']}")
 
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        root = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            root = args.keep
+            root.mkdir(parents=True, exist_ok=False)
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-")))
         bench_whoosh(root, docs, classes, 10_000 if args.n >= 50_000 else 0, args.budget)
         bench_sqlite(root, docs, classes, args.budget)
+    if args.keep:
+        print(f"\nIndex gardés dans {args.keep}")
     return 0
 
 

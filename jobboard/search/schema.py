@@ -73,7 +73,8 @@ def offer_document(offer: Any) -> dict[str, Any]:
         "place_f": place,
         "body": body,
         "body_f": body,
-        "spell": f"{offer.title}\n{commune.name}\n{body}",
+        # Did-you-mean needs the vocabulary, not every occurrence: title, place and summary.
+        "spell": f"{offer.title}\n{place}\n{summary}",
         "kind": str(offer.kind),
         "departement": commune.departement_id,
         "region": commune.region_id,

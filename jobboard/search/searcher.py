@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from markupsafe import Markup, escape
-from whoosh import highlight, qparser
+from markupsafe import Markup
+from whoosh import qparser
 from whoosh.index import FileIndex
 from whoosh.query import And, FuzzyTerm, Or, Query
 from whoosh.query.qcore import QueryError
@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 
 from jobboard.domain.offer import THEMES, OfferKind
 from jobboard.search.analysis import fold_then_stem, stem_then_fold
+from jobboard.search.highlight import excerpt, mark
 from jobboard.search.schema import QUERY_FIELDS, number_date
 from jobboard.search.store import IndexStore
 
@@ -73,12 +74,6 @@ class SearchResult:
     pages: int = 1
     page: int = 1
     notes: list[str] = field(default_factory=list)
-
-
-def _highlighting(results: Any) -> None:
-    """A formatter per search: HtmlFormatter remembers every term it has seen."""
-    results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
 
 
 def _plain_terms(text: str) -> str:
@@ -333,50 +328,38 @@ class SearchService:
         start: int,
     ) -> list[Hit]:
         end = start + request.page_size
+        terms = _query_terms(query, searcher)
         if query is not None and request.sort != "date":
             allowed = None if len(selected) == len(facets.live) else set(selected.tolist())
-            results = searcher.search(query, limit=end, filter=allowed, terms=True)
-            _highlighting(results)
-            return [self._hit(h.docnum, h.fields(), h) for h in results[start:end]]
+            results = searcher.search(query, limit=end, filter=allowed)
+            return [_hit(h.fields(), terms) for h in results[start:end]]
         # Newest first: the page comes from the published-date array, no scoring needed.
         order = np.argsort(-facets.published[selected], kind="stable")
         docnums = selected[order][start:end].tolist()
-        if query is None:
-            return [self._hit(d, searcher.stored_fields(d), None) for d in docnums]
-        results = searcher.search(query, limit=None, filter=set(docnums), terms=True)
-        _highlighting(results)
-        by_docnum = {h.docnum: h for h in results}
-        return [self._hit(d, searcher.stored_fields(d), by_docnum.get(d)) for d in docnums]
+        return [_hit(searcher.stored_fields(d), terms) for d in docnums]
 
-    @staticmethod
-    def _hit(docnum: int, stored: dict[str, Any], hit: Any) -> Hit:
-        title_html = str(escape(stored["title"]))
-        excerpt_html = ""
-        summary = stored.get("summary", "")
-        if hit is not None:
-            for name in ("title", "title_f"):
-                marked = hit.highlights(name, text=stored["title"], top=1)
-                if marked:
-                    title_html = marked
-                    break
-            for name in ("body", "body_f"):
-                excerpt_html = hit.highlights(name, text=summary, top=2)
-                if excerpt_html:
-                    break
-        if not excerpt_html:
-            excerpt_html = str(escape(summary[:240] + ("…" if len(summary) > 240 else "")))
-        return Hit(
-            id=int(stored["id"]),
-            title=stored["title"],
-            # Whoosh's HtmlFormatter escapes the text around the <mark> tags it adds.
-            title_html=Markup(title_html),  # noqa: S704
-            excerpt_html=Markup(excerpt_html),  # noqa: S704
-            kind=stored["kind"],
-            commune_name=stored["commune_name"],
-            departement=stored["departement"],
-            departement_name=stored["departement_name"],
-            themes=[t for t in stored["themes"].split(",") if t],
-            deadline=number_date(stored["deadline"]),
-            duration_months=stored["duration_months"],
-            min_diploma_level=stored["min_diploma_level"],
-        )
+
+def _query_terms(query: Query | None, searcher: Searcher) -> frozenset[str]:
+    """The indexed forms a query matches, fuzzy expansions included."""
+    if query is None:
+        return frozenset()
+    found = query.existing_terms(searcher.reader(), expand=True)
+    return frozenset(t.decode() if isinstance(t, bytes) else t for _field, t in found)
+
+
+def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:
+    summary = stored.get("summary", "")
+    return Hit(
+        id=int(stored["id"]),
+        title=stored["title"],
+        title_html=mark(stored["title"], terms),
+        excerpt_html=excerpt(summary, terms),
+        kind=stored["kind"],
+        commune_name=stored["commune_name"],
+        departement=stored["departement"],
+        departement_name=stored["departement_name"],
+        themes=[t for t in stored["themes"].split(",") if t],
+        deadline=number_date(stored["deadline"]),
+        duration_months=stored["duration_months"],
+        min_diploma_level=stored["min_diploma_level"],
+    )

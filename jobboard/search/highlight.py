@@ -1,0 +1,61 @@
+"""Highlighting with <mark>: one pass over the stored text, compared with the query's terms.
+
+Whoosh's highlighter re-analyses the text once per field and per hit (four fields here, since
+every text is indexed under two analyzers); this marks a word when either analyzer turns it
+into a term of the query, using the analyzers' own token rules.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markupsafe import Markup, escape
+
+from jobboard.search.analysis import fold_then_stem, stem_then_fold
+
+_WORD = re.compile(r"\w+")
+_ANALYZERS = (stem_then_fold(), fold_then_stem())
+EXCERPT_LENGTH = 240
+
+
+@lru_cache(maxsize=50_000)
+def word_forms(word: str) -> frozenset[str]:
+    return frozenset(token.text for analyzer in _ANALYZERS for token in analyzer(word))
+
+
+def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(text) if word_forms(m.group()) & terms]
+
+
+def mark(text: str, terms: frozenset[str]) -> Markup:
+    """The whole text, escaped, with every word matching the query wrapped in <mark>."""
+    return _render(text, _matches(text, terms) if terms else [], 0, len(text))
+
+
+def excerpt(text: str, terms: frozenset[str], length: int = EXCERPT_LENGTH) -> Markup:
+    """About `length` characters around the first match (or the start), marked."""
+    spans = _matches(text, terms) if terms else []
+    start = 0
+    if spans and spans[0][1] > length:
+        start = max(0, spans[0][0] - length // 4)
+        start = text.rfind(" ", 0, start) + 1
+    end = min(len(text), start + length)
+    if end < len(text):
+        end = text.rfind(" ", start, end) if " " in text[start:end] else end
+    return _render(text, spans, start, end)
+
+
+def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Markup:
+    parts = ["… " if start else ""]
+    cursor = start
+    for left, right in spans:
+        if left < start or right > end:
+            continue
+        parts.append(str(escape(text[cursor:left])))
+        parts.append(f"<mark>{escape(text[left:right])}</mark>")
+        cursor = right
+    parts.append(str(escape(text[cursor:end])))
+    if end < len(text):
+        parts.append(" …")
+    return Markup("".join(parts))  # noqa: S704 - every piece of text is escaped above
