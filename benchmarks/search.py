@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from jobboard.domain.offer import THEMES, OfferKind
-from jobboard.search.schema import SUMMARY_LENGTH, date_number
+from jobboard.search.schema import SUMMARY_LENGTH, document
 from jobboard.search.searcher import SearchRequest, SearchService
 from jobboard.search.store import IndexStore
 
@@ -532,27 +532,23 @@ def generate(n: int, seed: int, geo: Geography, today: date) -> Iterator[dict[st
         published = int(now - rng.uniform(0, 365 * 86_400))
         deadline = today + timedelta(days=rng.randint(7, 120))
         is_vta = kind != OfferKind.CHEF_DE_PROJET.value
-        yield {
-            "id": str(number),
-            "title": title,
-            "title_f": title,
-            "place": place,
-            "place_f": place,
-            "body": body,
-            "body_f": body,
-            "spell": f"{title}\n{commune}\n{body}",
-            "kind": kind,
-            "departement": dep_code,
-            "region": region_code,
-            "themes": ",".join(themes),
-            "published": published,
-            "deadline": date_number(deadline),
-            "commune_name": commune,
-            "departement_name": geo.departements[dep_code],
-            "duration_months": rng.randint(12, 18) if is_vta else rng.choice((24, 36, 48, 72)),
-            "min_diploma_level": rng.randint(5, 7),
-            "summary": description_text[:SUMMARY_LENGTH],
-        }
+        yield document(
+            offer_id=number,
+            title=title,
+            place=place,
+            body=body,
+            summary=description_text[:SUMMARY_LENGTH],
+            kind=kind,
+            departement=dep_code,
+            region=region_code,
+            themes=themes,
+            published=published,
+            deadline=deadline,
+            commune_name=commune,
+            departement_name=geo.departements[dep_code],
+            duration_months=rng.randint(12, 18) if is_vta else rng.choice((24, 36, 48, 72)),
+            min_diploma_level=rng.randint(5, 7),
+        )
 
 
 class Timed:

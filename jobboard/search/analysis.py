@@ -1,35 +1,31 @@
-"""French analysis for the index.
+"""French analysis for the index: every word indexed under two forms at the same position.
 
 The Snowball French stemmer stems accented and unaccented spellings differently
 (« infirmière » → infirmi, « infirmiere » → infirmier), and folding accents before stemming
-breaks other pairs (« chargée » / « chargé »). So every text is indexed twice: once stemmed then
-folded, once folded then stemmed, and queries search both (research/deps.md §1).
+breaks other pairs (« chargée » / « chargé »). So each word gets both forms — stemmed then
+folded, and folded then stemmed — at the same position of one field, and a query word matches
+either of its own two forms (research/deps.md §1). One field instead of two halves the
+postings written and the lists a query merges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 
-from whoosh.analysis import (
-    Analyzer,
-    CharsetFilter,
-    Filter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
+from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer
 from whoosh.analysis.acore import Token
-from whoosh.lang import stopwords_for_language
+from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
 # Words split on hyphens and apostrophes: « Thizy-les-Bourgs » is found by « Thizy »,
 # « l'habitat » by « habitat ».
-_TOKENS = r"\w+"
+WORD_PATTERN = r"\w+"
 # Whoosh's accent map leaves the ligatures alone: « Plœuc » must match « ploeuc ».
 FOLDING = {**accent_map, ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae"}
 _STOPWORDS = frozenset(stopwords_for_language("fr"))
 _FOLDED_STOPWORDS = frozenset(word.translate(FOLDING) for word in _STOPWORDS)
+_stem = stemmer_for_language("fr")
 
 # Feminine and plural endings brought to the masculine singular before stemming, because the
 # Snowball stemmer does not: « conseillère » → conseiller but « conseiller » → conseil,
@@ -61,36 +57,38 @@ def masculine(word: str) -> str:
     return word
 
 
-class MasculineFilter(Filter):  # type: ignore[misc]
-    """Token filter applying `masculine` (runs after accent folding)."""
+@lru_cache(maxsize=200_000)
+def forms(word: str) -> tuple[str, ...]:
+    """The indexed forms of one lower-case word: none for a stop word, else one or two."""
+    folded = word.translate(FOLDING)
+    if len(word) < 2 or word in _STOPWORDS or folded in _FOLDED_STOPWORDS:
+        return ()
+    first = _stem(word).translate(FOLDING)
+    second = _stem(masculine(folded))
+    return (first,) if first == second else (first, second)
+
+
+class DualFormFilter(Filter):  # type: ignore[misc]
+    """Replaces each token by its forms (see `forms`), at the token's position."""
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
         for token in tokens:
-            token.text = masculine(token.text)
-            yield token
+            for form in forms(token.text):
+                token.text = form
+                yield token
 
 
-def stem_then_fold() -> Analyzer:
-    return (
-        RegexTokenizer(_TOKENS)
-        | LowercaseFilter()
-        | StopFilter(stoplist=_STOPWORDS, minsize=2)
-        | StemFilter(lang="fr", cachesize=50_000)
-        | CharsetFilter(FOLDING)
-    )
-
-
-def fold_then_stem() -> Analyzer:
-    return (
-        RegexTokenizer(_TOKENS)
-        | LowercaseFilter()
-        | CharsetFilter(FOLDING)
-        | StopFilter(stoplist=_FOLDED_STOPWORDS, minsize=2)
-        | MasculineFilter()
-        | StemFilter(lang="fr", cachesize=50_000)
-    )
+def french() -> Analyzer:
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | DualFormFilter()
 
 
 def spelling() -> Analyzer:
     """Unstemmed words, accents kept, for « Vouliez-vous dire » suggestions."""
-    return RegexTokenizer(_TOKENS) | LowercaseFilter() | StopFilter(stoplist=_STOPWORDS, minsize=3)
+    return RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | _StopFilter()
+
+
+class _StopFilter(Filter):  # type: ignore[misc]
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            if len(token.text) >= 3 and token.text not in _STOPWORDS:
+                yield token

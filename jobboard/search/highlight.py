@@ -1,31 +1,25 @@
 """Highlighting with <mark>: one pass over the stored text, compared with the query's terms.
 
-Whoosh's highlighter re-analyses the text once per field and per hit (four fields here, since
-every text is indexed under two analyzers); this marks a word when either analyzer turns it
-into a term of the query, using the analyzers' own token rules.
+Whoosh's highlighter re-analyses the text once per field and per hit; this marks a word when
+one of its indexed forms is a term the query matched, with the analyzer's own word rules.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from jobboard.search.analysis import fold_then_stem, stem_then_fold
+from jobboard.search.analysis import WORD_PATTERN, forms
 
-_WORD = re.compile(r"\w+")
-_ANALYZERS = (stem_then_fold(), fold_then_stem())
+_WORD = re.compile(WORD_PATTERN)
 EXCERPT_LENGTH = 240
 
 
-@lru_cache(maxsize=50_000)
-def word_forms(word: str) -> frozenset[str]:
-    return frozenset(token.text for analyzer in _ANALYZERS for token in analyzer(word))
-
-
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(text) if word_forms(m.group()) & terms]
+    return [
+        m.span() for m in _WORD.finditer(text) if not terms.isdisjoint(forms(m.group().lower()))
+    ]
 
 
 def mark(text: str, terms: frozenset[str]) -> Markup:

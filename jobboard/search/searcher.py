@@ -10,24 +10,25 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
-from whoosh import qparser
 from whoosh.index import FileIndex
-from whoosh.query import And, FuzzyTerm, Or, Query
+from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Searcher
 
 from jobboard.domain.offer import THEMES, OfferKind
-from jobboard.search.analysis import fold_then_stem, stem_then_fold
+from jobboard.search.analysis import WORD_PATTERN, forms
 from jobboard.search.highlight import excerpt, mark
 from jobboard.search.schema import QUERY_FIELDS, number_date
 from jobboard.search.store import IndexStore
 
 MAX_QUERY_LENGTH = 200
+_WORDS = re.compile(WORD_PATTERN)
 MAX_TERMS = 12
 MAX_WORD = 30  # longer "words" are noise: no fuzzy matching or suggestion for them
 THEME_CODES = list(THEMES)
@@ -144,7 +145,6 @@ class SearchService:
         self._generation: str | None = None
         self._searcher: Searcher | None = None
         self._facets: _Facets | None = None
-        self._parser: qparser.QueryParser | None = None
 
     # -- searcher life cycle (called with the lock held) --
     def _current(self) -> tuple[Searcher, _Facets]:
@@ -156,7 +156,6 @@ class SearchService:
             self._generation = generation
             self._searcher = self._index.searcher()
             self._facets = _Facets(self._searcher)
-            self._parser = self._make_parser(self._index)
         elif not self._searcher.up_to_date():
             # Not Searcher.refresh(): it reuses segment readers by segment id, and a commit
             # that only deletes documents keeps the id, so the deletions went unseen (checked
@@ -175,54 +174,60 @@ class SearchService:
             self._searcher = None
 
     @staticmethod
-    def _make_parser(ix: FileIndex) -> qparser.QueryParser:
-        parser = qparser.MultifieldParser(
-            list(QUERY_FIELDS), ix.schema, fieldboosts=QUERY_FIELDS, group=qparser.AndGroup
-        )
-        # Plain words and "quoted phrases" only: field names, wildcards, ranges, boosts and
-        # boolean operators are syntax a user types by mistake.
-        for plugin in (
-            qparser.FieldsPlugin,
-            qparser.WildcardPlugin,
-            qparser.RangePlugin,
-            qparser.BoostPlugin,
-            qparser.OperatorsPlugin,
-            qparser.GroupPlugin,
-        ):
-            parser.remove_plugin_class(plugin)
-        return parser
+    def _parse(text: str) -> tuple[Query | None, bool]:
+        """Words (all required) and "quoted phrases"; any other syntax is plain text.
 
-    # -- query building --
-    def _parse(self, text: str) -> tuple[Query | None, bool]:
-        """The user's query, or its plain terms if it cannot be parsed; None when empty."""
-        assert self._parser is not None
-        text = text[:MAX_QUERY_LENGTH]
-        if text.count('"') % 2:
+        Each word matches either of its indexed forms in any searched field; a phrase
+        matches its words' forms in sequence within one field. Returns the query (None
+        when nothing searchable is left) and whether unbalanced quotes were ignored.
+        """
+        degraded = text.count('"') % 2 == 1
+        if degraded:
             text = text.replace('"', " ")
-        degraded = False
-        try:
-            query = self._parser.parse(text)
-        except Exception:  # whoosh's parser errors are not a documented family
-            degraded = True
-            query = self._parser.parse(_plain_terms(text))
-        if query is None or not query.all_terms():
-            plain = _plain_terms(text)
-            if not plain:
-                return None, degraded
-            query = self._parser.parse(plain)
-            if not query.all_terms():
-                return None, True
-        return query, degraded
+        parts: list[Query] = []
+        for index, segment in enumerate(text.split('"')):
+            words = [w for w in _WORDS.findall(segment.lower())[:MAX_TERMS] if len(w) <= MAX_WORD]
+            kept = [(i, f) for i, f in enumerate(forms(w) for w in words) if f]
+            word_forms = [f for _, f in kept]
+            if not word_forms:
+                continue
+            if index % 2 and len(word_forms) > 1:  # inside quotes
+                # Stop words are not indexed but keep their place: « maison de santé » has
+                # one position between its two indexed words.
+                slop = 1 + max(b - a - 1 for (a, _), (b, _) in pairwise(kept))
+                parts.append(
+                    Or(
+                        [
+                            Sequence(
+                                [Or([Term(name, f) for f in fs]) for fs in word_forms], slop=slop
+                            )
+                            for name in QUERY_FIELDS
+                        ]
+                    )
+                )
+                continue
+            parts.extend(
+                Or(
+                    [
+                        Term(name, form, boost=boost)
+                        for name, boost in QUERY_FIELDS.items()
+                        for form in fs
+                    ]
+                )
+                for fs in word_forms
+            )
+        if not parts:
+            return None, degraded
+        return (parts[0] if len(parts) == 1 else And(parts)), degraded
 
     @staticmethod
     def _fuzzy(text: str) -> Query | None:
         """Each word may be off by one or two letters (prefix kept), in every searched field."""
-        words = [w for w in re.findall(r"\w+", text)[:MAX_TERMS] if 4 <= len(w) <= MAX_WORD]
-        analyzers = (stem_then_fold(), fold_then_stem())
+        words = [w for w in _WORDS.findall(text.lower())[:MAX_TERMS] if 4 <= len(w) <= MAX_WORD]
         parts: list[Query] = []
         for word in words:
-            forms = {t.text for a in analyzers for t in a(word)}
-            if not forms:
+            word_forms = forms(word)
+            if not word_forms:
                 continue
             # One typo in a short word, two in a long one; the first two letters are kept.
             distance = 1 if len(word) <= 7 else 2
@@ -231,7 +236,7 @@ class SearchService:
                     [
                         FuzzyTerm(name, form, maxdist=distance, prefixlength=2, boost=boost)
                         for name, boost in QUERY_FIELDS.items()
-                        for form in forms
+                        for form in word_forms
                     ]
                 )
             )
