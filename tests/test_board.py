@@ -264,3 +264,12 @@ async def test_the_same_search_again_replaces_the_history_entry(
     again = await client.get("/offres?q=patrimoine&type=", headers=headers)
     assert again.headers["hx-replace-url"] == "/offres?q=patrimoine"
     assert "hx-push-url" not in again.headers
+
+
+async def test_an_unclosed_quote_is_searched_as_plain_words_and_said(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    response = await client.get('/offres?q="patrimoine')
+    assert response.status_code == 200
+    assert "la recherche porte sur les mots seuls" in response.text
+    assert count_in(response.text) > 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
@@ -71,10 +71,9 @@ class SearchResult:
     facets: dict[str, list[tuple[str, int]]]
     fuzzy: bool = False
     suggestion: str = ""
-    query_ignored: bool = False
+    query_ignored: bool = False  # unbalanced quotes or syntax the search had to drop
     pages: int = 1
     page: int = 1
-    notes: list[str] = field(default_factory=list)
 
 
 def _plain_terms(text: str) -> str:
