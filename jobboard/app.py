@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import anyio
 from starlette.applications import Starlette
@@ -15,15 +16,24 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
+from jobboard import mail
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
 from jobboard.settings import Settings, tortoise_config
-from jobboard.web import board, health, pages
+from jobboard.web import accounts, board, candidate, health, moderation, pages, recruiter
+from jobboard.web.auth import AuthMiddleware, public
+from jobboard.web.csrf import CSRFMiddleware
 from jobboard.web.errors import http_error, server_error
 from jobboard.web.security_headers import SecurityHeadersMiddleware
+from jobboard.web.session import SessionMiddleware
+from jobboard.web.throttle import Throttle
+
+# The largest request body accepted (a CV upload plus its form); larger ones get a 413.
+MAX_BODY_BYTES = 12 * 1024 * 1024
 
 
+@public
 async def _favicon(request: object) -> Response:
     return RedirectResponse("/static/vendor/dsfr/favicon/favicon.ico", status_code=301)
 
@@ -45,14 +55,75 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             await indexer.ensure_ready()
             async with anyio.create_task_group() as background:
                 background.start_soon(indexer.run_forever)
+                background.start_soon(mail.run_forever, settings)
                 yield
                 background.cancel_scope.cancel()
         search.close()
+        await app.state.throttle.aclose()
 
     routes = [
         Route("/", board.home, name="home"),
         Route("/offres", board.offer_list, name="offer_list"),
         Route("/offres/{offer_id}", board.offer_detail, name="offer_detail"),
+        Route("/inscription", accounts.signup_choice, name="signup"),
+        Route(
+            "/inscription/candidat",
+            accounts.signup_candidate,
+            methods=["GET", "POST"],
+            name="signup_candidate",
+        ),
+        Route(
+            "/inscription/recruteur",
+            accounts.signup_recruiter,
+            methods=["GET", "POST"],
+            name="signup_recruiter",
+        ),
+        Route(
+            "/inscription/collectivites",
+            accounts.collectivite_search,
+            name="collectivite_search",
+        ),
+        Route("/connexion", accounts.login, methods=["GET", "POST"], name="login"),
+        Route("/deconnexion", accounts.logout, methods=["POST"], name="logout"),
+        Route(
+            "/mot-de-passe-oublie",
+            accounts.password_forgot,
+            methods=["GET", "POST"],
+            name="password_forgot",
+        ),
+        Route(
+            "/mot-de-passe-oublie/nouveau",
+            accounts.password_reset,
+            methods=["GET", "POST"],
+            name="password_reset",
+        ),
+        Route("/espace", accounts.space, name="space"),
+        Route("/espace/compte", accounts.account, name="account"),
+        Route(
+            "/espace/compte/mot-de-passe",
+            accounts.password_change,
+            methods=["POST"],
+            name="password_change",
+        ),
+        Route("/espace/candidat", candidate.candidate_home, name="candidate_home"),
+        Route(
+            "/espace/candidat/candidatures/{application_id}",
+            candidate.candidate_application,
+            name="candidate_application",
+        ),
+        Route("/espace/recruteur", recruiter.recruiter_home, name="recruiter_home"),
+        Route(
+            "/espace/recruteur/offres/{offer_id}",
+            recruiter.recruiter_offer,
+            name="recruiter_offer",
+        ),
+        Route("/moderation/comptes", moderation.account_queue, name="moderation_accounts"),
+        Route(
+            "/moderation/comptes/{user_id}",
+            moderation.account_decide,
+            methods=["POST"],
+            name="moderation_account_decide",
+        ),
         Route("/sante", health.health, name="health"),
         Route("/accessibilite", pages.accessibility, name="accessibility"),
         Route("/mentions-legales", pages.legal, name="legal"),
@@ -63,6 +134,17 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     middleware = [
         Middleware(SecurityHeadersMiddleware),
         Middleware(GZipMiddleware, minimum_size=1000),
+        Middleware(
+            SessionMiddleware,
+            secret_key=settings.secret_key,
+            max_age_seconds=settings.session_max_hours * 3600,
+        ),
+        Middleware(
+            AuthMiddleware,
+            idle=timedelta(minutes=settings.session_idle_minutes),
+            max_age=timedelta(hours=settings.session_max_hours),
+        ),
+        Middleware(CSRFMiddleware, max_body_bytes=MAX_BODY_BYTES),
     ]
     app = Starlette(
         debug=False,
@@ -74,4 +156,6 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     app.state.settings = settings
     app.state.search = search
     app.state.indexer = indexer
+    app.state.throttle = Throttle(settings.redis_url)
+    app.state.directory = None  # the collectivité directory, loaded on first use
     return app

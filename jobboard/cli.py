@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 from tortoise import Tortoise
 
+from jobboard import mail
 from jobboard.clock import today
 from jobboard.db import migrate
+from jobboard.domain.password import password_problem
+from jobboard.models import EmailOutbox, User
+from jobboard.passwords import hash_password
 from jobboard.search.indexer import Indexer
 from jobboard.search.store import IndexStore
-from jobboard.services import demo, reference
+from jobboard.services import accounts, demo, reference
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
@@ -172,7 +178,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         indexer = _indexer(settings)
         await indexer.ensure_ready()
-        await indexer.run_forever()
+        async with anyio.create_task_group() as loops:
+            loops.start_soon(indexer.run_forever)
+            loops.start_soon(mail.run_forever, settings)
         return 0
 
     try:
@@ -191,6 +199,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.workers > 1 and not settings.redis_url:
+        print(
+            "Attention : sans JOBBOARD_REDIS_URL, chaque worker compte ses propres tentatives de "
+            "connexion ; les limites anti-force brute sont multipliées par le nombre de workers.",
+            file=sys.stderr,
+        )
     cmd_migrate(settings, args)
     if not args.no_demo:
         cmd_load_demo(settings, args)
@@ -205,6 +219,56 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level="debug" if settings.debug else "info",
     )
     return 0
+
+
+def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
+    """Create (or promote nothing: refuse) an ANCT staff account."""
+    email = accounts.normalise_email(args.email)
+    if problem := accounts.email_problem(email):
+        print(f"Adresse e-mail invalide : {problem}", file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmez le mot de passe : ") != password:
+            print("Les deux mots de passe diffèrent.", file=sys.stderr)
+            return 2
+    full_name = " ".join((args.name or "").split()) or email.split("@")[0]
+    if problem := password_problem(password, email=email, full_name=full_name):
+        print(problem, file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        if await User.filter(email=email).exists():
+            print(f"Un compte existe déjà avec l'adresse {email}.", file=sys.stderr)
+            return 1
+        await User.create(
+            email=email, full_name=full_name, role="staff", password_hash=hash_password(password)
+        )
+        print(f"Compte ANCT créé : {email}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_send_emails(settings: Settings, args: argparse.Namespace) -> int:
+    """Send what is due in the outbox, once, or forever with --boucle."""
+
+    async def work() -> int:
+        if args.loop:
+            await mail.run_forever(settings)
+            return 0
+        backend = mail.backend_for(settings)
+        sent, failed = await mail.send_pending(backend, settings.email_from, limit=10_000)
+        waiting = await EmailOutbox.filter(status="pending").count()
+        print(f"{sent} e-mail(s) envoyé(s), {failed} échec(s) ; {waiting} en attente.")
+        return 1 if failed else 0
+
+    try:
+        return _with_db(settings, work)
+    except KeyboardInterrupt:
+        return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -262,6 +326,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "worker", help="tâches de fond (indexation) pour un hôte servi par plusieurs workers"
     ).set_defaults(func=cmd_worker)
+    staff = sub.add_parser("create-staff", help="crée un compte de l'équipe ANCT (modération)")
+    staff.add_argument("email")
+    staff.add_argument("--nom", dest="name", default="", help="prénom et nom affichés")
+    staff.add_argument(
+        "--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard"
+    )
+    staff.set_defaults(func=cmd_create_staff)
+    emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d'envoi)")
+    emails.add_argument(
+        "--boucle", dest="loop", action="store_true", help="continue d'envoyer jusqu'à Ctrl+C"
+    )
+    emails.set_defaults(func=cmd_send_emails)
     sub.add_parser(
         "load-demo", help="charge référentiels, offres et comptes de démo dans une base vide"
     ).set_defaults(func=cmd_load_demo)

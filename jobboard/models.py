@@ -152,6 +152,26 @@ class User(Model):
         )
 
 
+class UserSession(Model):
+    """A signed-in browser: the cookie carries a random key, only its SHA-256 is stored here.
+
+    Kept server-side so that logging out, changing a password or an idle timeout really ends
+    the session, which a cookie alone cannot do.
+    """
+
+    key_hash = fields.CharField(max_length=64, primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="sessions", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    last_seen_at = fields.DatetimeField()
+
+    user_id: int
+
+    class Meta:
+        table = "user_session"
+
+
 class Offer(Model):
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(OfferKind, max_length=20)

@@ -27,10 +27,26 @@ class Settings:
     static_dir: Path = PROJECT_ROOT / "static"
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     page_size: int = 20
+    # Absolute address used in e-mails; never taken from the request's Host header, so a forged
+    # Host cannot plant its own domain in a password-reset link.
+    base_url: str = "http://localhost:8000"
+    email_from: str = "Bourse Petites villes de demain <ne-pas-repondre@localhost>"
+    smtp_host: str = ""  # empty: messages go to the log and data/outbox/
+    smtp_port: int = 587
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_tls: str = "starttls"  # starttls | ssl | none
+    redis_url: str = ""  # empty: rate-limit counters kept in memory (one process)
+    session_idle_minutes: int = 120
+    session_max_hours: int = 24
 
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,6 +62,18 @@ class Settings:
             database_url=database_url,
             secret_key=env.get("JOBBOARD_SECRET_KEY") or _persistent_secret(data_dir),
             debug=env.get("JOBBOARD_DEBUG", "") == "1",
+            base_url=env.get("JOBBOARD_BASE_URL", cls.base_url).rstrip("/"),
+            email_from=env.get("JOBBOARD_EMAIL_FROM", cls.email_from),
+            smtp_host=env.get("JOBBOARD_SMTP_HOST", ""),
+            smtp_port=int(env.get("JOBBOARD_SMTP_PORT", cls.smtp_port)),
+            smtp_user=env.get("JOBBOARD_SMTP_USER", ""),
+            smtp_password=env.get("JOBBOARD_SMTP_PASSWORD", ""),
+            smtp_tls=env.get("JOBBOARD_SMTP_TLS", cls.smtp_tls),
+            redis_url=env.get("JOBBOARD_REDIS_URL", ""),
+            session_idle_minutes=int(
+                env.get("JOBBOARD_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
+            ),
+            session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
         )
 
 

@@ -7,9 +7,15 @@ The suite runs on SQLite by default; set JOBBOARD_TEST_DATABASE_URL to a Postgre
 from __future__ import annotations
 
 import csv
+import email
+import email.message
+import email.policy
+import html
 import importlib
 import json
 import os
+import re
+import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -19,14 +25,17 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.context import tortoise_test_context
 
 from jobboard import PROJECT_ROOT
 from jobboard.app import create_app
-from jobboard.models import Commune
+from jobboard.models import Commune, User
+from jobboard.passwords import hash_password
 from jobboard.services.reference import import_communes, import_density, import_pvd
+from jobboard.services.territory import commune_organisation
 from jobboard.settings import Settings
 
 FIXTURES = PROJECT_ROOT / "fixtures"
@@ -119,7 +128,8 @@ async def _empty_tables() -> None:
     conn = connections.get("default")
     tables = (
         "application_event", "application", "offer_event", "offer_theme", "offer",
-        "app_user", "organisation", "search_change", "search_state", "email_outbox",
+        "user_session", "app_user", "organisation", "search_change", "search_state",
+        "email_outbox",
     )  # fmt: skip
     if is_postgres():
         await conn.execute_script(
@@ -143,7 +153,9 @@ async def db(_database: None, reference_dir: Path) -> AsyncIterator[None]:
 @pytest.fixture
 def settings(tmp_path: Path, reference_dir: Path) -> Settings:
     base = Settings.from_env({"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "test"})
-    return replace(base, database_url=TEST_DB_URL, fixtures_dir=reference_dir)
+    return replace(
+        base, database_url=TEST_DB_URL, fixtures_dir=reference_dir, base_url="http://testserver"
+    )
 
 
 @pytest_asyncio.fixture
@@ -200,3 +212,119 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests last: Playwright's sync API runs its own event loop in this thread, and
     pytest-asyncio's session loop cannot start while that one is running."""
     items.sort(key=lambda item: "e2e" in item.nodeid.split("::")[0].split("/"))
+
+
+# Accounts: a signed-in client needs a CSRF token from a page, then a login.
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+PASSWORD = "Marianne et ses 36 000 communes"
+
+
+async def csrf_token(client: httpx.AsyncClient, path: str = "/connexion") -> str:
+    """The token a page hands to its forms (also sets the session cookie)."""
+    response = await client.get(path)
+    match = CSRF_META.search(response.text)
+    assert match, f"no CSRF token on {path}"
+    return html.unescape(match.group(1))
+
+
+async def post_form(
+    client: httpx.AsyncClient, path: str, data: dict[str, Any], *, token_from: str = "/connexion"
+) -> httpx.Response:
+    return await client.post(
+        path, data={**data, "csrf_token": await csrf_token(client, token_from)}
+    )
+
+
+async def make_user(
+    role: str = "candidate",
+    email: str = "lea@example.fr",
+    password: str = PASSWORD,
+    *,
+    commune: str = "47106",
+    verification: str | None = None,
+    **fields: Any,
+) -> User:
+    organisation = None
+    if role == "recruiter":
+        organisation = await commune_organisation(await Commune.get(insee=commune))
+    defaults: dict[str, Any] = {"full_name": "Léa Martin"}
+    if role == "candidate":
+        defaults.update(birth_date=date(2001, 5, 4), diploma_level=7)
+    defaults.update(fields)
+    return await User.create(
+        email=email,
+        password_hash=hash_password(password),
+        role=role,
+        organisation=organisation,
+        verification=verification or ("verified" if role == "recruiter" else "none"),
+        **defaults,
+    )
+
+
+async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    response = await post_form(client, "/connexion", {"email": email, "password": password})
+    assert response.status_code == 303, response.text
+    return response
+
+
+# A real SMTP server on loopback (aiosmtpd), for the mail tests.
+
+
+class SmtpSink:
+    """Collects every message the server accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(parsed, email.message.EmailMessage)
+        self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sink = SmtpSink()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self) -> list[email.message.EmailMessage]:
+        return self.sink.messages
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+def smtp_settings(settings: Settings, port: int) -> Settings:
+    return replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
+
+
+def text_part(message: email.message.EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    content: str = body.get_content()
+    return content

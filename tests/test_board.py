@@ -18,7 +18,7 @@ from jobboard.models import Offer
 from jobboard.services.demo import load_demo_offers
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
-from tests.conftest import index_now, offer_row
+from tests.conftest import csrf_token, index_now, offer_row
 
 
 @pytest.fixture
@@ -234,7 +234,7 @@ async def test_legal_pages_exist(client: httpx.AsyncClient, db: None) -> None:
 
 
 async def test_method_not_allowed_is_french(client: httpx.AsyncClient, db: None) -> None:
-    response = await client.post("/offres")
+    response = await client.post("/offres", headers={"X-CSRF-Token": await csrf_token(client)})
     assert response.status_code == 405 and "Méthode non autorisée" in response.text
 
 

@@ -25,11 +25,13 @@ COMMANDS = (
     "check-index",
     "worker",
     "load-demo",
+    "create-staff",
+    "send-emails",
 )
 
 
 def run(
-    data_dir: Path, *args: str, database_url: str | None = None
+    data_dir: Path, *args: str, database_url: str | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOBBOARD_")}
     env["JOBBOARD_DATA_DIR"] = str(data_dir)
@@ -40,6 +42,7 @@ def run(
         env=env,
         capture_output=True,
         text=True,
+        input=stdin,
         timeout=120,
         check=False,
     )
@@ -98,6 +101,37 @@ def test_load_demo_creates_accounts_once_and_prints_passwords(tmp_path: Path) ->
         database.execute("SELECT count(*) FROM offer WHERE status='published'").fetchone()[0] >= 60
     )
     assert password not in (tmp_path / "jobboard.sqlite3").read_bytes().decode("latin-1")
+
+
+def test_create_staff_then_send_emails(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    weak = run(tmp_path, "create-staff", "anct@example.fr", "--password-stdin", stdin="azerty\n")
+    assert weak.returncode == 2 and "au moins 12 caractères" in weak.stderr
+    password = "Une phrase de passe pour la modération"
+    created = run(
+        tmp_path, "create-staff", "ANCT@Example.fr", "--nom", "Claire Dupont", "--password-stdin",
+        stdin=password + "\n",
+    )  # fmt: skip
+    assert created.returncode == 0 and "anct@example.fr" in created.stdout
+    again = run(tmp_path, "create-staff", "anct@example.fr", "--password-stdin", stdin=password)
+    assert again.returncode == 1 and "existe déjà" in again.stderr
+    database = sqlite3.connect(tmp_path / "jobboard.sqlite3")
+    role, name, stored = database.execute(
+        "SELECT role, full_name, password_hash FROM app_user"
+    ).fetchone()
+    assert (role, name) == ("staff", "Claire Dupont") and stored.startswith("$argon2id$")
+
+    database.execute(
+        'INSERT INTO email_outbox ("to", subject, body_text, body_html, status, attempts, '
+        "last_error, created_at) VALUES ('a@example.fr', 'Essai', 'Bonjour', '', 'pending', 0, "
+        "'', CURRENT_TIMESTAMP)"
+    )
+    database.commit()
+    sent = run(tmp_path, "send-emails")
+    assert (
+        sent.returncode == 0 and "1 e-mail(s) envoyé(s), 0 échec(s) ; 0 en attente." in sent.stdout
+    )
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
 def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:

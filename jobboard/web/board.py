@@ -18,6 +18,7 @@ from jobboard.markdown import render_markdown
 from jobboard.models import Departement, Offer, Region
 from jobboard.search.searcher import SearchRequest, SearchResult, SearchService
 from jobboard.services.visibility import is_visible
+from jobboard.web.auth import public
 from jobboard.web.state import templates
 from jobboard.web.templating import is_htmx_fragment
 
@@ -113,6 +114,7 @@ async def run_search(request: Request, search_request: SearchRequest) -> SearchR
     return await anyio.to_thread.run_sync(service.search, search_request)
 
 
+@public
 async def home(request: Request) -> Response:
     result = await run_search(request, SearchRequest(sort="date", page_size=6))
     counts = dict(result.facets["kind"])
@@ -128,6 +130,7 @@ async def home(request: Request) -> Response:
     )
 
 
+@public
 async def offer_list(request: Request) -> Response:
     choices = await _choices(request)
     filters = parse_filters(request, choices)
@@ -171,6 +174,7 @@ async def offer_list(request: Request) -> Response:
     return response
 
 
+@public
 async def offer_detail(request: Request) -> Response:
     raw_id = request.path_params["offer_id"]
     offer = None

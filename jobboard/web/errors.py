@@ -39,18 +39,22 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/sante"
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    code = exc.status_code
-    message = exc.detail if exc.detail and exc.detail not in _STARLETTE_DEFAULTS else ""
+def render_error(request: Request, code: int, message: str = "") -> Response:
+    """The French error page (or JSON body for the API) for `code`."""
     message = message or DEFAULT_MESSAGES.get(code, "Une erreur est survenue.")
     if _wants_json(request):
-        return JSONResponse({"error": message}, status_code=code, headers=exc.headers)
-    response = templates().html(
+        return JSONResponse({"error": message}, status_code=code)
+    return templates().html(
         "errors/error.html",
         {"request": request, "code": code, "title": TITLES.get(code, "Erreur"), "message": message},
         status_code=code,
     )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = exc.detail if exc.detail and exc.detail not in _STARLETTE_DEFAULTS else ""
+    response = render_error(request, exc.status_code, message)
     if exc.headers:
         response.headers.update(exc.headers)
     return response

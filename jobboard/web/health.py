@@ -8,8 +8,10 @@ from starlette.responses import JSONResponse
 from tortoise import connections
 
 from jobboard.search.indexer import Indexer
+from jobboard.web.auth import public
 
 
+@public
 async def health(request: Request) -> JSONResponse:
     body: dict[str, object] = {}
     try:

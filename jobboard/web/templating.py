@@ -14,6 +14,9 @@ from starlette.responses import HTMLResponse, Response
 from jobboard.clock import PARIS
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
+from jobboard.web.auth import current_user
+from jobboard.web.csrf import csrf_token
+from jobboard.web.session import pop_flashes
 
 MONTHS = (
     "janvier",
@@ -84,6 +87,9 @@ class Templates:
             kind_label=lambda k: KIND_SHORT_LABELS[OfferKind(k)],
             status_label=lambda s: STATUS_LABELS[OfferStatus(s)],
             theme_label=lambda t: THEMES.get(t, t),
+        )
+        env.globals.update(
+            csrf_token=csrf_token, current_user=current_user, pop_flashes=pop_flashes
         )
         self.env = env
         self._blocks = Jinja2Blocks(env=env)

@@ -6,4 +6,12 @@
     var status = document.getElementById("nombre-resultats");
     if (status) { document.title = status.textContent.trim() + " – Bourse Petites villes de demain"; }
   });
+  // Unsafe htmx requests carry the CSRF token the layout put in <meta name="csrf-token">.
+  document.addEventListener("htmx:config:request", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    var request = event.detail && event.detail.ctx && event.detail.ctx.request;
+    if (meta && request && !/^(GET|HEAD)$/i.test(request.method)) {
+      request.headers["X-CSRF-Token"] = meta.content;
+    }
+  });
 })();

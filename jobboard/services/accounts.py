@@ -1,0 +1,298 @@
+"""Account use cases: signup, authentication, password reset and change, recruiter checks.
+
+Validation returns French messages keyed by form field, so the page shows each next to its
+field. Every e-mail is queued in the same transaction as the change that causes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from jobboard.domain.diploma import DIPLOMA_LEVELS
+from jobboard.domain.password import password_problem
+from jobboard.mail import queue_email
+from jobboard.models import Commune, Epci, Organisation, User
+from jobboard.passwords import hash_password, verify_password
+from jobboard.services.territory import commune_organisation
+from jobboard.settings import Settings
+
+RESET_TOKEN_MAX_AGE = 3600  # seconds
+MIN_AGE = 16
+# Good enough to catch typos; the real check is the e-mail the user receives.
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A real argon2 hash verified when the e-mail is unknown, so both answers take as long.
+_DUMMY_HASH = hash_password("ce mot de passe ne correspond à aucun compte")
+
+
+class FormInvalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class Signup:
+    role: str  # candidate | recruiter
+    full_name: str = ""
+    email: str = ""
+    password: str = ""
+    birth_date: str = ""
+    diploma_level: str = ""
+    collectivite: str = ""  # "commune:INSEE" or "epci:SIREN"
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_form(cls, role: str, form: dict[str, Any]) -> Signup:
+        def text(name: str) -> str:
+            value = form.get(name, "")
+            return value.strip() if isinstance(value, str) else ""
+
+        return cls(
+            role=role,
+            full_name=" ".join(text("full_name").split()),
+            email=text("email").lower(),
+            password=form.get("password", "") if isinstance(form.get("password"), str) else "",
+            birth_date=text("birth_date"),
+            diploma_level=text("diploma_level"),
+            collectivite=text("collectivite"),
+        )
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def email_problem(email: str) -> str | None:
+    if not email:
+        return "Indiquez votre adresse e-mail."
+    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+        return "Format attendu : nom@domaine.fr"
+    return None
+
+
+def parse_birth_date(value: str, today: date) -> tuple[date | None, str | None]:
+    if not value:
+        return None, "Indiquez votre date de naissance."
+    parsed: date | None = None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+        if match:
+            day, month, year = map(int, match.groups())
+            try:
+                parsed = date(year, month, day)
+            except ValueError:
+                parsed = None
+    if parsed is None:
+        return None, "Format attendu : JJ/MM/AAAA, par exemple 14/07/2001."
+    if parsed > today:
+        return None, "La date de naissance ne peut pas être dans le futur."
+    if parsed.year < 1900:
+        return None, "Vérifiez l'année de naissance."
+    age = today.year - parsed.year - ((today.month, today.day) < (parsed.month, parsed.day))
+    if age < MIN_AGE:
+        return None, f"Il faut avoir au moins {MIN_AGE} ans pour créer un compte."
+    return parsed, None
+
+
+async def _organisation(value: str) -> tuple[Organisation | None, str | None]:
+    kind, _, code = value.partition(":")
+    if not value:
+        return None, "Choisissez votre collectivité dans la liste."
+    if kind == "commune":
+        commune = await Commune.get_or_none(insee=code)
+        if commune is None:
+            return None, f"Code INSEE inconnu : {code[:10]}. Choisissez la commune dans la liste."
+        return await commune_organisation(commune), None
+    if kind == "epci":
+        epci = await Epci.get_or_none(siren=code)
+        if epci is None:
+            return (
+                None,
+                f"SIREN inconnu : {code[:12]}. Choisissez l'intercommunalité dans la liste.",
+            )
+        organisation, _ = await Organisation.get_or_create(
+            kind="epci", epci=epci, defaults={"name": epci.name}
+        )
+        return organisation, None
+    return None, "Choisissez votre collectivité dans la liste."
+
+
+async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
+    """Create the account, or raise FormInvalid with a message per field (nothing written)."""
+    errors: dict[str, str] = {}
+    if not signup.full_name:
+        errors["full_name"] = "Indiquez vos prénom et nom."
+    elif len(signup.full_name) > 150:
+        errors["full_name"] = "150 caractères au maximum."
+    if problem := email_problem(signup.email):
+        errors["email"] = problem
+    if problem := password_problem(signup.password, email=signup.email, full_name=signup.full_name):
+        errors["password"] = problem
+    birth_date: date | None = None
+    diploma: int | None = None
+    if signup.role == "candidate":
+        birth_date, problem = parse_birth_date(signup.birth_date, today)
+        if problem:
+            errors["birth_date"] = problem
+        if signup.diploma_level.isdigit() and int(signup.diploma_level) in DIPLOMA_LEVELS:
+            diploma = int(signup.diploma_level)
+        else:
+            errors["diploma_level"] = "Choisissez votre plus haut niveau de diplôme."
+    async with in_transaction():
+        organisation: Organisation | None = None
+        if signup.role == "recruiter":
+            organisation, problem = await _organisation(signup.collectivite)
+            if problem:
+                errors["collectivite"] = problem
+        if "email" not in errors and await User.filter(email=signup.email).exists():
+            errors["email"] = _TAKEN
+        if errors:
+            raise FormInvalid(errors)
+        try:
+            async with in_transaction():  # a savepoint: PostgreSQL needs one after the error
+                user = await User.create(
+                    email=signup.email,
+                    full_name=signup.full_name,
+                    role=signup.role,
+                    password_hash=hash_password(signup.password),
+                    organisation=organisation,
+                    verification="pending" if signup.role == "recruiter" else "none",
+                    birth_date=birth_date,
+                    diploma_level=diploma,
+                )
+        except IntegrityError:  # another signup with this address won the race
+            raise FormInvalid({"email": _TAKEN}) from None
+        await queue_email(
+            user.email,
+            "welcome_recruiter" if user.role == "recruiter" else "welcome_candidate",
+            {"user": user, "organisation": organisation},
+            settings,
+        )
+    return user
+
+
+_TAKEN = (
+    "Un compte existe déjà avec cette adresse. Connectez-vous ou utilisez « Mot de passe oublié »."
+)
+
+
+async def authenticate(email: str, password: str) -> User | None:
+    user = await User.get_or_none(email=normalise_email(email))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password) or not user.is_active:
+        return None
+    return user
+
+
+# Password reset: a signed, expiring token that names the user and a fingerprint of the current
+# password hash and last login. Using it changes the hash, so it works once.
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="bourse-pvd.password-reset")
+
+
+def _fingerprint(user: User) -> str:
+    material = (
+        f"{user.password_hash}|{user.last_login_at.isoformat() if user.last_login_at else ''}"
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def reset_token(user: User, settings: Settings) -> str:
+    return _serializer(settings).dumps([user.id, _fingerprint(user)])
+
+
+async def user_for_reset_token(token: str, settings: Settings) -> User | None:
+    try:
+        user_id, fingerprint = _serializer(settings).loads(token, max_age=RESET_TOKEN_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = await User.get_or_none(id=user_id, is_active=True) if isinstance(user_id, int) else None
+    if user is None or fingerprint != _fingerprint(user):
+        return None
+    return user
+
+
+async def request_password_reset(email: str, settings: Settings) -> None:
+    """Queue the reset e-mail if the account exists; the caller says the same thing either way."""
+    user = await User.get_or_none(email=normalise_email(email), is_active=True)
+    if user is None:
+        return
+    link = f"{settings.base_url}/mot-de-passe-oublie/nouveau?jeton={reset_token(user, settings)}"
+    minutes = RESET_TOKEN_MAX_AGE // 60
+    await queue_email(
+        user.email, "password_reset", {"user": user, "link": link, "minutes": minutes}, settings
+    )
+
+
+async def set_password(user: User, password: str, settings: Settings) -> None:
+    """Store a new password (already validated) and tell the owner by e-mail."""
+    async with in_transaction():
+        user.password_hash = hash_password(password)
+        await user.save(update_fields=["password_hash"])
+        await queue_email(user.email, "password_changed", {"user": user}, settings)
+
+
+async def change_password(user: User, current: str, new: str, settings: Settings) -> None:
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, current):
+        errors["current_password"] = "Le mot de passe actuel est incorrect."  # noqa: S105
+    if problem := password_problem(new, email=user.email, full_name=user.full_name):
+        errors["password"] = problem
+    elif current == new:
+        errors["password"] = "Choisissez un mot de passe différent de l'actuel."  # noqa: S105
+    if errors:
+        raise FormInvalid(errors)
+    await set_password(user, new, settings)
+
+
+# Recruiter verification by ANCT staff.
+
+
+async def pending_recruiters() -> list[User]:
+    return (
+        await User.filter(role="recruiter", verification="pending")
+        .select_related("organisation__commune__departement", "organisation__epci")
+        .order_by("created_at", "id")
+    )
+
+
+async def decide_recruiter(
+    recruiter_id: int, staff: User, *, verify: bool, reason: str, settings: Settings
+) -> User:
+    """Verify or refuse a pending recruiter; a refusal needs a reason, which is e-mailed."""
+    reason = reason.strip()
+    if not verify and not reason:
+        raise FormInvalid({"reason": "Indiquez le motif du refus : il sera envoyé au recruteur."})
+    if len(reason) > 2000:
+        raise FormInvalid({"reason": "2 000 caractères au maximum."})
+    async with in_transaction():
+        recruiter = await User.select_for_update().get_or_none(
+            id=recruiter_id, role="recruiter", verification="pending"
+        )
+        if recruiter is None:
+            raise LookupError(recruiter_id)
+        recruiter.verification = "verified" if verify else "refused"
+        recruiter.verification_note = reason
+        await recruiter.save(update_fields=["verification", "verification_note"])
+        organisation = await Organisation.get(id=recruiter.organisation_id)
+        await queue_email(
+            recruiter.email,
+            "recruiter_verified" if verify else "recruiter_refused",
+            {"user": recruiter, "organisation": organisation, "reason": reason, "staff": staff},
+            settings,
+        )
+    return recruiter

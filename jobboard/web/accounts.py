@@ -1,0 +1,360 @@
+"""Account pages: signup (candidate or recruiter), login, logout, password reset and change."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from jobboard.clock import today
+from jobboard.domain.diploma import DIPLOMA_LEVELS
+from jobboard.domain.password import MIN_LENGTH, password_problem
+from jobboard.models import User
+from jobboard.services import accounts
+from jobboard.services.collectivites import Directory, load_directory
+from jobboard.settings import Settings
+from jobboard.web import throttle
+from jobboard.web.auth import (
+    current_user,
+    end_other_sessions,
+    end_session,
+    public,
+    signed_in,
+    start_session,
+    user_of,
+)
+from jobboard.web.forms import form_fields
+from jobboard.web.session import flash
+from jobboard.web.state import templates
+
+HOME_BY_ROLE = {
+    "candidate": "/espace/candidat",
+    "recruiter": "/espace/recruteur",
+    "staff": "/moderation/comptes",
+}
+SIGNUP_TEMPLATES = {
+    "candidate": "accounts/signup_candidate.html",
+    "recruiter": "accounts/signup_recruiter.html",
+}
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _throttle(request: Request) -> throttle.Throttle:
+    limiter: throttle.Throttle = request.app.state.throttle
+    return limiter
+
+
+async def _directory(request: Request) -> Directory:
+    state = request.app.state
+    if getattr(state, "directory", None) is None:
+        state.directory = await load_directory()
+    directory: Directory = state.directory
+    return directory
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never `//evil.example` or `https://…` (open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def _redirect(url: str) -> Response:
+    return RedirectResponse(url, status_code=303)
+
+
+# Signup
+
+
+@public
+async def signup_choice(request: Request) -> Response:
+    if (user := current_user(request)) is not None:
+        return _redirect(HOME_BY_ROLE[user.role])
+    return templates().page(request, "accounts/signup_choice.html", {})
+
+
+def _signup_page(
+    request: Request,
+    signup: accounts.Signup,
+    *,
+    status_code: int = 200,
+    choices: list[Any] | None = None,
+    query: str = "",
+    alert: str = "",
+) -> Response:
+    return templates().page(
+        request,
+        SIGNUP_TEMPLATES[signup.role],
+        {
+            "form": signup,
+            "errors": signup.errors,
+            "diploma_levels": list(DIPLOMA_LEVELS.items()),
+            "choices": choices or [],
+            "query": query,
+            "searched": bool(query),
+            "alert": alert,
+            "min_length": MIN_LENGTH,
+        },
+        status_code=status_code,
+    )
+
+
+async def _signup(request: Request, role: str) -> Response:
+    if current_user(request) is not None:
+        return _redirect(HOME_BY_ROLE[current_user(request).role])  # type: ignore[union-attr]
+    if request.method == "GET":
+        return _signup_page(request, accounts.Signup(role=role))
+    form = await form_fields(request)
+    signup = accounts.Signup.from_form(role, form)
+    query = str(form.get("collectivite_q", "")).strip()
+    choices = (await _directory(request)).search(query) if query and role == "recruiter" else []
+    if form.get("action") == "rechercher":  # the no-JavaScript path of the autocomplete
+        return _signup_page(request, signup, choices=choices, query=query)
+    if not await _throttle(request).hit(throttle.SIGNUP_PER_IP, throttle.client_ip(request)):
+        return _signup_page(request, signup, status_code=429, alert=throttle.SIGNUP_PER_IP.message)
+    try:
+        user = await accounts.sign_up(signup, _settings(request), today())
+    except accounts.FormInvalid as invalid:
+        signup.errors = invalid.errors
+        signup.password = ""
+        return _signup_page(request, signup, status_code=400, choices=choices, query=query)
+    await start_session(request, user)
+    if user.role == "recruiter":
+        flash(
+            request,
+            "Votre compte est créé. L'ANCT doit le vérifier avant que vous puissiez soumettre "
+            "une offre ; vous pouvez déjà préparer vos brouillons.",
+            "info",
+        )
+    else:
+        flash(request, "Votre compte est créé. Bienvenue sur la Bourse Petites villes de demain !")
+    return _redirect(HOME_BY_ROLE[user.role])
+
+
+@public
+async def signup_candidate(request: Request) -> Response:
+    return await _signup(request, "candidate")
+
+
+@public
+async def signup_recruiter(request: Request) -> Response:
+    return await _signup(request, "recruiter")
+
+
+@public
+async def collectivite_search(request: Request) -> Response:
+    """The autocomplete's options (htmx fragment), or the signup page showing them."""
+    query = request.query_params.get("collectivite_q", "").strip()[:100]
+    choices = (await _directory(request)).search(query) if query else []
+    signup = accounts.Signup(role="recruiter")
+    context = {
+        "form": signup,
+        "errors": {},
+        "diploma_levels": [],
+        "choices": choices,
+        "query": query,
+        "searched": bool(query),
+        "alert": "",
+        "min_length": MIN_LENGTH,
+    }
+    return templates().page(
+        request, SIGNUP_TEMPLATES["recruiter"], context, fragment_blocks=["collectivites"]
+    )
+
+
+# Login and logout
+
+
+def _login_page(
+    request: Request, email: str = "", error: str = "", status_code: int = 200
+) -> Response:
+    return templates().page(
+        request,
+        "accounts/login.html",
+        {"email": email, "error": error, "next": request.query_params.get("suivant", "")},
+        status_code=status_code,
+    )
+
+
+@public
+async def login(request: Request) -> Response:
+    user = current_user(request)
+    default = HOME_BY_ROLE[user.role] if user else "/"
+    if request.method == "GET":
+        if user is not None:
+            return _redirect(safe_next(request.query_params.get("suivant"), default))
+        return _login_page(request)
+    form = await form_fields(request)
+    email = accounts.normalise_email(str(form.get("email", "")))[:254]
+    password = str(form.get("password", ""))
+    limiter = _throttle(request)
+    account = throttle.account_key(email)
+    if not await limiter.hit(throttle.LOGIN_PER_IP, throttle.client_ip(request)):
+        return _login_page(request, email, throttle.LOGIN_PER_IP.message, 429)
+    if not await limiter.allows(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
+        return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
+    if not email or not password:
+        return _login_page(
+            request, email, "Indiquez votre adresse e-mail et votre mot de passe.", 400
+        )
+    user = await accounts.authenticate(email, password)
+    if user is None:
+        await limiter.hit(throttle.LOGIN_FAILURES_PER_ACCOUNT, account)
+        if not await limiter.allows(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
+            return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
+        return _login_page(request, email, "Adresse e-mail ou mot de passe incorrect.", 400)
+    await limiter.clear(throttle.LOGIN_FAILURES_PER_ACCOUNT, account)
+    await start_session(request, user)
+    flash(request, f"Bonjour {user.full_name}, vous êtes connecté(e).")
+    return _redirect(safe_next(str(form.get("suivant", "")), HOME_BY_ROLE[user.role]))
+
+
+@public
+async def logout(request: Request) -> Response:
+    if current_user(request) is not None:
+        await end_session(request)
+        flash(request, "Vous êtes déconnecté(e).", "info")
+    return _redirect("/")
+
+
+# Password reset
+
+
+@public
+async def password_forgot(request: Request) -> Response:
+    if request.method == "GET":
+        return templates().page(
+            request, "accounts/password_forgot.html", {"email": "", "error": "", "sent": False}
+        )
+    form = await form_fields(request)
+    email = accounts.normalise_email(str(form.get("email", "")))[:254]
+    if problem := accounts.email_problem(email):
+        return templates().page(
+            request,
+            "accounts/password_forgot.html",
+            {"email": email, "error": problem, "sent": False},
+            status_code=400,
+        )
+    limiter = _throttle(request)
+    if not await limiter.hit(throttle.RESET_PER_IP, throttle.client_ip(request)):
+        return templates().page(
+            request,
+            "accounts/password_forgot.html",
+            {"email": email, "error": throttle.RESET_PER_IP.message, "sent": False},
+            status_code=429,
+        )
+    # Past the per-account limit nothing is sent, and the page says the same as always.
+    if await limiter.hit(throttle.RESET_PER_ACCOUNT, throttle.account_key(email)):
+        await accounts.request_password_reset(email, _settings(request))
+    return templates().page(
+        request, "accounts/password_forgot.html", {"email": email, "error": "", "sent": True}
+    )
+
+
+_RESET_SESSION_KEY = "reset_token"
+_LINK_INVALID = (
+    "Ce lien de réinitialisation n'est plus valable : il a déjà servi ou a expiré. "
+    "Demandez-en un nouveau."
+)
+
+
+@public
+async def password_reset(request: Request) -> Response:
+    """The link from the e-mail. The token moves from the URL to the session at once, so it
+    never reaches the page's Referer header, history or logs of later requests."""
+    settings = _settings(request)
+    token = request.query_params.get("jeton")
+    if request.method == "GET" and token:
+        request.session[_RESET_SESSION_KEY] = token[:500]
+        return _redirect("/mot-de-passe-oublie/nouveau")
+    token = request.session.get(_RESET_SESSION_KEY, "")
+    user = await accounts.user_for_reset_token(token, settings) if token else None
+    if user is None:
+        request.session.pop(_RESET_SESSION_KEY, None)
+        return templates().page(
+            request,
+            "accounts/password_reset.html",
+            {"invalid": _LINK_INVALID, "error": "", "user": None},
+            status_code=400 if token else 200,
+        )
+    if request.method == "GET":
+        return templates().page(
+            request,
+            "accounts/password_reset.html",
+            {"invalid": "", "error": "", "user": user, "min_length": MIN_LENGTH},
+        )
+    form = await form_fields(request)
+    password = str(form.get("password", ""))
+    if problem := password_problem(password, email=user.email, full_name=user.full_name):
+        return templates().page(
+            request,
+            "accounts/password_reset.html",
+            {"invalid": "", "error": problem, "user": user, "min_length": MIN_LENGTH},
+            status_code=400,
+        )
+    await accounts.set_password(user, password, settings)
+    await end_other_sessions(user)
+    request.session.pop(_RESET_SESSION_KEY, None)
+    if current_user(request) is not None:
+        await end_session(request)
+    flash(request, "Votre mot de passe a été modifié. Vous pouvez vous connecter.")
+    return _redirect("/connexion")
+
+
+# Account page
+
+
+@signed_in()
+async def account(request: Request) -> Response:
+    user = user_of(request)
+    return _account_page(request, user)
+
+
+def _account_page(
+    request: Request, user: User, errors: dict[str, str] | None = None, status_code: int = 200
+) -> Response:
+    return templates().page(
+        request,
+        "accounts/account.html",
+        {
+            "user": user,
+            "errors": errors or {},
+            "min_length": MIN_LENGTH,
+            "home": HOME_BY_ROLE[user.role],
+        },
+        status_code=status_code,
+    )
+
+
+@signed_in()
+async def password_change(request: Request) -> Response:
+    user = user_of(request)
+    form = await form_fields(request)
+    try:
+        await accounts.change_password(
+            user,
+            str(form.get("current_password", "")),
+            str(form.get("password", "")),
+            _settings(request),
+        )
+    except accounts.FormInvalid as invalid:
+        return _account_page(request, user, invalid.errors, status_code=400)
+    await end_other_sessions(user, keep=request)
+    flash(request, "Votre mot de passe a été modifié. Vos autres sessions ont été fermées.")
+    return _redirect("/espace/compte")
+
+
+@signed_in()
+async def space(request: Request) -> Response:
+    return _redirect(HOME_BY_ROLE[user_of(request).role])

@@ -1,0 +1,131 @@
+"""CSRF protection for every unsafe request: a form field or the X-CSRF-Token header.
+
+The secret lives in the signed session; pages carry a masked copy (a fresh random mask each
+render, as Django does) so a compressed page never repeats the same bytes (BREACH).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+
+from starlette.requests import HTTPConnection, Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+FIELD_NAME = "csrf_token"
+HEADER_NAME = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+_SECRET_BYTES = 32
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def csrf_token(connection: HTTPConnection) -> str:
+    """The token to put in a form or header; creates the session's secret on first use."""
+    session = connection.scope.get("session")
+    if session is None:  # a path outside the session middleware (never has forms)
+        return ""
+    secret = session.get("csrf")
+    if not secret:
+        secret = session["csrf"] = secrets.token_urlsafe(_SECRET_BYTES)
+    raw = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+    mask = secrets.token_bytes(len(raw))
+    masked = bytes(a ^ b for a, b in zip(raw, mask, strict=True))
+    return base64.urlsafe_b64encode(mask + masked).decode().rstrip("=")
+
+
+def rotate_csrf(connection: HTTPConnection) -> None:
+    """A new secret (at login): a token seen before signing in is worthless afterwards."""
+    connection.session["csrf"] = secrets.token_urlsafe(_SECRET_BYTES)
+
+
+def token_matches(token: str, secret: str | None) -> bool:
+    if not token or not secret:
+        return False
+    try:
+        blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        expected = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    half = len(blob) // 2
+    if len(blob) != 2 * len(expected):
+        return False
+    unmasked = bytes(a ^ b for a, b in zip(blob[:half], blob[half:], strict=True))
+    return hmac.compare_digest(unmasked, expected)
+
+
+class CSRFMiddleware:
+    """Refuses unsafe requests without a valid token before any route runs.
+
+    Form bodies are read once here (bounded by `max_body_bytes`) and replayed to the route.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS or "session" not in scope:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        secret = scope["session"].get("csrf")
+        header = request.headers.get(HEADER_NAME, "")
+        if header:
+            if not token_matches(header, secret):
+                await _refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _too_large(scope, receive, send)
+            return
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > self.max_body_bytes:
+                await _too_large(scope, receive, send)
+                return
+        replay = _replayer(bytes(body), receive)
+        token = ""
+        if request.headers.get("content-type", "").startswith(FORM_TYPES):
+            async with Request(scope, _replayer(bytes(body), receive)).form() as form:
+                value = form.get(FIELD_NAME)
+                token = value if isinstance(value, str) else ""
+        if not token_matches(token, secret):
+            await _refuse(scope, replay, send)
+            return
+        await self.app(scope, replay, send)
+
+
+def _replayer(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+    from jobboard.web.errors import render_error  # errors imports templating, which imports us
+
+    response = render_error(
+        Request(scope, receive),
+        403,
+        "Votre session a expiré ou le formulaire n'est plus valide. Rechargez la page et "
+        "recommencez. Si le problème persiste, vérifiez que votre navigateur accepte les cookies.",
+    )
+    await response(scope, receive, send)
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    from jobboard.web.errors import render_error
+
+    await render_error(Request(scope, receive), 413)(scope, receive, send)

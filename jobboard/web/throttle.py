@@ -1,0 +1,93 @@
+"""Rate limits on login, signup and password reset, per IP address and per account.
+
+Counters live in memory (one process) or in Redis when JOBBOARD_REDIS_URL is set, so every web
+worker shares them. Moving windows from the `limits` library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import cast
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.requests import Request
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    item: RateLimitItem
+    message: str
+
+
+_RETRY_LATER = "Trop de tentatives. Réessayez dans quelques minutes."
+LOGIN_PER_IP = Rule("login-ip", parse("30/15 minutes"), _RETRY_LATER)
+LOGIN_FAILURES_PER_ACCOUNT = Rule(
+    "login-account",
+    parse("5/15 minutes"),
+    "Après 5 essais infructueux, la connexion à ce compte est bloquée pendant 15 minutes. "
+    "Vous pouvez aussi réinitialiser votre mot de passe.",
+)
+SIGNUP_PER_IP = Rule("signup-ip", parse("10/hour"), _RETRY_LATER)
+RESET_PER_IP = Rule("reset-ip", parse("10/hour"), _RETRY_LATER)
+RESET_PER_ACCOUNT = Rule("reset-account", parse("3/hour"), _RETRY_LATER)
+
+
+def account_key(email: str) -> str:
+    """Counters are keyed by a digest, so no e-mail address is written to Redis."""
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def client_ip(request: Request) -> str:
+    # Behind a reverse proxy, uvicorn's --proxy-headers / --forwarded-allow-ips set this.
+    return request.client.host if request.client else "inconnu"
+
+
+class Throttle:
+    def __init__(self, redis_url: str = "") -> None:
+        self.storage: Storage = (
+            cast(
+                Storage,
+                storage_from_string(
+                    f"async+{redis_url}", implementation="redispy", key_prefix="bourse-pvd"
+                ),
+            )
+            if redis_url
+            else MemoryStorage()
+        )
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    async def allows(self, rule: Rule, key: str) -> bool:
+        """Whether one more attempt fits, without counting it."""
+        try:
+            return await self.limiter.test(rule.item, rule.name, key)
+        except Exception:  # a Redis outage must not lock everybody out: fail open, loudly
+            log.exception("rate-limit storage unavailable")
+            return True
+
+    async def hit(self, rule: Rule, key: str) -> bool:
+        """Count one attempt; False when the limit was already reached."""
+        try:
+            return await self.limiter.hit(rule.item, rule.name, key)
+        except Exception:
+            log.exception("rate-limit storage unavailable")
+            return True
+
+    async def clear(self, rule: Rule, key: str) -> None:
+        try:
+            await self.limiter.clear(rule.item, rule.name, key)
+        except Exception:
+            log.exception("rate-limit storage unavailable")
+
+    async def aclose(self) -> None:
+        """Close the Redis connections (nothing to do in memory)."""
+        client = getattr(getattr(self.storage, "bridge", None), "storage", None)
+        if client is not None:
+            await client.aclose()

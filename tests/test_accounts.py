@@ -1,0 +1,481 @@
+"""Signup, login, logout, password reset and change, through the ASGI app."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date, timedelta
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from jobboard import mail
+from jobboard.models import EmailOutbox, Organisation, User, UserSession
+from jobboard.passwords import verify_password
+from jobboard.services import accounts
+from jobboard.settings import Settings
+from jobboard.web.session import COOKIE_NAME
+from tests.conftest import (
+    CSRF_META,
+    PASSWORD,
+    SmtpServer,
+    csrf_token,
+    log_in,
+    make_user,
+    post_form,
+    smtp_settings,
+    text_part,
+)
+
+CANDIDATE = {
+    "full_name": "Léa Martin",
+    "email": "Lea.Martin@Example.fr",
+    "password": PASSWORD,
+    "birth_date": "2001-05-04",
+    "diploma_level": "7",
+}
+RECRUITER = {
+    "full_name": "Paul Durand",
+    "email": "paul.durand@thizy-les-bourgs.fr",
+    "password": PASSWORD,
+    "collectivite": "commune:69248",
+}
+
+
+def field_error(page: str, field: str) -> str:
+    """The French message shown next to `field` (linked to it by aria-describedby)."""
+    match = re.search(rf'id="{field}-erreur"[^>]*>([^<]+)<', page)
+    assert match, f"no error next to {field}"
+    return match.group(1)
+
+
+# Candidate signup
+
+
+async def test_candidate_signup_creates_account_signs_in_and_queues_welcome(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await post_form(client, "/inscription/candidat", CANDIDATE)
+    assert response.status_code == 303 and response.headers["location"] == "/espace/candidat"
+    user = await User.get(email="lea.martin@example.fr")
+    assert user.role == "candidate" and user.diploma_level == 7
+    assert user.birth_date == date(2001, 5, 4)
+    assert verify_password(user.password_hash, PASSWORD) and PASSWORD not in user.password_hash
+    [welcome] = await EmailOutbox.all()
+    assert welcome.to == "lea.martin@example.fr" and "compte candidat" in welcome.subject
+    page = await client.get("/espace/candidat")
+    assert page.status_code == 200 and "Votre compte est créé" in page.text
+
+
+async def test_candidate_signup_accepts_french_date_format(client: httpx.AsyncClient) -> None:
+    response = await post_form(
+        client, "/inscription/candidat", {**CANDIDATE, "birth_date": "04/05/2001"}
+    )
+    assert response.status_code == 303
+    assert (await User.get()).birth_date == date(2001, 5, 4)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"full_name": "  "}, "full_name", "Indiquez vos prénom et nom."),
+        ({"email": "lea.example.fr"}, "email", "Format attendu : nom@domaine.fr"),
+        ({"password": "court"}, "password", "au moins 12 caractères"),
+        ({"password": "password1234"}, "password", "trop courant"),
+        ({"birth_date": ""}, "birth_date", "Indiquez votre date de naissance."),
+        ({"birth_date": "31/02/2001"}, "birth_date", "Format attendu : JJ/MM/AAAA"),
+        ({"birth_date": "pas une date"}, "birth_date", "Format attendu"),
+        ({"diploma_level": "9"}, "diploma_level", "plus haut niveau de diplôme"),
+        ({"diploma_level": ""}, "diploma_level", "plus haut niveau de diplôme"),
+    ],
+)
+async def test_candidate_signup_bad_input_gets_french_message_next_to_field(
+    client: httpx.AsyncClient, changes: dict[str, str], field: str, message: str
+) -> None:
+    response = await post_form(client, "/inscription/candidat", {**CANDIDATE, **changes})
+    assert response.status_code == 400
+    assert message in field_error(response.text, field)
+    assert f'href="#{field}"' in response.text  # the error summary links to the field
+    assert await User.all().count() == 0 and await EmailOutbox.all().count() == 0
+
+
+async def test_future_birth_date_is_refused(client: httpx.AsyncClient) -> None:
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    response = await post_form(
+        client, "/inscription/candidat", {**CANDIDATE, "birth_date": tomorrow}
+    )
+    assert response.status_code == 400
+    assert field_error(response.text, "birth_date") == (
+        "La date de naissance ne peut pas être dans le futur."
+    )
+    assert await User.all().count() == 0
+
+
+async def test_duplicate_email_in_any_case_is_refused(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea.martin@example.fr")
+    response = await post_form(
+        client, "/inscription/candidat", {**CANDIDATE, "email": "LEA.MARTIN@EXAMPLE.FR"}
+    )
+    assert response.status_code == 400
+    assert "Un compte existe déjà avec cette adresse" in field_error(response.text, "email")
+    assert await User.all().count() == 1
+
+
+async def test_a_failed_signup_keeps_what_was_typed_but_not_the_password(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await post_form(client, "/inscription/candidat", {**CANDIDATE, "diploma_level": ""})
+    assert 'value="Léa Martin"' in response.text
+    assert PASSWORD not in response.text
+
+
+# Recruiter signup
+
+
+async def test_recruiter_signup_ties_account_to_commune_and_waits_for_verification(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await post_form(client, "/inscription/recruteur", RECRUITER)
+    assert response.status_code == 303 and response.headers["location"] == "/espace/recruteur"
+    user = await User.get(email=RECRUITER["email"]).select_related("organisation")
+    assert user.role == "recruiter" and user.verification == "pending"
+    assert user.organisation.kind == "commune" and user.organisation.commune_id == "69248"
+    page = await client.get("/espace/recruteur")
+    assert "Compte en cours de vérification" in page.text
+    assert "Commune de Thizy-les-Bourgs" in page.text
+    [welcome] = await EmailOutbox.all()
+    assert "vérification" in welcome.subject
+
+
+async def test_two_recruiters_of_one_commune_share_its_organisation(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user("recruiter", "maire@thizy.fr", commune="69248")
+    assert (await post_form(client, "/inscription/recruteur", RECRUITER)).status_code == 303
+    assert await Organisation.filter(commune_id="69248").count() == 1
+    assert await User.filter(organisation__commune_id="69248").count() == 2
+
+
+async def test_recruiter_signup_with_an_epci(client: httpx.AsyncClient) -> None:
+    commune = await make_user("recruiter", "x@fumel.fr")  # to find Fumel's EPCI
+    organisation = await Organisation.get(id=commune.organisation_id).select_related("commune")
+    siren = organisation.commune.epci_id
+    assert siren
+    response = await post_form(
+        client, "/inscription/recruteur", {**RECRUITER, "collectivite": f"epci:{siren}"}
+    )
+    assert response.status_code == 303
+    user = await User.get(email=RECRUITER["email"]).select_related("organisation")
+    assert user.organisation.kind == "epci" and user.organisation.epci_id == siren
+
+
+@pytest.mark.parametrize(
+    ("collectivite", "message"),
+    [
+        ("commune:99999", "Code INSEE inconnu : 99999"),
+        ("epci:123456789", "SIREN inconnu : 123456789"),
+        ("", "Choisissez votre collectivité dans la liste."),
+        ("mairie", "Choisissez votre collectivité dans la liste."),
+    ],
+)
+async def test_recruiter_signup_unknown_collectivite(
+    client: httpx.AsyncClient, collectivite: str, message: str
+) -> None:
+    response = await post_form(
+        client, "/inscription/recruteur", {**RECRUITER, "collectivite": collectivite}
+    )
+    assert response.status_code == 400
+    assert message in field_error(response.text, "collectivite")
+    assert await User.all().count() == 0 and await Organisation.all().count() == 0
+
+
+async def test_collectivite_autocomplete_fragment_shows_departement(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(
+        "/inscription/collectivites",
+        params={"collectivite_q": "thizy"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert 'value="commune:69248"' in response.text and "Rhône (69)" in response.text
+    by_postcode = await client.get(
+        "/inscription/collectivites",
+        params={"collectivite_q": "47500"},
+        headers={"HX-Request": "true"},
+    )
+    assert 'value="commune:47106"' in by_postcode.text  # Fumel
+
+
+async def test_collectivite_search_works_without_javascript(client: httpx.AsyncClient) -> None:
+    response = await post_form(
+        client,
+        "/inscription/recruteur",
+        {**RECRUITER, "collectivite": "", "collectivite_q": "fumel", "action": "rechercher"},
+    )
+    assert response.status_code == 200
+    assert 'value="commune:47106"' in response.text
+    assert await User.all().count() == 0
+
+
+# Login and logout
+
+
+async def test_login_then_logout(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    response = await log_in(client, "LEA@example.fr")
+    assert response.headers["location"] == "/espace/candidat"
+    home = await client.get("/espace/candidat")
+    assert home.status_code == 200 and "Se déconnecter" in home.text
+    assert (await User.get()).last_login_at is not None
+    out = await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+    assert out.status_code == 303
+    assert await UserSession.all().count() == 0
+    assert (await client.get("/espace/candidat")).status_code == 303
+
+
+async def test_login_failure_says_nothing_about_which_part_was_wrong(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user(email="lea@example.fr")
+    wrong_password = await post_form(
+        client, "/connexion", {"email": "lea@example.fr", "password": "pas le bon mot de passe"}
+    )
+    unknown = await post_form(
+        client, "/connexion", {"email": "personne@example.fr", "password": PASSWORD}
+    )
+    for response in (wrong_password, unknown):
+        assert response.status_code == 400
+        assert "Adresse e-mail ou mot de passe incorrect." in response.text
+
+
+async def test_login_goes_back_to_the_page_asked_for_but_never_off_site(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user(email="lea@example.fr")
+    asked = await client.get("/espace/compte")
+    assert asked.status_code == 303
+    assert asked.headers["location"] == "/connexion?suivant=%2Fespace%2Fcompte"
+    data = {"email": "lea@example.fr", "password": PASSWORD, "suivant": "/espace/compte"}
+    assert (await post_form(client, "/connexion", data)).headers["location"] == "/espace/compte"
+    await post_form(client, "/deconnexion", {}, token_from="/espace/compte")
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        response = await post_form(client, "/connexion", {**data, "suivant": target})
+        assert response.headers["location"] == "/espace/candidat"
+        await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+
+
+async def test_lockout_after_repeated_failures(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    bad = {"email": "lea@example.fr", "password": "pas le bon mot de passe"}
+    codes = [(await post_form(client, "/connexion", bad)).status_code for _ in range(5)]
+    assert codes == [400, 400, 400, 400, 429]
+    # Locked: even the right password is refused, with the French reason.
+    locked = await post_form(client, "/connexion", {**bad, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "bloquée pendant 15 minutes" in locked.text
+    assert await UserSession.all().count() == 0
+    # Another account from the same address is not locked by this one.
+    await make_user(email="karim@example.fr")
+    assert (await log_in(client, "karim@example.fr")).status_code == 303
+
+
+async def test_login_rate_limited_per_ip(client: httpx.AsyncClient) -> None:
+    codes = set()
+    for i in range(31):
+        response = await post_form(
+            client, "/connexion", {"email": f"x{i}@example.fr", "password": "n'importe lequel"}
+        )
+        codes.add(response.status_code)
+    assert codes == {400, 429}
+    assert "Trop de tentatives" in response.text
+
+
+async def test_signup_rate_limited_per_ip(client: httpx.AsyncClient) -> None:
+    for i in range(10):
+        response = await post_form(
+            client, "/inscription/candidat", {**CANDIDATE, "email": f"c{i}@example.fr"}
+        )
+        assert response.status_code == 303
+        await post_form(client, "/deconnexion", {}, token_from="/")
+    response = await post_form(
+        client, "/inscription/candidat", {**CANDIDATE, "email": "c10@example.fr"}
+    )
+    assert response.status_code == 429 and "Trop de tentatives" in response.text
+    assert await User.all().count() == 10
+
+
+async def test_session_is_rotated_at_login(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    token_before = await csrf_token(client)
+    cookie_before = client.cookies[COOKIE_NAME]
+    await log_in(client, "lea@example.fr")
+    cookie_after = client.cookies[COOKIE_NAME]
+    assert cookie_after != cookie_before
+    # The pre-login session cookie does not carry the login...
+    anonymous = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    anonymous.cookies.set(COOKIE_NAME, cookie_before)
+    assert (await anonymous.get("/espace/candidat")).status_code == 303
+    # ... and a CSRF token from before the login is no longer accepted.
+    stale = await client.post(
+        "/espace/compte/mot-de-passe",
+        data={"csrf_token": token_before, "current_password": PASSWORD, "password": "x"},
+    )
+    assert stale.status_code == 403
+    await anonymous.aclose()
+
+
+async def test_session_ends_after_idle_timeout(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    assert (await client.get("/espace/candidat")).status_code == 200
+    idle = timedelta(minutes=settings.session_idle_minutes + 1)
+    session = await UserSession.get()
+    await UserSession.filter(key_hash=session.key_hash).update(
+        last_seen_at=session.last_seen_at - idle
+    )
+    assert (await client.get("/espace/candidat")).status_code == 303
+    assert await UserSession.all().count() == 0
+    login_page = await client.get("/connexion")
+    assert "Votre session a expiré" in login_page.text
+
+
+async def test_deactivated_user_is_signed_out(client: httpx.AsyncClient) -> None:
+    user = await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    await User.filter(id=user.id).update(is_active=False)
+    assert (await client.get("/espace/candidat")).status_code == 303
+    response = await post_form(
+        client, "/connexion", {"email": "lea@example.fr", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+
+
+# Passwords
+
+
+async def test_password_change_closes_other_sessions(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    await log_in(other, "lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    new_password = "Une autre phrase de passe solide"
+    response = await post_form(
+        client,
+        "/espace/compte/mot-de-passe",
+        {"current_password": PASSWORD, "password": new_password},
+        token_from="/espace/compte",
+    )
+    assert response.status_code == 303
+    assert (await client.get("/espace/compte")).status_code == 200
+    assert (await other.get("/espace/compte")).status_code == 303
+    assert verify_password((await User.get()).password_hash, new_password)
+    assert "modifié" in (await EmailOutbox.all().order_by("-id").first()).subject  # type: ignore[union-attr]
+    await other.aclose()
+
+
+async def test_password_change_with_wrong_current_password(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    response = await post_form(
+        client,
+        "/espace/compte/mot-de-passe",
+        {"current_password": "mauvais mot de passe", "password": "Une autre phrase solide"},
+        token_from="/espace/compte",
+    )
+    assert response.status_code == 400
+    assert field_error(response.text, "current_password") == "Le mot de passe actuel est incorrect."
+
+
+async def test_password_reset_end_to_end_through_smtp(
+    app: Starlette, client: httpx.AsyncClient, settings: Settings, smtp_server: SmtpServer
+) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")  # a session that the reset must end
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+
+    asked = await post_form(
+        other,
+        "/mot-de-passe-oublie",
+        {"email": "Lea@Example.fr"},
+        token_from="/mot-de-passe-oublie",
+    )
+    assert asked.status_code == 200 and "Si un compte existe" in asked.text
+    unknown = await post_form(
+        other,
+        "/mot-de-passe-oublie",
+        {"email": "nobody@example.fr"},
+        token_from="/mot-de-passe-oublie",
+    )
+    assert unknown.status_code == 200
+
+    # Same words whether or not the address has an account.
+    def page(response: httpx.Response, email: str) -> str:
+        return CSRF_META.sub("", response.text).replace(email, "X")
+
+    assert page(asked, "lea@example.fr") == page(unknown, "nobody@example.fr")
+
+    backend = mail.backend_for(smtp_settings(settings, smtp_server.port))
+    assert await mail.send_pending(backend, settings.email_from) == (1, 0)
+    [message] = smtp_server.messages
+    assert message["To"] == "lea@example.fr"
+    assert message["Subject"] == "Choisir un nouveau mot de passe"
+    link = re.search(
+        r"http://testserver(/mot-de-passe-oublie/nouveau\?jeton=\S+)", text_part(message)
+    )
+    assert link, text_part(message)
+
+    opened = await other.get(link.group(1))
+    assert (
+        opened.status_code == 303 and opened.headers["location"] == "/mot-de-passe-oublie/nouveau"
+    )
+    form = await other.get("/mot-de-passe-oublie/nouveau")
+    assert form.status_code == 200 and "lea@example.fr" in form.text
+    weak = await post_form(
+        other,
+        "/mot-de-passe-oublie/nouveau",
+        {"password": "azerty"},
+        token_from="/mot-de-passe-oublie/nouveau",
+    )
+    assert weak.status_code == 400 and "au moins 12 caractères" in weak.text
+    new_password = "Une nouvelle phrase de passe"
+    done = await post_form(
+        other,
+        "/mot-de-passe-oublie/nouveau",
+        {"password": new_password},
+        token_from="/mot-de-passe-oublie/nouveau",
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/connexion"
+
+    assert (await client.get("/espace/candidat")).status_code == 303  # old session ended
+    assert (await log_in(other, "lea@example.fr", new_password)).status_code == 303
+    await post_form(other, "/deconnexion", {}, token_from="/espace/candidat")
+    # The link works once.
+    again = await other.get(link.group(1), follow_redirects=True)
+    assert again.status_code == 400 and "plus valable" in again.text
+    await other.aclose()
+
+
+async def test_reset_link_expires(db: None, settings: Settings) -> None:
+    user = await make_user()
+    token = accounts.reset_token(user, settings)
+    assert await accounts.user_for_reset_token(token, settings) is not None
+    assert await accounts.user_for_reset_token(token + "x", settings) is None
+    other_key = replace(settings, secret_key="another key")
+    assert await accounts.user_for_reset_token(token, other_key) is None
+
+
+async def test_reset_requests_rate_limited_per_account_silently(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    for _ in range(5):
+        response = await post_form(
+            client,
+            "/mot-de-passe-oublie",
+            {"email": "lea@example.fr"},
+            token_from="/mot-de-passe-oublie",
+        )
+        assert response.status_code == 200 and "Si un compte existe" in response.text
+    assert await EmailOutbox.all().count() == 3

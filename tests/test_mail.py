@@ -1,0 +1,159 @@
+"""The e-mail outbox: written with its cause, sent over real SMTP, kept while SMTP is down."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import replace
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from jobboard import mail
+from jobboard.models import EmailOutbox
+from jobboard.settings import Settings
+from tests.conftest import SmtpServer, free_port, make_user, smtp_settings, text_part
+
+
+async def test_queued_email_rolls_back_with_its_transaction(db: None, settings: Settings) -> None:
+    user = await make_user()
+    with pytest.raises(RuntimeError):
+        async with in_transaction():
+            await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+            raise RuntimeError("the change that caused the e-mail failed")
+    assert await EmailOutbox.all().count() == 0
+
+
+async def test_message_is_french_text_and_html(db: None, settings: Settings) -> None:
+    user = await make_user(full_name="Léa Martin")
+    row = await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    message = mail.build_message(row, settings.email_from)
+    assert message["Subject"] == "Votre mot de passe a été modifié"
+    assert message["To"] == "lea@example.fr"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert "Bonjour Léa Martin" in text_part(message)
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None and "<p>Bonjour Léa Martin,</p>" in html.get_content()
+    assert "http://testserver/mot-de-passe-oublie" in text_part(message)
+
+
+async def test_sent_through_a_real_smtp_server(
+    db: None, settings: Settings, smtp_server: SmtpServer
+) -> None:
+    user = await make_user()
+    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    backend = mail.backend_for(smtp_settings(settings, smtp_server.port))
+    assert isinstance(backend, mail.SmtpBackend)
+    assert await mail.send_pending(backend, settings.email_from) == (1, 0)
+    [message] = smtp_server.messages
+    assert message["Subject"] == "Votre mot de passe a été modifié"
+    row = await EmailOutbox.get()
+    assert row.status == "sent" and row.sent_at is not None and row.attempts == 1
+    # Nothing is sent twice.
+    assert await mail.send_pending(backend, settings.email_from) == (0, 0)
+    assert len(smtp_server.messages) == 1
+
+
+async def test_outbox_survives_an_smtp_outage(db: None, settings: Settings) -> None:
+    port = free_port()
+    backend = mail.SmtpBackend(smtp_settings(settings, port), timeout=2)
+    user = await make_user()
+    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+
+    # The server is down: the message stays queued, with the error and a later retry time.
+    assert await mail.send_pending(backend, settings.email_from) == (0, 1)
+    row = await EmailOutbox.get()
+    assert row.status == "pending" and row.attempts == 1 and row.last_error
+    assert row.next_attempt_at is not None and row.next_attempt_at > now()
+    # Not retried before its time.
+    assert await mail.send_pending(backend, settings.email_from) == (0, 0)
+
+    server = SmtpServer(port)
+    server.start()
+    try:
+        later = now() + timedelta(minutes=5)
+        assert await mail.send_pending(backend, settings.email_from, moment=later) == (1, 0)
+        assert len(server.messages) == 1
+    finally:
+        server.stop()
+    row = await EmailOutbox.get()
+    assert row.status == "sent" and row.attempts == 2 and row.last_error == ""
+
+
+class _AlwaysDown:
+    async def send(self, message: EmailMessage) -> None:
+        raise ConnectionRefusedError("SMTP server unreachable")
+
+
+async def test_gives_up_after_max_attempts_with_growing_delays(
+    db: None, settings: Settings
+) -> None:
+    user = await make_user()
+    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    moment = now()
+    delays = []
+    for _ in range(mail.MAX_ATTEMPTS):
+        await mail.send_pending(_AlwaysDown(), settings.email_from, moment=moment)
+        row = await EmailOutbox.get()
+        if row.next_attempt_at is not None:
+            delays.append(row.next_attempt_at - moment)
+            moment = row.next_attempt_at
+    row = await EmailOutbox.get()
+    assert row.status == "failed" and row.attempts == mail.MAX_ATTEMPTS
+    assert "SMTP server unreachable" in row.last_error
+    assert delays == sorted(delays) and delays[0] == timedelta(seconds=30)
+    assert max(delays) <= timedelta(hours=2)
+
+
+async def test_two_senders_never_send_the_same_message(db: None, settings: Settings) -> None:
+    user = await make_user()
+    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    stale = await EmailOutbox.get()
+    sent: list[str] = []
+
+    class Recorder:
+        async def send(self, message: EmailMessage) -> None:
+            sent.append(str(message["To"]))
+
+    assert await mail.send_pending(Recorder(), settings.email_from) == (1, 0)
+    # A second sender that read the row before the first claimed it loses the claim.
+    claimed = await EmailOutbox.filter(
+        id=stale.id, status="pending", attempts=stale.attempts
+    ).update(attempts=stale.attempts + 1)
+    assert claimed == 0 and sent == ["lea@example.fr"]
+
+
+async def test_default_backend_writes_eml_files(db: None, settings: Settings) -> None:
+    user = await make_user()
+    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    backend = mail.backend_for(settings)
+    assert isinstance(backend, mail.FileBackend)
+    assert await mail.send_pending(backend, settings.email_from) == (1, 0)
+    [path] = list(Path(settings.outbox_dir).glob("*.eml"))  # noqa: ASYNC240
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    assert message["Subject"] == "Votre mot de passe a été modifié"
+    assert "Bonjour Léa Martin" in text_part(message)
+
+
+def test_smtp_settings_from_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "JOBBOARD_DATA_DIR": str(tmp_path),
+            "JOBBOARD_SECRET_KEY": "k",
+            "JOBBOARD_SMTP_HOST": "smtp.example.fr",
+            "JOBBOARD_SMTP_PORT": "465",
+            "JOBBOARD_SMTP_TLS": "ssl",
+        }
+    )
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_tls) == (
+        "smtp.example.fr",
+        465,
+        "ssl",
+    )
+    assert isinstance(mail.backend_for(settings), mail.SmtpBackend)
+    assert isinstance(mail.backend_for(replace(settings, smtp_host="")), mail.FileBackend)

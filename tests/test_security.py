@@ -1,0 +1,176 @@
+"""CSRF, session cookie flags, security headers, body limit."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from jobboard.models import User
+from jobboard.web.csrf import csrf_token as make_token
+from jobboard.web.csrf import token_matches
+from jobboard.web.session import COOKIE_NAME
+from tests.conftest import PASSWORD, csrf_token, log_in, make_user
+
+LOGIN = {"email": "lea@example.fr", "password": PASSWORD}
+
+
+class _Connection:
+    def __init__(self) -> None:
+        self.scope: dict[str, object] = {"session": {}}
+
+
+def test_masked_tokens_differ_each_time_and_all_match_the_secret() -> None:
+    connection = _Connection()
+    first, second = make_token(connection), make_token(connection)  # type: ignore[arg-type]
+    secret = connection.scope["session"]["csrf"]  # type: ignore[index]
+    assert first != second
+    assert token_matches(first, secret) and token_matches(second, secret)
+    assert not token_matches(first[:-2] + "AA", secret)
+    assert not token_matches("", secret) and not token_matches(first, None)
+    assert not token_matches("%%%", secret)
+
+
+async def test_post_without_token_is_refused_in_french(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    await csrf_token(client)  # a session exists, but the form lacks the token
+    response = await client.post("/connexion", data=LOGIN)
+    assert response.status_code == 403
+    assert "Accès refusé" in response.text and "Rechargez la page" in response.text
+    assert '<html lang="fr"' in response.text
+
+
+async def test_post_with_wrong_token_is_refused(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    good = await csrf_token(client)
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    foreign = await csrf_token(other)  # valid for another browser's session only
+    for token in (foreign, good[::-1], "x"):
+        response = await client.post("/connexion", data={**LOGIN, "csrf_token": token})
+        assert response.status_code == 403
+    assert (await client.post("/connexion", data={**LOGIN, "csrf_token": good})).status_code == 303
+    await other.aclose()
+
+
+async def test_post_without_any_session_is_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post("/connexion", data={**LOGIN, "csrf_token": "abc"})
+    assert response.status_code == 403
+
+
+async def test_htmx_header_carries_the_token(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    token = await csrf_token(client)
+    ok = await client.post("/connexion", data=LOGIN, headers={"X-CSRF-Token": token})
+    assert ok.status_code == 303
+    await client.post("/deconnexion", headers={"X-CSRF-Token": await csrf_token(client, "/")})
+    bad = await client.post("/connexion", data=LOGIN, headers={"X-CSRF-Token": "faux"})
+    assert bad.status_code == 403
+
+
+async def test_multipart_form_token_is_read_and_body_replayed(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    fields = {**LOGIN, "csrf_token": await csrf_token(client)}
+    body = (
+        "".join(
+            f'--limite\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in fields.items()
+        )
+        + "--limite--\r\n"
+    )
+    response = await client.post(
+        "/connexion",
+        content=body.encode(),
+        headers={"content-type": "multipart/form-data; boundary=limite"},
+    )
+    assert response.status_code == 303  # the route still read email and password
+
+
+async def test_a_file_sent_to_a_form_without_upload_gets_a_french_400(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/connexion",
+        data={**LOGIN, "csrf_token": await csrf_token(client)},
+        files={"piece": ("note.txt", b"bonjour", "text/plain")},
+    )
+    assert response.status_code == 400 and "contient trop de champs ou un fichier" in response.text
+
+
+async def test_logout_by_a_forged_cross_site_form_is_refused(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    assert (await client.post("/deconnexion")).status_code == 403
+    assert (await client.get("/espace/candidat")).status_code == 200
+
+
+async def test_oversized_body_gets_413(client: httpx.AsyncClient) -> None:
+    await csrf_token(client)
+    response = await client.post(
+        "/connexion", content=b"x" * (13 * 1024 * 1024), headers={"content-type": "text/plain"}
+    )
+    assert response.status_code == 413 and "Contenu trop volumineux" in response.text
+
+
+async def test_session_cookie_flags(client: httpx.AsyncClient) -> None:
+    response = await client.get("/connexion")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE_NAME}=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+    assert "Secure" not in cookie  # plain http (local development)
+
+
+async def test_session_cookie_is_secure_over_https(app: Starlette) -> None:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://bourse.example") as https:
+        response = await https.get("/connexion")
+    assert "; Secure" in response.headers["set-cookie"]
+
+
+async def test_pages_without_forms_set_no_cookie_for_visitors(client: httpx.AsyncClient) -> None:
+    response = await client.get("/sante")
+    assert "set-cookie" not in response.headers
+
+
+async def test_tampered_session_cookie_is_ignored(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    value = client.cookies[COOKIE_NAME]
+    client.cookies.set(COOKIE_NAME, value[:-3] + "abc")
+    assert (await client.get("/espace/candidat")).status_code == 303
+
+
+@pytest.mark.parametrize("path", ["/", "/connexion", "/inscription/candidat", "/nope"])
+async def test_security_headers_everywhere(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+async def test_pages_have_no_inline_script_or_style(client: httpx.AsyncClient) -> None:
+    for path in (
+        "/connexion",
+        "/inscription/candidat",
+        "/inscription/recruteur",
+        "/mot-de-passe-oublie",
+    ):
+        text = (await client.get(path)).text
+        assert "<script>" not in text and " style=" not in text and "<style" not in text
+        assert " on" + "click=" not in text
+
+
+async def test_database_errors_never_reach_the_user(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("SELECT * FROM app_user WHERE secret")
+
+    monkeypatch.setattr(User, "get_or_none", broken)
+    response = await client.post(
+        "/connexion", data={**LOGIN, "csrf_token": await csrf_token(client)}
+    )
+    assert response.status_code == 500
+    assert "SELECT" not in response.text and "Traceback" not in response.text
+    assert "content-security-policy" in response.headers
