@@ -78,11 +78,6 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             methods=["GET", "POST"],
             name="signup_recruiter",
         ),
-        Route(
-            "/inscription/collectivites",
-            accounts.collectivite_search,
-            name="collectivite_search",
-        ),
         Route("/connexion", accounts.login, methods=["GET", "POST"], name="login"),
         Route("/deconnexion", accounts.logout, methods=["POST"], name="logout"),
         Route(

@@ -102,6 +102,13 @@ class Organisation(Model):
     commune_id: str | None
     epci_id: str | None
 
+    @property
+    def in_sentence(self) -> str:
+        """« la commune de Fumel » to write after a preposition; EPCI names stand as they are."""
+        if self.kind == "commune" and self.name.startswith("Commune de "):
+            return "la commune de " + self.name.removeprefix("Commune de ")
+        return self.name
+
     class Meta:
         table = "organisation"
         unique_together = (("commune", "epci"),)

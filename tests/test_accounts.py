@@ -194,14 +194,14 @@ async def test_collectivite_autocomplete_fragment_shows_departement(
     client: httpx.AsyncClient,
 ) -> None:
     response = await client.get(
-        "/inscription/collectivites",
+        "/inscription/recruteur",
         params={"collectivite_q": "thizy"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200 and "<html" not in response.text
     assert 'value="commune:69248"' in response.text and "Rhône (69)" in response.text
     by_postcode = await client.get(
-        "/inscription/collectivites",
+        "/inscription/recruteur",
         params={"collectivite_q": "47500"},
         headers={"HX-Request": "true"},
     )
@@ -209,14 +209,18 @@ async def test_collectivite_autocomplete_fragment_shows_departement(
 
 
 async def test_collectivite_search_works_without_javascript(client: httpx.AsyncClient) -> None:
-    response = await post_form(
-        client,
-        "/inscription/recruteur",
-        {**RECRUITER, "collectivite": "", "collectivite_q": "fumel", "action": "rechercher"},
-    )
-    assert response.status_code == 200
+    response = await client.get("/inscription/recruteur", params={"collectivite_q": "fumel"})
+    assert response.status_code == 200 and "<html" in response.text
     assert 'value="commune:47106"' in response.text
-    assert await User.all().count() == 0
+    assert "HX-Request" in response.headers["vary"]
+
+
+async def test_refused_recruiter_form_keeps_the_chosen_collectivite(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await post_form(client, "/inscription/recruteur", {**RECRUITER, "password": "x"})
+    assert response.status_code == 400
+    assert 'value="commune:69248" checked' in response.text
 
 
 # Login and logout

@@ -43,6 +43,10 @@ class Collectivite:
 class Directory:
     def __init__(self, entries: list[Collectivite]) -> None:
         self.entries = entries
+        self._by_value = {entry.value: entry for entry in entries}
+
+    def get(self, value: str) -> Collectivite | None:
+        return self._by_value.get(value)
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[Collectivite]:
         query = query.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,6 +93,7 @@ def _signup_page(
     choices: list[Any] | None = None,
     query: str = "",
     alert: str = "",
+    fragment_blocks: Sequence[str] = (),
 ) -> Response:
     return templates().page(
         request,
@@ -107,28 +109,38 @@ def _signup_page(
             "min_length": MIN_LENGTH,
         },
         status_code=status_code,
+        fragment_blocks=fragment_blocks,
     )
 
 
 async def _signup(request: Request, role: str) -> Response:
-    if current_user(request) is not None:
-        return _redirect(HOME_BY_ROLE[current_user(request).role])  # type: ignore[union-attr]
+    if (signed := current_user(request)) is not None:
+        return _redirect(HOME_BY_ROLE[signed.role])
     if request.method == "GET":
-        return _signup_page(request, accounts.Signup(role=role))
+        query = request.query_params.get("collectivite_q", "").strip()[:100]
+        choices = (await _directory(request)).search(query) if query and role == "recruiter" else []
+        return _signup_page(
+            request,
+            accounts.Signup(role=role),
+            choices=choices,
+            query=query,
+            fragment_blocks=["collectivites"] if role == "recruiter" else [],
+        )
     form = await form_fields(request)
     signup = accounts.Signup.from_form(role, form)
-    query = str(form.get("collectivite_q", "")).strip()
-    choices = (await _directory(request)).search(query) if query and role == "recruiter" else []
-    if form.get("action") == "rechercher":  # the no-JavaScript path of the autocomplete
-        return _signup_page(request, signup, choices=choices, query=query)
+    # A refused form shows the collectivité that was picked, still checked.
+    picked = (await _directory(request)).get(signup.collectivite) if signup.collectivite else None
+    choices = [picked] if picked else []
     if not await _throttle(request).hit(throttle.SIGNUP_PER_IP, throttle.client_ip(request)):
-        return _signup_page(request, signup, status_code=429, alert=throttle.SIGNUP_PER_IP.message)
+        return _signup_page(
+            request, signup, status_code=429, choices=choices, alert=throttle.SIGNUP_PER_IP.message
+        )
     try:
         user = await accounts.sign_up(signup, _settings(request), today())
     except accounts.FormInvalid as invalid:
         signup.errors = invalid.errors
         signup.password = ""
-        return _signup_page(request, signup, status_code=400, choices=choices, query=query)
+        return _signup_page(request, signup, status_code=400, choices=choices)
     await start_session(request, user)
     if user.role == "recruiter":
         flash(
@@ -149,28 +161,9 @@ async def signup_candidate(request: Request) -> Response:
 
 @public
 async def signup_recruiter(request: Request) -> Response:
+    """The recruiter form; `?collectivite_q=` searches collectivités (the htmx autocomplete asks
+    for the `collectivites` block only, a browser without JavaScript gets the whole page)."""
     return await _signup(request, "recruiter")
-
-
-@public
-async def collectivite_search(request: Request) -> Response:
-    """The autocomplete's options (htmx fragment), or the signup page showing them."""
-    query = request.query_params.get("collectivite_q", "").strip()[:100]
-    choices = (await _directory(request)).search(query) if query else []
-    signup = accounts.Signup(role="recruiter")
-    context = {
-        "form": signup,
-        "errors": {},
-        "diploma_levels": [],
-        "choices": choices,
-        "query": query,
-        "searched": bool(query),
-        "alert": "",
-        "min_length": MIN_LENGTH,
-    }
-    return templates().page(
-        request, SIGNUP_TEMPLATES["recruiter"], context, fragment_blocks=["collectivites"]
-    )
 
 
 # Login and logout

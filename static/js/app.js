@@ -6,6 +6,11 @@
     var status = document.getElementById("nombre-resultats");
     if (status) { document.title = status.textContent.trim() + " – Bourse Petites villes de demain"; }
   });
+  // After a refused form, move focus to the list of errors so screen readers announce it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("erreurs");
+    if (summary) { summary.focus(); }
+  });
   // Unsafe htmx requests carry the CSRF token the layout put in <meta name="csrf-token">.
   document.addEventListener("htmx:config:request", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
