@@ -11,6 +11,7 @@ from typing import Any
 from jobboard import PROJECT_ROOT
 
 MODELS_MODULE = "jobboard.models"
+SMTP_TLS_MODES = ("starttls", "ssl", "none")
 
 
 def _sqlite_url(data_dir: Path) -> str:
@@ -55,6 +56,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        smtp_tls = env.get("JOBBOARD_SMTP_TLS", cls.smtp_tls)
+        if smtp_tls not in SMTP_TLS_MODES:
+            raise ValueError(
+                f"JOBBOARD_SMTP_TLS vaut « {smtp_tls} » : valeurs possibles "
+                + ", ".join(SMTP_TLS_MODES)
+            )
         data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
         database_url = env.get("JOBBOARD_DATABASE_URL") or _sqlite_url(data_dir)
         return cls(
@@ -68,7 +75,7 @@ class Settings:
             smtp_port=int(env.get("JOBBOARD_SMTP_PORT", cls.smtp_port)),
             smtp_user=env.get("JOBBOARD_SMTP_USER", ""),
             smtp_password=env.get("JOBBOARD_SMTP_PASSWORD", ""),
-            smtp_tls=env.get("JOBBOARD_SMTP_TLS", cls.smtp_tls),
+            smtp_tls=smtp_tls,
             redis_url=env.get("JOBBOARD_REDIS_URL", ""),
             session_idle_minutes=int(
                 env.get("JOBBOARD_SESSION_IDLE_MINUTES", cls.session_idle_minutes)

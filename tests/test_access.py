@@ -9,8 +9,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+from jobboard.domain.workflow import TransitionRefused
 from jobboard.models import Application, EmailOutbox, Offer, User
 from jobboard.services.offer_import import import_offers
+from jobboard.services.offer_workflow import transition_offer
 from jobboard.web.auth import PUBLIC, access_of
 from tests.conftest import log_in, make_user, offer_row, post_form
 
@@ -202,3 +204,14 @@ async def test_offers_are_not_leaked_by_recruiter_listing_queries(
         page.text.count("/espace/recruteur/offres/")
         == await Offer.filter(commune_id="47106").count()
     )
+
+
+async def test_pending_recruiter_cannot_submit_a_draft(db: None) -> None:
+    _, thizy = await _offers()
+    pending = await make_user("recruiter", "rh@thizy.fr", commune="69248", verification="pending")
+    with pytest.raises(TransitionRefused, match="pas encore vérifié"):
+        await transition_offer(thizy, "submit", actor=pending)
+    assert (await Offer.get(id=thizy)).status == "draft"
+    await User.filter(id=pending.id).update(verification="verified")
+    verified = await User.get(id=pending.id)
+    assert (await transition_offer(thizy, "submit", actor=verified)).status == "submitted"

@@ -157,3 +157,14 @@ def test_smtp_settings_from_environment(tmp_path: Path) -> None:
     )
     assert isinstance(mail.backend_for(settings), mail.SmtpBackend)
     assert isinstance(mail.backend_for(replace(settings, smtp_host="")), mail.FileBackend)
+
+
+def test_unknown_smtp_tls_mode_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="valeurs possibles starttls, ssl, none"):
+        Settings.from_env(
+            {
+                "JOBBOARD_DATA_DIR": str(tmp_path),
+                "JOBBOARD_SECRET_KEY": "k",
+                "JOBBOARD_SMTP_TLS": "tls",
+            }
+        )

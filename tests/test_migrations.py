@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import TEST_DB_URL, is_postgres
 from tests.test_cli import run
 
 
@@ -30,3 +34,25 @@ def test_migrate_twice_and_checks_hold(tmp_path: Path) -> None:
             "verification_note, is_active, created_at) "
             "VALUES ('a@b.fr', 'x', 'X', 'admin', 'none', '', 1, CURRENT_TIMESTAMP)"
         )
+
+
+def _upgrade(database_url: str) -> None:
+    """In a subprocess: Tortoise's global state must not touch the suite's test database."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.upgrade_check", database_url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rows kept" in result.stdout
+
+
+def test_upgrade_to_latest_keeps_rows_on_sqlite(tmp_path: Path) -> None:
+    _upgrade(f"sqlite://{tmp_path / 'upgrade.sqlite3'}")
+
+
+@pytest.mark.skipif(not is_postgres(), reason="runs when JOBBOARD_TEST_DATABASE_URL is PostgreSQL")
+def test_upgrade_to_latest_keeps_rows_on_postgresql() -> None:
+    _upgrade(TEST_DB_URL.replace("{}", f"upgrade_{uuid.uuid4().hex[:8]}"))

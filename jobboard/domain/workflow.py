@@ -50,3 +50,15 @@ def next_status(action: str, current: S) -> S:
     if current not in transition.sources:
         raise TransitionRefused(f"Action impossible : l'offre est « {current.label} ».")
     return transition.target
+
+
+UNVERIFIED_RECRUITER = (
+    "Votre compte recruteur n'est pas encore vérifié par l'ANCT : vous pourrez soumettre cette "
+    "offre dès qu'il le sera. Elle reste enregistrée en brouillon."
+)
+
+
+def check_actor(action: str, role: str, verification: str) -> None:
+    """Who may act: a recruiter submits only once staff verified their account."""
+    if action == "submit" and role == "recruiter" and verification != "verified":
+        raise TransitionRefused(UNVERIFIED_RECRUITER)

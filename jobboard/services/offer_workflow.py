@@ -6,7 +6,7 @@ from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.offer import OfferStatus
-from jobboard.domain.workflow import next_status
+from jobboard.domain.workflow import check_actor, next_status
 from jobboard.models import Offer, OfferEvent, SearchChange, User
 
 
@@ -23,6 +23,8 @@ async def transition_offer(
     The row is locked (SELECT … FOR UPDATE on PostgreSQL) so two moderators acting at once
     cannot both move the offer: the second sees the state the first left.
     """
+    if actor is not None:
+        check_actor(action, actor.role, actor.verification)
     async with in_transaction():
         offer = await Offer.select_for_update().get(id=offer_id)
         source = OfferStatus(offer.status)

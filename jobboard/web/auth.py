@@ -147,7 +147,8 @@ def signed_in(*roles: str) -> Callable[[Endpoint], Endpoint]:
         async def guarded(request: Request) -> Response:
             user = current_user(request)
             if user is None:
-                flash(request, "Connectez-vous pour accéder à cette page.", "info")
+                if not request.session.get("flash"):  # "session expired" may already say it
+                    flash(request, "Connectez-vous pour accéder à cette page.", "info")
                 if request.headers.get("hx-request") == "true":
                     return Response(status_code=204, headers={"HX-Redirect": login_url(request)})
                 if request.method in ("GET", "HEAD"):

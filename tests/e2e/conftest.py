@@ -172,6 +172,16 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
         context.close()
 
 
+@pytest.fixture
+def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A page of a browser with JavaScript turned off (the plain-HTML path)."""
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe-core 4 (axe.min.js), fetched once with `npm pack` and kept in the temp dir."""

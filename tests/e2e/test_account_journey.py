@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PASSWORD = "Une phrase de passe pour la bourse"
@@ -101,15 +100,6 @@ def test_recruiter_signs_up_with_the_collectivite_autocomplete(
     expect(page.get_by_text("Commune de Thizy-les-Bourgs", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Compte en cours de vérification")).to_be_visible()
     assert _real_errors(page) == []
-
-
-@pytest.fixture
-def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_recruiter_signup_works_without_javascript(no_js_page: Page) -> None:

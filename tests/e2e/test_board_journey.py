@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 
@@ -33,15 +33,6 @@ def _first_offer_url(page: Page) -> str:
     href = _cards(page).first.get_by_role("heading").get_by_role("link").get_attribute("href")
     assert href and re.fullmatch(r"/offres/\d+", href), href
     return href
-
-
-@pytest.fixture
-def no_js_page(browser: Browser, live_server: str) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server, java_script_enabled=False)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def test_home_shows_kind_tiles_with_counts(page: Page) -> None:

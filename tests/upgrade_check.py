@@ -1,0 +1,56 @@
+"""Run by tests/test_migrations.py in a subprocess: upgrade a populated database to the latest
+migration and check nothing was lost. Usage: python -m tests.upgrade_check DATABASE_URL"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+from jobboard.db import _migration_url, migrate
+from jobboard.settings import tortoise_config
+
+BEFORE = "models.0002_check_constraints"
+
+
+async def check(database_url: str) -> None:
+    """Stop at 0002, write accounts and mail, then apply what follows."""
+    if database_url.startswith("postgres"):
+        await Tortoise.init(config=tortoise_config(database_url), _create_db=True)
+        await Tortoise.close_connections()
+    try:
+        await tortoise_migrate(config=tortoise_config(_migration_url(database_url)), target=BEFORE)
+        await Tortoise.close_connections()
+        await Tortoise.init(config=tortoise_config(database_url))
+        await connections.get("default").execute_script(
+            "INSERT INTO region (code, name) VALUES ('84', 'Auvergne-Rhône-Alpes');"
+            "INSERT INTO app_user (email, password_hash, full_name, role, verification, "
+            "verification_note, is_active, created_at) VALUES "
+            "('lea@example.fr', 'h', 'Léa', 'candidate', 'none', '', TRUE, CURRENT_TIMESTAMP);"
+            'INSERT INTO email_outbox ("to", subject, body_text, body_html, status, attempts, '
+            "last_error, created_at) "
+            "VALUES ('lea@example.fr', 'S', 'B', '', 'pending', 0, '', CURRENT_TIMESTAMP);"
+        )
+        await Tortoise.close_connections()
+        await migrate(database_url)
+        await Tortoise.init(config=tortoise_config(database_url))
+        conn = connections.get("default")
+        users = await conn.execute_query_dict("SELECT id, email FROM app_user")
+        assert [u["email"] for u in users] == ["lea@example.fr"], users
+        assert len(await conn.execute_query_dict("SELECT id FROM email_outbox")) == 1
+        await conn.execute_script(
+            "INSERT INTO user_session (key_hash, user_id, created_at, last_seen_at) "
+            f"VALUES ('k', {users[0]['id']}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+        print("rows kept")
+    finally:
+        if database_url.startswith("postgres"):
+            await connections.close_all(discard=False)
+            await connections.get("default").db_delete()
+        await Tortoise.close_connections()
+
+
+if __name__ == "__main__":
+    asyncio.run(check(sys.argv[1]))
