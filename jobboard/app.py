@@ -78,6 +78,13 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             methods=["GET", "POST"],
             name="signup_recruiter",
         ),
+        Route("/inscription/confirmer", accounts.email_confirm, name="email_confirm"),
+        Route(
+            "/espace/compte/confirmation",
+            accounts.email_confirm_resend,
+            methods=["POST"],
+            name="email_confirm_resend",
+        ),
         Route("/connexion", accounts.login, methods=["GET", "POST"], name="login"),
         Route("/deconnexion", accounts.logout, methods=["POST"], name="logout"),
         Route(
@@ -133,6 +140,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             SessionMiddleware,
             secret_key=settings.secret_key,
             max_age_seconds=settings.session_max_hours * 3600,
+            always_secure=settings.base_url.startswith("https://"),
         ),
         Middleware(
             AuthMiddleware,

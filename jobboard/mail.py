@@ -150,9 +150,12 @@ async def send_pending(
     )
     sent = failed = 0
     for row in due:
+        # The lease and the backoff count from when this row is claimed, not from the start of
+        # the round: a round slowed by SMTP timeouts must not hand out already expired leases.
+        claimed_at = max(moment, now())
         claimed = await EmailOutbox.filter(
             id=row.id, status="pending", attempts=row.attempts
-        ).update(attempts=row.attempts + 1, next_attempt_at=moment + LEASE)
+        ).update(attempts=row.attempts + 1, next_attempt_at=claimed_at + LEASE)
         if not claimed:
             continue
         attempts = row.attempts + 1
@@ -167,7 +170,7 @@ async def send_pending(
             )
             await EmailOutbox.filter(id=row.id).update(
                 status="failed" if gave_up else "pending",
-                next_attempt_at=None if gave_up else moment + backoff(attempts),
+                next_attempt_at=None if gave_up else claimed_at + backoff(attempts),
                 last_error=error,
             )
             continue

@@ -141,6 +141,8 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
+    # Set when the owner followed the link e-mailed at signup; staff verify only such recruiters.
+    email_confirmed_at = fields.DatetimeField(null=True)
 
     organisation_id: int | None
 

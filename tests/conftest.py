@@ -29,6 +29,7 @@ from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.context import tortoise_test_context
+from tortoise.timezone import now
 
 from jobboard import PROJECT_ROOT
 from jobboard.app import create_app
@@ -110,6 +111,8 @@ async def _apply_check_constraints() -> None:
         client = connections.get("default")
 
     await migration.add_checks(None, _Editor())
+    indexes = importlib.import_module("jobboard.migrations.0004_email_confirmation")
+    await indexes.add_indexes(None, _Editor())
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -248,7 +251,7 @@ async def make_user(
     organisation = None
     if role == "recruiter":
         organisation = await commune_organisation(await Commune.get(insee=commune))
-    defaults: dict[str, Any] = {"full_name": "Léa Martin"}
+    defaults: dict[str, Any] = {"full_name": "Léa Martin", "email_confirmed_at": now()}
     if role == "candidate":
         defaults.update(birth_date=date(2001, 5, 4), diploma_level=7)
     defaults.update(fields)

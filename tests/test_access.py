@@ -215,3 +215,51 @@ async def test_pending_recruiter_cannot_submit_a_draft(db: None) -> None:
     await User.filter(id=pending.id).update(verification="verified")
     verified = await User.get(id=pending.id)
     assert (await transition_offer(thizy, "submit", actor=verified)).status == "submitted"
+
+
+async def test_unverified_recruiter_sees_only_the_offers_they_wrote(
+    client: httpx.AsyncClient,
+) -> None:
+    _, thizy = await _offers()  # a draft of Thizy written by someone else
+    impostor = await make_user("recruiter", "x@thizy.fr", commune="69248", verification="pending")
+    await log_in(client, "x@thizy.fr")
+    assert (await client.get(f"/espace/recruteur/offres/{thizy}")).status_code == 404
+    assert "Chef de projet PVD – Thizy" not in (await client.get("/espace/recruteur")).text
+    await Offer.filter(id=thizy).update(created_by_id=impostor.id)
+    assert (await client.get(f"/espace/recruteur/offres/{thizy}")).status_code == 200
+
+
+async def test_staff_cannot_verify_a_recruiter_whose_email_is_unconfirmed(
+    client: httpx.AsyncClient,
+) -> None:
+    pending = await make_user(
+        "recruiter", "rh@fumel.fr", verification="pending", email_confirmed_at=None
+    )
+    await make_user("staff", "moderation@anct.example")
+    await log_in(client, "moderation@anct.example")
+    assert "Non confirmée" in (await client.get("/moderation/comptes")).text
+    response = await post_form(
+        client,
+        f"/moderation/comptes/{pending.id}",
+        {"decision": "verifier"},
+        token_from="/moderation/comptes",
+    )
+    assert response.status_code == 400 and "pas encore confirmée" in response.text
+    assert (await User.get(id=pending.id)).verification == "pending"
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("candidate", "/espace/candidat/candidatures/²"),
+        ("recruiter", "/espace/recruteur/offres/²"),
+        ("candidate", "/offres/²"),
+        ("candidate", "/offres?page=²"),
+    ],
+)
+async def test_unicode_digits_in_urls_are_handled(
+    client: httpx.AsyncClient, role: str, path: str
+) -> None:
+    await make_user(role, "someone@example.fr")
+    await log_in(client, "someone@example.fr")
+    assert (await client.get(path)).status_code in (400, 404)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import replace
 from datetime import date, timedelta
@@ -483,3 +484,70 @@ async def test_reset_requests_rate_limited_per_account_silently(client: httpx.As
         )
         assert response.status_code == 200 and "Si un compte existe" in response.text
     assert await EmailOutbox.all().count() == 3
+
+
+async def test_parallel_attempts_cannot_get_past_the_lockout(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    token = await csrf_token(client)
+    data = {"email": "lea@example.fr", "password": "pas le bon mot de passe", "csrf_token": token}
+    responses = await asyncio.gather(*(client.post("/connexion", data=data) for _ in range(20)))
+    codes = [r.status_code for r in responses]
+    assert codes.count(400) <= 4 and codes.count(429) >= 16
+
+
+async def test_email_confirmation_link_from_the_welcome_email(client: httpx.AsyncClient) -> None:
+    await post_form(client, "/inscription/recruteur", RECRUITER)
+    user = await User.get(email=RECRUITER["email"])
+    assert user.email_confirmed_at is None
+    [welcome] = await EmailOutbox.all()
+    link = re.search(r"http://testserver(/inscription/confirmer\?jeton=\S+)", welcome.body_text)
+    assert link, welcome.body_text
+    page = await client.get("/espace/compte")
+    assert "Non confirmée" in page.text
+    confirmed = await client.get(link.group(1))
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/espace/recruteur"
+    assert (await User.get(id=user.id)).email_confirmed_at is not None
+    assert "votre adresse e-mail est confirmée" in (await client.get("/espace/recruteur")).text
+    forged = await client.get("/inscription/confirmer", params={"jeton": "faux"})
+    assert forged.status_code == 400 and "pas valable" in forged.text
+
+
+async def test_confirmation_link_can_be_sent_again(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr", email_confirmed_at=None)
+    await log_in(client, "lea@example.fr")
+    response = await post_form(
+        client, "/espace/compte/confirmation", {}, token_from="/espace/compte"
+    )
+    assert response.status_code == 303
+    [message] = await EmailOutbox.all()
+    assert message.subject == "Confirmez votre adresse e-mail"
+
+
+async def test_password_change_gives_this_browser_a_new_session(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    stolen = client.cookies[COOKIE_NAME]
+    await post_form(
+        client,
+        "/espace/compte/mot-de-passe",
+        {"current_password": PASSWORD, "password": "Une autre phrase de passe solide"},
+        token_from="/espace/compte",
+    )
+    assert (await client.get("/espace/compte")).status_code == 200
+    thief = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    thief.cookies.set(COOKIE_NAME, stolen)
+    assert (await thief.get("/espace/compte")).status_code == 303
+    await thief.aclose()
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "99999999999", "-1", "5.0"])
+async def test_odd_digits_in_a_signup_field_get_a_message_not_a_500(
+    client: httpx.AsyncClient, value: str
+) -> None:
+    response = await post_form(
+        client, "/inscription/candidat", {**CANDIDATE, "diploma_level": value}
+    )
+    assert response.status_code == 400
+    assert "plus haut niveau de diplôme" in field_error(response.text, "diploma_level")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from jobboard.app import create_app
 from jobboard.models import User
+from jobboard.settings import Settings
 from jobboard.web.csrf import csrf_token as make_token
 from jobboard.web.csrf import token_matches
 from jobboard.web.session import COOKIE_NAME
@@ -174,3 +178,45 @@ async def test_database_errors_never_reach_the_user(
     assert response.status_code == 500
     assert "SELECT" not in response.text and "Traceback" not in response.text
     assert "content-security-policy" in response.headers
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("multipart/form-data", b"no boundary here"),
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+        (
+            "application/x-www-form-urlencoded",
+            "&".join(f"f{i}=v" for i in range(1001)).encode(),
+        ),
+    ],
+)
+async def test_malformed_form_bodies_get_400_not_500(
+    client: httpx.AsyncClient, content_type: str, body: bytes
+) -> None:
+    await csrf_token(client)
+    response = await client.post("/connexion", content=body, headers={"content-type": content_type})
+    assert response.status_code in (400, 403)
+
+
+async def test_body_limit_applies_with_the_htmx_header_too(client: httpx.AsyncClient) -> None:
+    token = await csrf_token(client)
+    response = await client.post(
+        "/connexion",
+        content=b"x" * (13 * 1024 * 1024),
+        headers={"content-type": "text/plain", "X-CSRF-Token": token},
+    )
+    assert response.status_code == 413
+
+
+async def test_cookie_is_secure_when_the_site_address_is_https(
+    settings: Settings, db: None
+) -> None:
+    application = create_app(
+        replace(settings, base_url="https://bourse.example"), with_database=False
+    )
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://behind-proxy") as c:
+        response = await c.get("/connexion")
+    assert "; Secure" in response.headers["set-cookie"]
+    application.state.search.close()

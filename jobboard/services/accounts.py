@@ -14,13 +14,14 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
+from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.password import password_problem
-from jobboard.mail import queue_email
+from jobboard.mail import queue_email, render_email
 from jobboard.models import Commune, Epci, Organisation, User
-from jobboard.passwords import hash_password, verify_password
+from jobboard.passwords import hash_password, hash_password_async, verify_password_async
 from jobboard.services.territory import commune_organisation
 from jobboard.settings import Settings
 
@@ -64,6 +65,14 @@ class Signup:
             diploma_level=text("diploma_level"),
             collectivite=text("collectivite"),
         )
+
+
+def parse_int(value: str, maximum: int = 2**31 - 1) -> int | None:
+    """A plain ASCII number that fits a database integer, else None (never raises)."""
+    if not re.fullmatch(r"[0-9]{1,10}", value):
+        return None
+    number = int(value)
+    return number if number <= maximum else None
 
 
 def normalise_email(email: str) -> str:
@@ -144,8 +153,8 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
         birth_date, problem = parse_birth_date(signup.birth_date, today)
         if problem:
             errors["birth_date"] = problem
-        if signup.diploma_level.isdigit() and int(signup.diploma_level) in DIPLOMA_LEVELS:
-            diploma = int(signup.diploma_level)
+        if (level := parse_int(signup.diploma_level)) in DIPLOMA_LEVELS:
+            diploma = level
         else:
             errors["diploma_level"] = "Choisissez votre plus haut niveau de diplôme."
     async with in_transaction():
@@ -158,13 +167,14 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
             errors["email"] = _TAKEN
         if errors:
             raise FormInvalid(errors)
+        password_hash = await hash_password_async(signup.password)
         try:
             async with in_transaction():  # a savepoint: PostgreSQL needs one after the error
                 user = await User.create(
                     email=signup.email,
                     full_name=signup.full_name,
                     role=signup.role,
-                    password_hash=hash_password(signup.password),
+                    password_hash=password_hash,
                     organisation=organisation,
                     verification="pending" if signup.role == "recruiter" else "none",
                     birth_date=birth_date,
@@ -175,7 +185,7 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
         await queue_email(
             user.email,
             "welcome_recruiter" if user.role == "recruiter" else "welcome_candidate",
-            {"user": user, "organisation": organisation},
+            {"user": user, "organisation": organisation, "link": confirmation_link(user, settings)},
             settings,
         )
     return user
@@ -189,9 +199,9 @@ _TAKEN = (
 async def authenticate(email: str, password: str) -> User | None:
     user = await User.get_or_none(email=normalise_email(email))
     if user is None:
-        verify_password(_DUMMY_HASH, password)
+        await verify_password_async(_DUMMY_HASH, password)
         return None
-    if not verify_password(user.password_hash, password) or not user.is_active:
+    if not await verify_password_async(user.password_hash, password) or not user.is_active:
         return None
     return user
 
@@ -230,25 +240,75 @@ async def request_password_reset(email: str, settings: Settings) -> None:
     """Queue the reset e-mail if the account exists; the caller says the same thing either way."""
     user = await User.get_or_none(email=normalise_email(email), is_active=True)
     if user is None:
+        # The same rendering work as for a real account, so timing does not tell them apart.
+        render_email("password_reset", _reset_context(_NOBODY, "", settings))
         return
     link = f"{settings.base_url}/mot-de-passe-oublie/nouveau?jeton={reset_token(user, settings)}"
-    minutes = RESET_TOKEN_MAX_AGE // 60
+    await queue_email(user.email, "password_reset", _reset_context(user, link, settings), settings)
+
+
+_NOBODY = User(email="", full_name="", role="candidate", password_hash="")
+
+
+def _reset_context(user: User, link: str, settings: Settings) -> dict[str, Any]:
+    return {
+        "user": user,
+        "link": link,
+        "minutes": RESET_TOKEN_MAX_AGE // 60,
+        "base_url": settings.base_url,
+    }
+
+
+# E-mail confirmation: a signed link naming the user and the address it was sent to.
+
+CONFIRM_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+def _confirm_serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="bourse-pvd.email-confirmation")
+
+
+def confirmation_link(user: User, settings: Settings) -> str:
+    token = _confirm_serializer(settings).dumps([user.id, user.email])
+    return f"{settings.base_url}/inscription/confirmer?jeton={token}"
+
+
+async def confirm_email(token: str, settings: Settings) -> User | None:
+    """Mark the address confirmed; None if the link is forged, expired or for an old address."""
+    try:
+        user_id, email = _confirm_serializer(settings).loads(token, max_age=CONFIRM_TOKEN_MAX_AGE)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(user_id, int) or not isinstance(email, str):
+        return None
+    user = await User.get_or_none(id=user_id, email=email, is_active=True)
+    if user is not None and user.email_confirmed_at is None:
+        user.email_confirmed_at = now()
+        await user.save(update_fields=["email_confirmed_at"])
+    return user
+
+
+async def resend_confirmation(user: User, settings: Settings) -> None:
     await queue_email(
-        user.email, "password_reset", {"user": user, "link": link, "minutes": minutes}, settings
+        user.email,
+        "email_confirmation",
+        {"user": user, "link": confirmation_link(user, settings)},
+        settings,
     )
 
 
 async def set_password(user: User, password: str, settings: Settings) -> None:
     """Store a new password (already validated) and tell the owner by e-mail."""
+    password_hash = await hash_password_async(password)
     async with in_transaction():
-        user.password_hash = hash_password(password)
+        user.password_hash = password_hash
         await user.save(update_fields=["password_hash"])
         await queue_email(user.email, "password_changed", {"user": user}, settings)
 
 
 async def change_password(user: User, current: str, new: str, settings: Settings) -> None:
     errors: dict[str, str] = {}
-    if not verify_password(user.password_hash, current):
+    if not await verify_password_async(user.password_hash, current):
         errors["current_password"] = "Le mot de passe actuel est incorrect."  # noqa: S105
     if problem := password_problem(new, email=user.email, full_name=user.full_name):
         errors["password"] = problem
@@ -285,6 +345,13 @@ async def decide_recruiter(
         )
         if recruiter is None:
             raise LookupError(recruiter_id)
+        if verify and recruiter.email_confirmed_at is None:
+            raise FormInvalid(
+                {
+                    "reason": "L'adresse e-mail de ce recruteur n'est pas encore confirmée : "
+                    "attendez qu'il ait suivi le lien reçu, ou refusez le compte."
+                }
+            )
         recruiter.verification = "verified" if verify else "refused"
         recruiter.verification_note = reason
         await recruiter.save(update_fields=["verification", "verification_note"])

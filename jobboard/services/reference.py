@@ -142,7 +142,7 @@ async def import_density(path: Path) -> ImportReport:
     for line, row in enumerate(_rows(path), start=2):
         code = row.get("codgeo", "")
         raw = next((row[c] for c in _DENSITY_COLUMNS if row.get(c)), "")
-        if not code or not raw.isdigit() or not 1 <= int(raw) <= 4:
+        if not code or not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 4:
             report.errors.append(f"ligne {line} : CODGEO ou niveau de densité (1 à 4) invalide")
             continue
         levels[code.zfill(5)] = int(raw)

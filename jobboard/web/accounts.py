@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -195,15 +196,16 @@ async def login(request: Request) -> Response:
     account = throttle.account_key(email)
     if not await limiter.hit(throttle.LOGIN_PER_IP, throttle.client_ip(request)):
         return _login_page(request, email, throttle.LOGIN_PER_IP.message, 429)
-    if not await limiter.allows(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
-        return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
     if not email or not password:
         return _login_page(
             request, email, "Indiquez votre adresse e-mail et votre mot de passe.", 400
         )
+    # Counted before the password is checked, so parallel attempts cannot all slip through;
+    # a successful login clears the count.
+    if not await limiter.hit(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
+        return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
     user = await accounts.authenticate(email, password)
     if user is None:
-        await limiter.hit(throttle.LOGIN_FAILURES_PER_ACCOUNT, account)
         if not await limiter.allows(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
             return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
         return _login_page(request, email, "Adresse e-mail ou mot de passe incorrect.", 400)
@@ -343,8 +345,36 @@ async def password_change(request: Request) -> Response:
         )
     except accounts.FormInvalid as invalid:
         return _account_page(request, user, invalid.errors, status_code=400)
-    await end_other_sessions(user, keep=request)
+    await end_other_sessions(user)
+    await start_session(request, user)  # a new key: a stolen copy of this session dies too
     flash(request, "Votre mot de passe a été modifié. Vos autres sessions ont été fermées.")
+    return _redirect("/espace/compte")
+
+
+@public
+async def email_confirm(request: Request) -> Response:
+    """The link e-mailed at signup."""
+    user = await accounts.confirm_email(
+        request.query_params.get("jeton", "")[:500], _settings(request)
+    )
+    if user is None:
+        raise HTTPException(
+            400,
+            "Ce lien de confirmation n'est pas valable ou a expiré. Connectez-vous : la page "
+            "« Mon compte » permet d'en recevoir un nouveau.",
+        )
+    flash(request, "Merci, votre adresse e-mail est confirmée.")
+    signed = current_user(request)
+    return _redirect(HOME_BY_ROLE[signed.role] if signed else "/connexion")
+
+
+@signed_in()
+async def email_confirm_resend(request: Request) -> Response:
+    user = user_of(request)
+    if user.email_confirmed_at is None:
+        if await _throttle(request).hit(throttle.RESET_PER_ACCOUNT, "confirm-" + str(user.id)):
+            await accounts.resend_confirmation(user, _settings(request))
+        flash(request, f"Un nouveau lien de confirmation a été envoyé à {user.email}.", "info")
     return _redirect("/espace/compte")
 
 

@@ -101,7 +101,7 @@ def parse_filters(request: Request, choices: dict[str, Any]) -> BoardFilters:
         else:
             filters.errors.append(message.format(value[:50]))
     page = params.get("page", "1")
-    if page.isdigit() and 1 <= int(page) <= MAX_PAGE:
+    if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
         filters.page = int(page)
     else:
         filters.errors.append("Le numéro de page doit être un nombre entier positif.")
@@ -178,7 +178,7 @@ async def offer_list(request: Request) -> Response:
 async def offer_detail(request: Request) -> Response:
     raw_id = request.path_params["offer_id"]
     offer = None
-    if raw_id.isdigit() and len(raw_id) < 10:
+    if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10:
         offer = await Offer.get_or_none(id=int(raw_id)).prefetch_related(
             "commune__departement", "commune__region", "organisation"
         )

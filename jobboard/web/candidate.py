@@ -11,6 +11,7 @@ from starlette.responses import Response
 from tortoise.queryset import QuerySet
 
 from jobboard.models import Application, User
+from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.state import templates
 
@@ -45,10 +46,13 @@ async def candidate_home(request: Request) -> Response:
 @signed_in("candidate")
 async def candidate_application(request: Request) -> Response:
     user = user_of(request)
-    raw_id = str(request.path_params["application_id"])
+    application_id = parse_int(str(request.path_params["application_id"]))
     application = (
-        await own_applications(user).filter(id=int(raw_id)).select_related("offer__commune").first()
-        if raw_id.isdigit() and int(raw_id) < 2**31
+        await own_applications(user)
+        .filter(id=application_id)
+        .select_related("offer__commune")
+        .first()
+        if application_id is not None
         else None
     )
     if application is None:

@@ -11,6 +11,8 @@ import binascii
 import hmac
 import secrets
 
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -71,16 +73,16 @@ class CSRFMiddleware:
             return
         request = Request(scope, receive)
         secret = scope["session"].get("csrf")
+        declared = request.headers.get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await _too_large(scope, receive, send)
+            return
         header = request.headers.get(HEADER_NAME, "")
         if header:
             if not token_matches(header, secret):
                 await _refuse(scope, receive, send)
                 return
-            await self.app(scope, receive, send)
-            return
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large(scope, receive, send)
+            await self.app(scope, _limited(receive, self.max_body_bytes), send)
             return
         body = bytearray()
         async for chunk in request.stream():
@@ -91,13 +93,33 @@ class CSRFMiddleware:
         replay = _replayer(bytes(body), receive)
         token = ""
         if request.headers.get("content-type", "").startswith(FORM_TYPES):
-            async with Request(scope, _replayer(bytes(body), receive)).form() as form:
-                value = form.get(FIELD_NAME)
-                token = value if isinstance(value, str) else ""
+            try:
+                async with Request(scope, _replayer(bytes(body), receive)).form() as form:
+                    value = form.get(FIELD_NAME)
+                    token = value if isinstance(value, str) else ""
+            except (HTTPException, MultiPartException):  # a malformed body: no token in it
+                await _bad_form(scope, replay, send)
+                return
         if not token_matches(token, secret):
             await _refuse(scope, replay, send)
             return
         await self.app(scope, replay, send)
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """Stops a body without Content-Length at `limit` bytes (the route then sees a disconnect)."""
+    seen = 0
+
+    async def limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413)
+        return message
+
+    return limited
 
 
 def _replayer(body: bytes, receive: Receive) -> Receive:
@@ -123,6 +145,12 @@ async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
         "recommencez. Si le problème persiste, vérifiez que votre navigateur accepte les cookies.",
     )
     await response(scope, receive, send)
+
+
+async def _bad_form(scope: Scope, receive: Receive, send: Send) -> None:
+    from jobboard.web.errors import render_error
+
+    await render_error(Request(scope, receive), 400)(scope, receive, send)
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:

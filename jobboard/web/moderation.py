@@ -48,10 +48,9 @@ async def account_queue(request: Request) -> Response:
 
 @signed_in("staff")
 async def account_decide(request: Request) -> Response:
-    raw_id = str(request.path_params["user_id"])
-    if not raw_id.isdigit() or int(raw_id) >= 2**31:
+    recruiter_id = accounts.parse_int(str(request.path_params["user_id"]))
+    if recruiter_id is None:
         raise HTTPException(404)
-    recruiter_id = int(raw_id)
     form = await form_fields(request)
     decision = form.get("decision")
     reason = str(form.get("reason", ""))

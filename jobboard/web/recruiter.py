@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 from jobboard.domain.offer import OfferStatus
 from jobboard.markdown import render_markdown
 from jobboard.models import Offer, Organisation, User
+from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.state import templates
 
@@ -30,8 +31,15 @@ STATUS_ORDER = (
 
 
 def organisation_offers(user: User) -> QuerySet[Offer]:
-    """The offers a recruiter may see: those of their own collectivité, whoever wrote them."""
-    return Offer.filter(organisation_id=user.organisation_id)
+    """The offers a recruiter may see: those of their own collectivité, whoever wrote them.
+
+    Until staff verify the account, only the offers this recruiter wrote: anyone can sign up
+    for any commune, and must not read its drafts by doing so.
+    """
+    offers = Offer.filter(organisation_id=user.organisation_id)
+    if user.verification != "verified":
+        offers = offers.filter(created_by_id=user.id)
+    return offers
 
 
 @signed_in("recruiter")
@@ -54,10 +62,10 @@ async def recruiter_home(request: Request) -> Response:
 @signed_in("recruiter")
 async def recruiter_offer(request: Request) -> Response:
     user = user_of(request)
-    offer_id = request.path_params["offer_id"]
+    offer_id = parse_int(str(request.path_params["offer_id"]))
     offer = (
-        await organisation_offers(user).filter(id=int(offer_id)).select_related("commune").first()
-        if str(offer_id).isdigit() and int(offer_id) < 2**31
+        await organisation_offers(user).filter(id=offer_id).select_related("commune").first()
+        if offer_id is not None
         else None
     )
     if offer is None:

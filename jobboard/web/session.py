@@ -25,8 +25,13 @@ def _snapshot(data: dict[str, Any]) -> str:
 
 
 class SessionMiddleware:
-    def __init__(self, app: ASGIApp, secret_key: str, max_age_seconds: int) -> None:
+    def __init__(
+        self, app: ASGIApp, secret_key: str, max_age_seconds: int, always_secure: bool = False
+    ) -> None:
         self.app = app
+        # True when the site's address is https: a TLS proxy that does not forward the scheme
+        # must not make the cookie travel in clear.
+        self.always_secure = always_secure
         self.serializer = URLSafeTimedSerializer(secret_key, salt="bourse-pvd.session")
         self.max_age = max_age_seconds
 
@@ -45,7 +50,7 @@ class SessionMiddleware:
                 data = {}
         scope["session"] = data
         initial = _snapshot(data) if raw else None
-        secure = connection.url.scheme == "https"
+        secure = self.always_secure or connection.url.scheme == "https"
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
