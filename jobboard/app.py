@@ -115,9 +115,38 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         ),
         Route("/espace/recruteur", recruiter.recruiter_home, name="recruiter_home"),
         Route(
+            "/espace/recruteur/offres/nouvelle",
+            recruiter.offer_new,
+            methods=["GET", "POST"],
+            name="recruiter_offer_new",
+        ),
+        Route(
+            "/espace/recruteur/offres/verifier",
+            recruiter.offer_check,
+            methods=["POST"],
+            name="recruiter_offer_check",
+        ),
+        Route(
             "/espace/recruteur/offres/{offer_id}",
             recruiter.recruiter_offer,
             name="recruiter_offer",
+        ),
+        Route(
+            "/espace/recruteur/offres/{offer_id}/modifier",
+            recruiter.offer_edit,
+            methods=["GET", "POST"],
+            name="recruiter_offer_edit",
+        ),
+        Route(
+            "/espace/recruteur/offres/{offer_id}/apercu",
+            recruiter.offer_preview,
+            name="recruiter_offer_preview",
+        ),
+        Route(
+            "/espace/recruteur/offres/{offer_id}/cloturer",
+            recruiter.offer_close,
+            methods=["POST"],
+            name="recruiter_offer_close",
         ),
         Route("/moderation/comptes", moderation.account_queue, name="moderation_accounts"),
         Route(

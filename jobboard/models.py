@@ -209,6 +209,9 @@ class Offer(Model):
     eligibility: dict[str, object] = fields.JSONField(default=dict)
     eligibility_verdict = fields.CharField(max_length=12, default="eligible")
     territory_override = fields.TextField(default="")  # staff justification, empty if none
+    # The form exactly as the recruiter last saved it (drafts may be incomplete or invalid);
+    # the typed columns above hold what could be read from it.
+    form_data: dict[str, object] | None = fields.JSONField(null=True)
     close_reason = fields.CharField(max_length=200, default="")
     version = fields.IntField(default=1)  # optimistic locking
     created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

@@ -6,16 +6,25 @@ collectivité's offers: those answer 404, as if they did not exist.
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from tortoise.queryset import QuerySet
 
-from jobboard.domain.offer import OfferStatus
+from jobboard.clock import today
+from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
+from jobboard.domain.eligibility import Reason
+from jobboard.domain.offer import THEMES, OfferKind, OfferStatus, RemoteWork
+from jobboard.domain.offer_form import KIND_HINTS, OfferForm
 from jobboard.markdown import render_markdown
-from jobboard.models import Offer, Organisation, User
+from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
+from jobboard.services import offer_editing
 from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
+from jobboard.web.forms import form_fields
+from jobboard.web.session import flash
 from jobboard.web.state import templates
 
 STATUS_ORDER = (
@@ -61,8 +70,158 @@ async def recruiter_home(request: Request) -> Response:
 
 @signed_in("recruiter")
 async def recruiter_offer(request: Request) -> Response:
+    """One offer of the collectivité: its state, its verdict today, what to do next."""
     user = user_of(request)
-    offer_id = parse_int(str(request.path_params["offer_id"]))
+    offer = await _own_offer(user, str(request.path_params["offer_id"]))
+    organisation = await _organisation(user)
+    form = offer_editing.form_of(offer)
+    checked = await offer_editing.check_form(
+        form,
+        organisation,
+        await offer_editing.allowed_communes(organisation),
+        today(),
+        offer.territory_override,
+    )
+    last_comment = ""
+    if offer.status in (OfferStatus.CHANGES_REQUESTED, OfferStatus.REJECTED):
+        event = (
+            await OfferEvent.filter(offer_id=offer.id, to_status=offer.status)
+            .order_by("-id")
+            .first()
+        )
+        last_comment = event.comment if event else ""
+    facts = checked.parsed.facts
+    return templates().page(
+        request,
+        "recruiter/offer.html",
+        {
+            "user": user,
+            "offer": offer,
+            "facts": facts,
+            "verdict": checked.assessment.verdict,
+            "reasons": [r for r in checked.assessment.reasons if r.verdict.value != "eligible"],
+            "last_comment": last_comment,
+            "description_html": render_markdown(facts.description),
+            "missions_html": render_markdown(facts.missions),
+            "profile_html": render_markdown(facts.profile),
+        },
+    )
+
+
+# Writing offers
+
+
+FIELD_LABELS = {
+    "kind": "Type d'offre",
+    "title": "Intitulé du poste",
+    "commune": "Commune de la mission",
+    "employer": "Commune de la mission",
+    "description": "Le poste et son contexte",
+    "missions": "Missions",
+    "profile": "Profil recherché",
+    "themes": "Thématiques",
+    "start_date": "Date de prise de poste",
+    "duration_months": "Durée du contrat",
+    "weekly_hours": "Durée hebdomadaire",
+    "min_diploma_level": "Diplôme minimum",
+    "deadline": "Date limite de candidature",
+    "salary": "Rémunération",
+    "remote": "Télétravail",
+    "contact_email": "Contact",
+}
+# The rule "employer" is about the commune of the mission: its messages sit under that field.
+FIELD_ANCHORS = {"employer": "commune"}
+
+
+async def _organisation(user: User) -> Organisation:
+    return await Organisation.get(id=user.organisation_id)
+
+
+async def _read_form(request: Request) -> tuple[OfferForm, dict[str, str]]:
+    try:
+        async with request.form(max_files=0, max_fields=100) as data:
+            fields = {k: v for k, v in data.multi_items() if isinstance(v, str)}
+            themes = [v for v in data.getlist("themes") if isinstance(v, str)]
+    except HTTPException as exc:
+        raise HTTPException(400, "Ce formulaire ne peut pas être traité.") from exc
+    return OfferForm.from_fields(fields, themes), fields
+
+
+def _form_context(
+    *,
+    form: OfferForm,
+    checked: offer_editing.Checked,
+    communes: list[Commune],
+    offer: Offer | None,
+    version: int | None,
+    show_required: bool,
+    alert: str = "",
+    conflict: Offer | None = None,
+) -> dict[str, Any]:
+    reasons = checked.assessment.reasons
+    by_field: dict[str, list[Reason]] = {}
+    for reason in reasons:
+        if reason.code == "required" and not show_required:
+            continue
+        by_field.setdefault(FIELD_ANCHORS.get(reason.field, reason.field), []).append(reason)
+    return {
+        "form": form,
+        "assessment": checked.assessment,
+        "by_field": by_field,
+        "labels": FIELD_LABELS,
+        "anchors": FIELD_ANCHORS,
+        "hints": KIND_HINTS.get(form.kind, {}),
+        "communes": communes,
+        "offer": offer,
+        "version": version,
+        "kinds": [(k.value, k.label) for k in OfferKind],
+        "themes": list(THEMES.items()),
+        "diploma_levels": list(DIPLOMA_LEVELS.items()),
+        "remote_choices": [(r.value, r.label) for r in RemoteWork],
+        "alert": alert,
+        "conflict": conflict,
+        "oob": False,
+        "previews": {
+            name: render_markdown(getattr(form, name))
+            for name in ("description", "missions", "profile")
+        },
+    }
+
+
+async def _form_page(
+    request: Request,
+    user: User,
+    form: OfferForm,
+    offer: Offer | None,
+    *,
+    version: int | None,
+    status_code: int = 200,
+    show_required: bool = False,
+    alert: str = "",
+    conflict: Offer | None = None,
+) -> Response:
+    organisation = await _organisation(user)
+    communes = await offer_editing.allowed_communes(organisation)
+    if not form.commune and len(communes) == 1:
+        form.commune = communes[0].insee
+    checked = await offer_editing.check_form(
+        form, organisation, communes, today(), offer.territory_override if offer else ""
+    )
+    context = _form_context(
+        form=form,
+        checked=checked,
+        communes=communes,
+        offer=offer,
+        version=version,
+        show_required=show_required,
+        alert=alert,
+        conflict=conflict,
+    )
+    return templates().page(request, "recruiter/offer_form.html", context, status_code=status_code)
+
+
+async def _own_offer(user: User, raw_id: str) -> Offer:
+    offer_id = parse_int(raw_id)
     offer = (
         await organisation_offers(user).filter(id=offer_id).select_related("commune").first()
         if offer_id is not None
@@ -70,14 +229,177 @@ async def recruiter_offer(request: Request) -> Response:
     )
     if offer is None:
         raise HTTPException(404)
+    return offer
+
+
+_SAVED_MESSAGES = {
+    OfferStatus.DRAFT: "Brouillon enregistré.",
+    OfferStatus.CHANGES_REQUESTED: (
+        "Modifications enregistrées. Soumettez l'offre quand elle est prête."
+    ),
+    OfferStatus.SUBMITTED: (
+        "L'offre est envoyée à l'ANCT pour modération. Vous recevrez sa décision par e-mail."
+    ),
+}
+_REPUBLISH_MESSAGE = (
+    "Modifications enregistrées : l'offre est retirée du site le temps que l'ANCT les valide."
+)
+
+
+async def _save(request: Request, user: User, offer: Offer | None) -> Response:
+    form, fields = await _read_form(request)
+    action = fields.get("action", "enregistrer")
+    version = parse_int(fields.get("version", "")) if offer is not None else None
+    organisation = await _organisation(user)
+    try:
+        saved, _ = await offer_editing.save_offer(
+            user=user,
+            organisation=organisation,
+            form=form,
+            offer_id=offer.id if offer else None,
+            version=version,
+            submit=action == "soumettre",
+            today=today(),
+        )
+    except offer_editing.EditConflict as conflict:
+        return await _form_page(
+            request,
+            user,
+            form,
+            conflict.current,
+            version=conflict.current.version,
+            status_code=409,
+            show_required=True,
+            conflict=conflict.current,
+        )
+    except offer_editing.EditRefused as refused:
+        return await _form_page(
+            request,
+            user,
+            form,
+            offer,
+            version=version,
+            status_code=400,
+            show_required=True,
+            alert=refused.message,
+        )
+    except LookupError:
+        raise HTTPException(404) from None
+    if action == "apercu":
+        return RedirectResponse(f"/espace/recruteur/offres/{saved.id}/apercu", status_code=303)
+    if offer is not None and offer.status == OfferStatus.PUBLISHED:
+        flash(request, _REPUBLISH_MESSAGE, "info")
+    else:
+        flash(request, _SAVED_MESSAGES.get(OfferStatus(saved.status), "Offre enregistrée."))
+    return RedirectResponse(f"/espace/recruteur/offres/{saved.id}", status_code=303)
+
+
+@signed_in("recruiter")
+async def offer_new(request: Request) -> Response:
+    user = user_of(request)
+    if request.method == "POST":
+        return await _save(request, user, None)
+    return await _form_page(request, user, OfferForm(), None, version=None)
+
+
+@signed_in("recruiter")
+async def offer_edit(request: Request) -> Response:
+    user = user_of(request)
+    offer = await _own_offer(user, str(request.path_params["offer_id"]))
+    if offer.status not in offer_editing.FREE_EDIT | offer_editing.CHECKED_EDIT:
+        raise HTTPException(400, "Cette offre ne peut plus être modifiée.")
+    if request.method == "POST":
+        return await _save(request, user, offer)
+    return await _form_page(
+        request, user, offer_editing.form_of(offer), offer, version=offer.version
+    )
+
+
+@signed_in("recruiter")
+async def offer_check(request: Request) -> Response:
+    """The live verdict: the panel plus every field's messages (htmx, out of band)."""
+    user = user_of(request)
+    form, _ = await _read_form(request)
+    organisation = await _organisation(user)
+    communes = await offer_editing.allowed_communes(organisation)
+    checked = await offer_editing.check_form(form, organisation, communes, today())
+    context = _form_context(
+        form=form,
+        checked=checked,
+        communes=communes,
+        offer=None,
+        version=None,
+        show_required=False,
+    )
+    context["oob"] = True
+    return templates().page(
+        request, "recruiter/offer_form.html", context, fragment_blocks=["verdict", "field_messages"]
+    )
+
+
+@signed_in("recruiter")
+async def offer_preview(request: Request) -> Response:
+    """The offer exactly as candidates will see it, drafts included."""
+    user = user_of(request)
+    offer = await _own_offer(user, str(request.path_params["offer_id"]))
+    organisation = await _organisation(user)
+    form = offer_editing.form_of(offer)
+    checked = await offer_editing.check_form(
+        form, organisation, await offer_editing.allowed_communes(organisation), today()
+    )
+    commune = await Commune.get(
+        insee=checked.commune.insee if checked.commune else offer.commune_id
+    ).select_related("departement", "region")
+    facts = checked.parsed.facts
+    shown = Offer(
+        id=offer.id,
+        kind=facts.kind or offer.kind,
+        status=offer.status,
+        title=facts.title or "(intitulé à compléter)",
+        description=facts.description,
+        missions=facts.missions,
+        profile=facts.profile,
+        themes=list(facts.themes),
+        start_date=facts.start_date,
+        duration_months=facts.duration_months,
+        weekly_hours=facts.weekly_hours,
+        min_diploma_level=facts.min_diploma_level,
+        deadline=facts.deadline,
+        salary=form.salary,
+        remote=checked.parsed.remote,
+        contact_email=form.contact_email,
+    )
+    shown.commune = commune
+    shown.organisation = organisation
     return templates().page(
         request,
-        "recruiter/offer.html",
+        "offers/detail.html",
         {
-            "user": user,
-            "offer": offer,
-            "description_html": render_markdown(offer.description),
-            "missions_html": render_markdown(offer.missions),
-            "profile_html": render_markdown(offer.profile),
+            "offer": shown,
+            "expired": False,
+            "closed": False,
+            "diploma": diploma_label(facts.min_diploma_level),
+            "html": {
+                name: render_markdown(getattr(facts, name))
+                for name in ("description", "missions", "profile")
+            },
+            "today": today(),
+            "preview": {"assessment": checked.assessment, "offer_id": offer.id},
         },
     )
+
+
+@signed_in("recruiter")
+async def offer_close(request: Request) -> Response:
+    user = user_of(request)
+    offer = await _own_offer(user, str(request.path_params["offer_id"]))
+    fields = await form_fields(request)
+    try:
+        await offer_editing.close_offer(user, offer.id, fields.get("reason", ""))
+    except offer_editing.EditRefused as refused:
+        flash(request, refused.message, "error")
+        return RedirectResponse(f"/espace/recruteur/offres/{offer.id}", status_code=303)
+    except LookupError:
+        raise HTTPException(404) from None
+    flash(request, "L'offre est close : elle n'apparaît plus dans les résultats de recherche.")
+    return RedirectResponse(f"/espace/recruteur/offres/{offer.id}", status_code=303)

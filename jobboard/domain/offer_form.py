@@ -1,0 +1,193 @@
+"""The recruiter's offer form: raw text in, typed facts and format problems out (pure).
+
+What the recruiter typed is kept as text (`OfferForm`) so a refused or conflicting form shows it
+back unchanged; `parse_offer_form` turns it into the `OfferFacts` the eligibility rules read,
+with one `Reason` per value that is not in an understandable format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from jobboard.domain.diploma import DIPLOMA_LEVELS
+from jobboard.domain.eligibility import OfferFacts, Reason
+from jobboard.domain.offer import THEMES, OfferKind, RemoteWork
+
+MAX_WEEKLY_HOURS = Decimal(48)  # the legal weekly maximum
+MAX_MONTHS = 120
+CONTACT_MAX_LENGTH = 254
+SALARY_MAX_LENGTH = 300
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+TEXT_FIELDS = (
+    "kind",
+    "title",
+    "commune",
+    "description",
+    "missions",
+    "profile",
+    "start_date",
+    "duration_months",
+    "weekly_hours",
+    "min_diploma_level",
+    "deadline",
+    "salary",
+    "remote",
+    "contact_email",
+)
+
+
+@dataclass
+class OfferForm:
+    """The form as typed; every value a string (themes a list of slugs)."""
+
+    kind: str = ""
+    title: str = ""
+    commune: str = ""  # INSEE code of the commune of work
+    description: str = ""
+    missions: str = ""
+    profile: str = ""
+    themes: list[str] = field(default_factory=list)
+    start_date: str = ""
+    duration_months: str = ""
+    weekly_hours: str = ""
+    min_diploma_level: str = ""
+    deadline: str = ""
+    salary: str = ""
+    remote: str = RemoteWork.NO.value
+    contact_email: str = ""
+
+    @classmethod
+    def from_fields(cls, fields: Mapping[str, str], themes: Sequence[str]) -> OfferForm:
+        values = {name: fields.get(name, "").strip() for name in TEXT_FIELDS}
+        values["title"] = " ".join(values["title"].split())
+        return cls(themes=[t for t in dict.fromkeys(themes) if t], **values)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> OfferForm:
+        """From `Offer.form_data` (what a draft saved)."""
+        values = {name: str(data.get(name) or "") for name in TEXT_FIELDS}
+        raw_themes = data.get("themes")
+        themes = [str(t) for t in raw_themes] if isinstance(raw_themes, list) else []
+        return cls(themes=themes, **values)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ParsedOffer:
+    facts: OfferFacts
+    remote: RemoteWork
+    problems: tuple[Reason, ...]  # formats the rules cannot read, all blocking
+
+
+def parse_date(value: str) -> date | None:
+    """ISO (what <input type=date> sends) or JJ/MM/AAAA (what people type)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+    if not match:
+        return None
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_decimal(value: str) -> Decimal | None:
+    """« 35 », « 26,25 » or « 26.25 »."""
+    text = value.replace(",", ".").replace(" ", "")
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,2})?", text):
+        return None
+    return Decimal(text)
+
+
+def _int(value: str, maximum: int) -> int | None:
+    if not re.fullmatch(r"[0-9]{1,4}", value):
+        return None
+    number = int(value)
+    return number if 0 < number <= maximum else None
+
+
+def parse_offer_form(form: OfferForm) -> ParsedOffer:
+    problems: list[Reason] = []
+
+    def bad(name: str, message: str) -> None:
+        problems.append(Reason("format", name, message))
+
+    kind = form.kind if form.kind in {k.value for k in OfferKind} else None
+    if form.kind and kind is None:
+        bad("kind", "Choisissez un type d'offre dans la liste.")
+    start_date = parse_date(form.start_date) if form.start_date else None
+    if form.start_date and start_date is None:
+        bad("start_date", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 01/03/2027.")
+    deadline = parse_date(form.deadline) if form.deadline else None
+    if form.deadline and deadline is None:
+        bad("deadline", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 15/01/2027.")
+    months = _int(form.duration_months, MAX_MONTHS) if form.duration_months else None
+    if form.duration_months and months is None:
+        bad("duration_months", f"Indiquez un nombre entier de mois, de 1 à {MAX_MONTHS}.")
+    hours = parse_decimal(form.weekly_hours) if form.weekly_hours else None
+    if hours is not None and not Decimal(0) < hours <= MAX_WEEKLY_HOURS:
+        hours = None
+    if form.weekly_hours and hours is None:
+        bad("weekly_hours", "Indiquez un nombre d'heures entre 1 et 48, par exemple 35 ou 26,25.")
+    level = _int(form.min_diploma_level, 99) if form.min_diploma_level else None
+    if level is not None and level not in DIPLOMA_LEVELS:
+        level = None
+    if form.min_diploma_level and level is None:
+        bad("min_diploma_level", "Choisissez un niveau de diplôme dans la liste.")
+    try:
+        remote = RemoteWork(form.remote or RemoteWork.NO.value)
+    except ValueError:
+        remote = RemoteWork.NO
+        bad("remote", "Choisissez une option de télétravail dans la liste.")
+    if form.contact_email and (
+        len(form.contact_email) > CONTACT_MAX_LENGTH or not _EMAIL.match(form.contact_email)
+    ):
+        bad("contact_email", "Adresse e-mail invalide. Format attendu : nom@mairie-exemple.fr")
+    if len(form.salary) > SALARY_MAX_LENGTH:
+        bad("salary", f"{SALARY_MAX_LENGTH} caractères au maximum.")
+    unknown = [t for t in form.themes if t not in THEMES]
+    if unknown:
+        bad("themes", "Choisissez les thématiques dans la liste.")
+    facts = OfferFacts(
+        kind=kind,
+        title=form.title,
+        description=form.description,
+        missions=form.missions,
+        profile=form.profile,
+        themes=tuple(t for t in form.themes if t in THEMES),
+        start_date=start_date,
+        duration_months=months,
+        weekly_hours=hours,
+        min_diploma_level=level,
+        deadline=deadline,
+    )
+    return ParsedOffer(facts=facts, remote=remote, problems=tuple(problems))
+
+
+# What the form shows under a field, by kind: the rule before the recruiter breaks it.
+KIND_HINTS: dict[str, dict[str, str]] = {
+    "vta": {
+        "duration_months": "VTA : mission de 12 à 18 mois.",
+        "min_diploma_level": "VTA : bac+2 minimum (niveau 5).",
+        "weekly_hours": "VTA : au moins 26,25 heures par semaine (75 % d'un temps plein).",
+    },
+    "vta_expertise": {
+        "duration_months": "VTA expertise : mission de 12 à 18 mois.",
+        "min_diploma_level": "VTA expertise : bac+2 minimum (niveau 5).",
+        "weekly_hours": "VTA expertise : au moins 26,25 heures par semaine.",
+    },
+    "chef_de_projet": {
+        "duration_months": "Chef de projet : contrat de projet de 12 à 72 mois (1 à 6 ans).",
+    },
+}

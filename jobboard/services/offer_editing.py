@@ -1,0 +1,281 @@
+"""Recruiters writing offers: save a draft, submit, edit, close; one transaction each.
+
+A draft saves whatever was typed (`Offer.form_data`), even incomplete or ineligible. Submitting,
+or editing an offer already in moderation or published, needs no `ineligible` reason left and a
+verified account; an edit of a published offer sends it back to moderation. Every save checks
+the version the recruiter started from, so two people editing one offer cannot silently
+overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from jobboard.domain.eligibility import Assessment, Reason, Verdict, assess_offer
+from jobboard.domain.offer import OfferKind, OfferStatus
+from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form
+from jobboard.domain.workflow import TransitionRefused, check_actor, next_status
+from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
+from jobboard.services.offer_themes import set_offer_themes
+from jobboard.services.offer_workflow import record_search_change
+from jobboard.services.territory import territory_for
+
+# Saved as typed, valid or not.
+FREE_EDIT = frozenset({OfferStatus.DRAFT, OfferStatus.CHANGES_REQUESTED})
+# Saved only when nothing blocks: they are in front of staff or candidates.
+CHECKED_EDIT = frozenset({OfferStatus.SUBMITTED, OfferStatus.PUBLISHED})
+CLOSE_REASONS = {"pourvu": "Poste pourvu", "annule": "Recrutement annulé"}
+
+
+class EditConflict(Exception):
+    """Someone saved the offer since this form was opened."""
+
+    def __init__(self, current: Offer) -> None:
+        super().__init__(current.id)
+        self.current = current
+
+
+class EditRefused(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Checked:
+    parsed: ParsedOffer
+    assessment: Assessment
+    commune: Commune | None
+
+
+async def allowed_communes(organisation: Organisation) -> list[Commune]:
+    """Where the offer may be based: the commune itself, or any member of the EPCI."""
+    if organisation.kind == "commune":
+        return await Commune.filter(insee=organisation.commune_id)
+    return await Commune.filter(epci_id=organisation.epci_id).order_by("name")
+
+
+async def check_form(
+    form: OfferForm,
+    organisation: Organisation,
+    communes: list[Commune],
+    today: date,
+    territory_override: str = "",
+) -> Checked:
+    """The verdict of the form as typed: format problems first, then the eligibility rules."""
+    parsed = parse_offer_form(form)
+    by_code = {c.insee: c for c in communes}
+    if form.commune:
+        commune = by_code.get(form.commune)
+    else:  # a commune employs in its own territory: nothing to choose
+        commune = communes[0] if len(communes) == 1 else None
+    territory = await territory_for(commune, organisation) if commune else None
+    rules = assess_offer(
+        parsed.facts, territory, today, territory_override=bool(territory_override)
+    )
+    badly_formatted = {r.field for r in parsed.problems}
+    reasons: list[Reason] = list(parsed.problems)
+    if commune is None:
+        message = (
+            "Choisissez la commune où se déroule la mission."
+            if not form.commune
+            else "Cette commune n'appartient pas à votre collectivité."
+        )
+        reasons.append(Reason("required", "commune", message))
+    reasons.extend(
+        r
+        for r in rules.reasons
+        if r.code != "commune_unknown" and not (r.code == "required" and r.field in badly_formatted)
+    )
+    return Checked(parsed, Assessment(tuple(reasons)), commune)
+
+
+def _columns(checked: Checked, form: OfferForm, today: date) -> dict[str, Any]:
+    """The typed columns; a draft's missing values get neutral placeholders (never shown:
+    drafts are private, and nothing leaves the draft state without passing the rules)."""
+    facts = checked.parsed.facts
+    return {
+        "kind": OfferKind(facts.kind) if facts.kind else OfferKind.VTA,
+        "title": facts.title[:150],
+        "description": facts.description,
+        "missions": facts.missions,
+        "profile": facts.profile,
+        "start_date": facts.start_date or today,
+        "duration_months": facts.duration_months or 1,
+        "weekly_hours": facts.weekly_hours or Decimal(0),
+        "min_diploma_level": facts.min_diploma_level or 0,
+        "deadline": facts.deadline or today,
+        "salary": form.salary[:300],
+        "remote": checked.parsed.remote,
+        "contact_email": form.contact_email[:254],
+        "form_data": form.as_dict(),
+        "eligibility": checked.assessment.as_dict(),
+        "eligibility_verdict": checked.assessment.verdict.value,
+    }
+
+
+async def save_offer(
+    *,
+    user: User,
+    organisation: Organisation,
+    form: OfferForm,
+    offer_id: int | None,
+    version: int | None,
+    submit: bool,
+    today: date,
+) -> tuple[Offer, Checked]:
+    """Create or update the offer; `submit` also sends a draft to moderation.
+
+    Raises EditRefused (nothing written) when the offer cannot take this change, EditConflict
+    when it changed since `version`, LookupError when it is not this collectivité's.
+    """
+    communes = await allowed_communes(organisation)
+    async with in_transaction():
+        offer: Offer | None = None
+        status = OfferStatus.DRAFT
+        override = ""
+        if offer_id is not None:
+            offer = (
+                await Offer.select_for_update()
+                .filter(id=offer_id, organisation_id=organisation.id)
+                .first()
+            )
+            if offer is None:
+                raise LookupError(offer_id)
+            if offer.version != version:
+                raise EditConflict(offer)
+            status = OfferStatus(offer.status)
+            override = offer.territory_override
+            if status not in FREE_EDIT | CHECKED_EDIT:
+                raise EditRefused(
+                    f"Une offre à l'état « {status.label} » ne peut plus être modifiée."
+                )
+        checked = await check_form(form, organisation, communes, today, override)
+        target = status
+        action = ""
+        if submit and status in FREE_EDIT:
+            action = "submit"
+        elif status is OfferStatus.PUBLISHED:
+            action = "edit_published"
+        if action or status in CHECKED_EDIT:
+            if checked.assessment.blocking:
+                raise EditRefused(
+                    "L'offre ne peut pas être soumise tant qu'une règle n'est pas respectée : "
+                    "corrigez les points marqués « Non éligible »."
+                )
+            try:
+                check_actor("submit", user.role, user.verification)
+                if action:
+                    target = next_status(action, status)
+            except TransitionRefused as refused:
+                raise EditRefused(str(refused)) from None
+        assert checked.commune is not None or not (action or status in CHECKED_EDIT)
+        commune = checked.commune or (communes[0] if communes else None)
+        if commune is None:
+            raise EditRefused("Votre collectivité n'a pas de commune de rattachement connue.")
+        values = _columns(checked, form, today)
+        moment = now()
+        if offer is None:
+            offer = await Offer.create(
+                **values,
+                status=target,
+                organisation=organisation,
+                commune=commune,
+                created_by=user,
+                submitted_at=moment if target is OfferStatus.SUBMITTED else None,
+            )
+            await OfferEvent.create(
+                offer=offer, actor=user, from_status="", to_status=OfferStatus.DRAFT,
+                comment="Création", snapshot=form.as_dict(),
+            )  # fmt: skip
+        else:
+            stamp = {"submitted_at": moment} if target is OfferStatus.SUBMITTED else {}
+            updated = await Offer.filter(id=offer.id, version=offer.version).update(
+                **values,
+                commune_id=commune.insee,
+                status=target,
+                version=offer.version + 1,
+                updated_at=moment,
+                **(stamp if target != status else {}),
+            )
+            if not updated:  # SQLite has no row lock: the version check is in the UPDATE
+                raise EditConflict(await Offer.get(id=offer.id))
+            offer = await Offer.get(id=offer.id)
+        await set_offer_themes(offer, checked.parsed.facts.themes)
+        if target != status or status in CHECKED_EDIT:
+            await OfferEvent.create(
+                offer=offer,
+                actor=user,
+                from_status=status,
+                to_status=target,
+                comment="Soumission" if action == "submit" else "Modification",
+                snapshot=form.as_dict(),
+            )
+        if status is OfferStatus.PUBLISHED or target is OfferStatus.PUBLISHED:
+            await record_search_change(offer.id)
+    return offer, checked
+
+
+async def close_offer(user: User, offer_id: int, reason: str) -> Offer:
+    """Close a published offer: position filled or recruitment cancelled."""
+    label = CLOSE_REASONS.get(reason)
+    if label is None:
+        raise EditRefused("Indiquez si le poste est pourvu ou si le recrutement est annulé.")
+    async with in_transaction():
+        offer = (
+            await Offer.select_for_update()
+            .filter(id=offer_id, organisation_id=user.organisation_id)
+            .first()
+        )
+        if offer is None:
+            raise LookupError(offer_id)
+        try:
+            target = next_status("close", OfferStatus(offer.status))
+        except TransitionRefused as refused:
+            raise EditRefused(str(refused)) from None
+        source = offer.status
+        offer.status = target
+        offer.close_reason = label
+        offer.closed_at = now()
+        offer.version += 1
+        await offer.save(
+            update_fields=["status", "close_reason", "closed_at", "version", "updated_at"]
+        )
+        await OfferEvent.create(
+            offer=offer, actor=user, from_status=source, to_status=target, comment=label
+        )
+        await record_search_change(offer.id)
+    return offer
+
+
+def form_of(offer: Offer) -> OfferForm:
+    """The form to show for an offer: what was typed, or (imported offers) its columns."""
+    if offer.form_data:
+        return OfferForm.from_dict(offer.form_data)
+    return OfferForm(
+        kind=offer.kind,
+        title=offer.title,
+        commune=offer.commune_id,
+        description=offer.description,
+        missions=offer.missions,
+        profile=offer.profile,
+        themes=list(offer.themes),
+        start_date=offer.start_date.isoformat(),
+        duration_months=str(offer.duration_months),
+        weekly_hours=f"{offer.weekly_hours:f}".rstrip("0").rstrip("."),
+        min_diploma_level=str(offer.min_diploma_level),
+        deadline=offer.deadline.isoformat(),
+        salary=offer.salary,
+        remote=offer.remote,
+        contact_email=offer.contact_email,
+    )
+
+
+def verdict_of(offer: Offer) -> Verdict:
+    return Verdict(offer.eligibility_verdict)

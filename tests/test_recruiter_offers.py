@@ -1,0 +1,394 @@
+"""Recruiters write offers: draft, live verdict, preview, submit, edit, close, conflicts, XSS."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from jobboard.models import Offer, OfferEvent, SearchChange, User
+from jobboard.services.offer_workflow import transition_offer
+from tests.conftest import csrf_token, index_now, log_in, make_user, post_form
+
+TODAY = date.today()
+# Espinasses (05050): rural (density 4) and PVD. Fumel (47106): PVD, intermediate density.
+VTA = {
+    "kind": "vta",
+    "title": "VTA – Chargé(e) de mission transition écologique",
+    "commune": "05050",
+    "description": "La commune d'Espinasses accueille un volontaire pour son **plan climat**.",
+    "missions": "- Animer le plan climat\n- Suivre les dossiers Fonds vert",
+    "profile": "Bac+5 en environnement.",
+    "themes": ["transition_ecologique", "amenagement"],
+    "deadline": (TODAY + timedelta(days=30)).isoformat(),
+    "start_date": (TODAY + timedelta(days=60)).isoformat(),
+    "duration_months": "12",
+    "weekly_hours": "35",
+    "min_diploma_level": "5",
+    "salary": "Indemnité selon grille",
+    "remote": "partial",
+    "contact_email": "mairie@espinasses.fr",
+}
+
+
+@pytest.fixture
+async def recruiter(client: httpx.AsyncClient) -> User:
+    user = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
+    await log_in(client, "rh@espinasses.fr")
+    return user
+
+
+async def _post(
+    client: httpx.AsyncClient, path: str, data: dict[str, Any], action: str
+) -> httpx.Response:
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    return await client.post(path, data={**data, "action": action, "csrf_token": token})
+
+
+async def _new(client: httpx.AsyncClient, data: dict[str, Any], action: str) -> httpx.Response:
+    return await _post(client, "/espace/recruteur/offres/nouvelle", data, action)
+
+
+def _offer_id(response: httpx.Response) -> int:
+    match = re.fullmatch(r"/espace/recruteur/offres/(\d+)(/apercu)?", response.headers["location"])
+    assert match, response.headers["location"]
+    return int(match.group(1))
+
+
+async def test_a_complete_vta_is_submitted_to_moderation(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    form = await client.get("/espace/recruteur/offres/nouvelle")
+    assert form.status_code == 200 and "Éligibilité de l'offre" in form.text
+    response = await _new(client, VTA, "soumettre")
+    assert response.status_code == 303, response.text
+    offer = await Offer.get(id=_offer_id(response))
+    assert offer.status == "submitted" and offer.submitted_at is not None
+    assert offer.eligibility_verdict == "eligible" and offer.created_by_id == recruiter.id
+    assert offer.themes == ["transition_ecologique", "amenagement"]
+    assert str(offer.weekly_hours) in ("35", "35.00") and offer.duration_months == 12
+    events = await OfferEvent.filter(offer_id=offer.id).order_by("id")
+    assert [e.to_status for e in events] == ["draft", "submitted"]
+    page = await client.get(f"/espace/recruteur/offres/{offer.id}")
+    assert "En attente de modération" in page.text
+
+
+async def test_an_empty_draft_can_be_saved_and_completed_later(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    response = await _new(client, {"title": "Chef de projet", "commune": "05050"}, "enregistrer")
+    assert response.status_code == 303
+    offer_id = _offer_id(response)
+    offer = await Offer.get(id=offer_id)
+    assert offer.status == "draft" and offer.eligibility_verdict == "ineligible"
+    home = await client.get("/espace/recruteur")
+    assert "Brouillon (1)" in home.text and "Compléter et soumettre" in home.text
+    edit = await client.get(f"/espace/recruteur/offres/{offer_id}/modifier")
+    assert 'value="Chef de projet"' in edit.text
+    # The draft keeps exactly what was typed, even what cannot be read yet.
+    bad = {**VTA, "duration_months": "douze", "version": str(offer.version)}
+    saved = await _post(client, f"/espace/recruteur/offres/{offer_id}/modifier", bad, "enregistrer")
+    assert saved.status_code == 303
+    edit = await client.get(f"/espace/recruteur/offres/{offer_id}/modifier")
+    assert 'value="douze"' in edit.text and "Indiquez un nombre entier de mois" in edit.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"duration_months": "19"}, "duration_months", "La mission VTA dure de 12 à 18 mois."),
+        ({"min_diploma_level": "4"}, "min_diploma_level", "bac+2 minimum"),
+        ({"weekly_hours": "26"}, "weekly_hours", "26,25 heures"),
+        ({"deadline": TODAY.isoformat()}, "deadline", "postérieure à aujourd'hui"),
+        ({"title": ""}, "title", "Indiquez l'intitulé du poste."),
+        ({"themes": []}, "themes", "Choisissez au moins une thématique."),
+    ],
+)
+async def test_submission_refused_while_ineligible(
+    client: httpx.AsyncClient, recruiter: User, changes: dict[str, Any], field: str, message: str
+) -> None:
+    response = await _new(client, {**VTA, **changes}, "soumettre")
+    assert response.status_code == 400
+    assert "ne peut pas être soumise" in response.text
+    assert message in response.text.replace("&#39;", "'")
+    assert f'href="#{field}"' in response.text  # the verdict panel links to the field
+    assert await Offer.all().count() == 0
+
+
+async def test_a_dense_commune_makes_a_vta_ineligible_and_an_unknown_density_to_review(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user("recruiter", "rh@doullens.fr", commune="80253")  # density not imported
+    await log_in(client, "rh@doullens.fr")
+    response = await _new(client, {**VTA, "commune": "80253"}, "soumettre")
+    assert response.status_code == 303
+    offer = await Offer.get(id=_offer_id(response))
+    assert offer.eligibility_verdict == "to_review"
+    assert any(r["code"] == "density_unknown" for r in offer.eligibility["reasons"])  # type: ignore[index, union-attr]
+
+
+async def test_unverified_recruiter_saves_drafts_but_cannot_submit(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user("recruiter", "new@espinasses.fr", commune="05050", verification="pending")
+    await log_in(client, "new@espinasses.fr")
+    response = await _new(client, VTA, "soumettre")
+    assert response.status_code == 400 and "pas encore vérifié" in response.text
+    assert await Offer.all().count() == 0
+    assert (await _new(client, VTA, "enregistrer")).status_code == 303
+    assert (await Offer.get()).status == "draft"
+
+
+async def test_live_check_returns_the_verdict_and_field_messages(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    response = await client.post(
+        "/espace/recruteur/offres/verifier",
+        data={"kind": "vta", "duration_months": "24", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert "Non éligible" in response.text
+    assert (
+        'id="duration_months-messages"' in response.text and 'hx-swap-oob="true"' in response.text
+    )
+    assert "La mission VTA dure de 12 à 18 mois." in response.text
+    assert "VTA : mission de 12 à 18 mois." in response.text  # the rule shown as a hint
+    # Required fields are listed in the panel but not shouted under untouched fields.
+    messages = re.search(r'id="title-messages"[^>]*>(.*?)</div>', response.text, re.S)
+    assert messages and "Indiquez" not in messages.group(1)
+    eligible = await client.post(
+        "/espace/recruteur/offres/verifier",
+        data={**VTA, "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert "Éligible" in eligible.text and "Non éligible" not in eligible.text
+    assert "<strong>plan climat</strong>" in eligible.text  # the Markdown preview
+
+
+async def test_chef_de_projet_hint_differs_from_vta(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    response = await client.post(
+        "/espace/recruteur/offres/verifier",
+        data={"kind": "chef_de_projet", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert "contrat de projet de 12 à 72 mois" in response.text
+    assert (
+        "bac+2" not in response.text.split('id="min_diploma_level-messages"')[1].split("</div>")[0]
+    )
+
+
+async def test_preview_shows_the_offer_as_candidates_will_see_it(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    response = await _new(client, VTA, "apercu")
+    assert response.status_code == 303 and response.headers["location"].endswith("/apercu")
+    preview = await client.get(response.headers["location"])
+    assert preview.status_code == 200
+    assert "telle que les candidats la verront" in preview.text
+    assert "<strong>plan climat</strong>" in preview.text
+    assert "Espinasses" in preview.text and "Éligible" in preview.text
+    # Nobody else sees the draft.
+    offer_id = _offer_id(response)
+    assert (
+        await httpx.AsyncClient(transport=client._transport, base_url="http://testserver").get(
+            f"/offres/{offer_id}"
+        )
+    ).status_code == 404
+
+
+async def test_editing_a_published_offer_sends_it_back_to_moderation(
+    app: Starlette, client: httpx.AsyncClient, recruiter: User
+) -> None:
+    offer_id = _offer_id(await _new(client, VTA, "soumettre"))
+    await transition_offer(offer_id, "approve")
+    await index_now(app)
+    assert (await client.get(f"/offres/{offer_id}")).status_code == 200
+    offer = await Offer.get(id=offer_id)
+    changed = {
+        **VTA,
+        "title": "VTA – Transition écologique et mobilités",
+        "version": str(offer.version),
+    }
+    response = await _post(
+        client, f"/espace/recruteur/offres/{offer_id}/modifier", changed, "enregistrer"
+    )
+    assert response.status_code == 303
+    offer = await Offer.get(id=offer_id)
+    assert offer.status == "submitted" and offer.title.endswith("mobilités")
+    assert await SearchChange.filter(offer_id=offer_id).exists()
+    assert (await client.get(f"/offres/{offer_id}")).status_code == 404  # hidden until approved
+    # An invalid edit of a published offer is refused and changes nothing.
+    await transition_offer(offer_id, "approve")
+    offer = await Offer.get(id=offer_id)
+    bad = {**changed, "duration_months": "30", "version": str(offer.version)}
+    refused = await _post(
+        client, f"/espace/recruteur/offres/{offer_id}/modifier", bad, "enregistrer"
+    )
+    assert refused.status_code == 400
+    assert (await Offer.get(id=offer_id)).status == "published"
+
+
+async def test_two_recruiters_editing_at_once_get_a_conflict_not_an_overwrite(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    offer_id = _offer_id(await _new(client, VTA, "enregistrer"))
+    version = (await Offer.get(id=offer_id)).version
+    colleague = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    await make_user("recruiter", "maire@espinasses.fr", commune="05050")
+    await log_in(colleague, "maire@espinasses.fr")
+    first = await _post(
+        colleague, f"/espace/recruteur/offres/{offer_id}/modifier",
+        {**VTA, "title": "Titre du maire", "version": str(version)}, "enregistrer",
+    )  # fmt: skip
+    assert first.status_code == 303
+    second = await _post(
+        client, f"/espace/recruteur/offres/{offer_id}/modifier",
+        {**VTA, "title": "Mon titre à moi", "version": str(version)}, "enregistrer",
+    )  # fmt: skip
+    assert second.status_code == 409
+    assert "Quelqu'un d'autre a modifié cette offre" in second.text
+    assert 'value="Mon titre à moi"' in second.text  # their text is kept
+    assert (await Offer.get(id=offer_id)).title == "Titre du maire"
+    # Saving again on purpose (with the version shown) replaces it.
+    current = re.search(r'name="version" value="(\d+)"', second.text)
+    assert current
+    third = await _post(
+        client, f"/espace/recruteur/offres/{offer_id}/modifier",
+        {**VTA, "title": "Mon titre à moi", "version": current.group(1)}, "enregistrer",
+    )  # fmt: skip
+    assert third.status_code == 303
+    assert (await Offer.get(id=offer_id)).title == "Mon titre à moi"
+    await colleague.aclose()
+
+
+async def test_close_a_published_offer(
+    app: Starlette, client: httpx.AsyncClient, recruiter: User
+) -> None:
+    offer_id = _offer_id(await _new(client, VTA, "soumettre"))
+    await transition_offer(offer_id, "approve")
+    no_reason = await post_form(
+        client, f"/espace/recruteur/offres/{offer_id}/cloturer", {}, token_from="/espace/recruteur"
+    )
+    assert no_reason.status_code == 303 and (await Offer.get(id=offer_id)).status == "published"
+    closed = await post_form(
+        client, f"/espace/recruteur/offres/{offer_id}/cloturer", {"reason": "pourvu"},
+        token_from="/espace/recruteur",
+    )  # fmt: skip
+    assert closed.status_code == 303
+    offer = await Offer.get(id=offer_id)
+    assert offer.status == "closed" and offer.close_reason == "Poste pourvu"
+    page = await client.get(f"/offres/{offer_id}")
+    assert page.status_code == 200 and "Offre close" in page.text
+    cannot_edit = await client.get(f"/espace/recruteur/offres/{offer_id}/modifier")
+    assert cannot_edit.status_code == 400
+
+
+async def test_another_collectivite_cannot_edit_preview_or_close(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    offer_id = _offer_id(await _new(client, VTA, "enregistrer"))
+    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    await make_user("recruiter", "rh@fumel.fr", commune="47106")
+    await log_in(other, "rh@fumel.fr")
+    for path in ("modifier", "apercu"):
+        assert (await other.get(f"/espace/recruteur/offres/{offer_id}/{path}")).status_code == 404
+    response = await _post(
+        other,
+        f"/espace/recruteur/offres/{offer_id}/modifier",
+        {**VTA, "version": "2"},
+        "enregistrer",
+    )
+    assert response.status_code == 404
+    closed = await post_form(
+        other, f"/espace/recruteur/offres/{offer_id}/cloturer", {"reason": "annule"},
+        token_from="/espace/recruteur",
+    )  # fmt: skip
+    assert closed.status_code == 404
+    # A commune of another collectivité cannot be chosen as the place of work.
+    forged = await _new(other, {**VTA, "commune": "05050"}, "soumettre")
+    assert (
+        forged.status_code == 400
+        and "appartient pas à votre collectivité" in forged.text.replace("&#39;", "'")
+    )
+    await other.aclose()
+
+
+class _ActiveContent(HTMLParser):
+    """Collects what a browser would run: inline scripts, on* handlers, javascript: links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        names = dict(attrs)
+        if tag == "script" and not (names.get("src") or "").startswith("/static/"):
+            self.found.append("inline script")
+        if tag in ("svg", "iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}")
+            if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"{tag} {name}={value}")
+
+
+def _active_content(page: str) -> list[str]:
+    parser = _ActiveContent()
+    parser.feed(page)
+    return parser.found
+
+
+XSS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[clic](javascript:alert(1))",
+    '<a href="javascript:alert(1)">x</a>',
+    '"><svg onload=alert(1)>',
+]
+
+
+@pytest.mark.parametrize("payload", XSS)
+async def test_xss_in_every_text_field_is_inert(
+    app: Starlette, client: httpx.AsyncClient, recruiter: User, payload: str
+) -> None:
+    data = {
+        **VTA,
+        "title": f"VTA {payload}",
+        "description": f"Contexte {payload}",
+        "missions": f"- Mission {payload}",
+        "profile": f"Profil {payload}",
+        "salary": f"SMIC {payload}",
+    }
+    offer_id = _offer_id(await _new(client, data, "soumettre"))
+    await transition_offer(offer_id, "approve")
+    await index_now(app)
+    pages = [
+        await client.get(f"/espace/recruteur/offres/{offer_id}"),
+        await client.get(f"/espace/recruteur/offres/{offer_id}/modifier"),
+        await client.get(f"/espace/recruteur/offres/{offer_id}/apercu"),
+        await client.get(f"/offres/{offer_id}"),
+        await client.get("/offres", params={"q": "VTA"}),
+        await client.get("/espace/recruteur"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert _active_content(page.text) == []
+
+
+def test_the_active_content_check_catches_what_it_should() -> None:
+    found = _active_content(
+        '<script>x</script><img src=x onerror="a()"><a href=" JavaScript:a()">x</a><svg></svg>'
+        '<script src="/static/js/app.js"></script><p title="onerror=">ok</p>'
+    )
+    assert found == ["inline script", "img onerror", "a href= JavaScript:a()", "<svg>"]
