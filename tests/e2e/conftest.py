@@ -24,6 +24,7 @@ import pytest
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
+    Locator,
     Page,
     Playwright,
     expect,
@@ -82,9 +83,14 @@ def _is_up(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("jobboard-data")
+
+
+@pytest.fixture(scope="session")
+def live_server(live_data_dir: Path) -> Iterator[str]:
     """Base URL of a `jobboard serve` (with demo data) on a fresh SQLite data dir."""
-    data_dir = tmp_path_factory.mktemp("jobboard-data")
+    data_dir = live_data_dir
     log_path = data_dir / "server.log"
     port = _free_port()
     env = dict(os.environ)
@@ -170,6 +176,35 @@ def page(browser: Browser, live_server: str) -> Iterator[Page]:
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(scope="session")
+def demo_passwords(live_server: str, live_data_dir: Path) -> dict[str, str]:
+    """E-mail → password of the demo accounts `serve` created (data/demo-comptes.txt)."""
+    lines = (live_data_dir / "demo-comptes.txt").read_text(encoding="utf-8").splitlines()[1:]
+    return {parts[1]: parts[2] for parts in (line.split() for line in lines) if len(parts) == 3}
+
+
+def log_in(page: Page, email: str, password: str) -> None:
+    page.goto("/connexion")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_text("vous êtes connecté(e)")).to_be_visible()
+
+
+def pick(page: Page, control: Locator) -> None:
+    """Click a DSFR radio or checkbox through its label, as a user does (the label covers it)."""
+    page.locator(f'label[for="{control.get_attribute("id")}"]').click()
+    expect(control).to_be_checked()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Full-page screenshot into $JOBBOARD_E2E_SCREENSHOTS when set (to look at, not to diff)."""
+    directory = os.environ.get("JOBBOARD_E2E_SCREENSHOTS")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import pick
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PASSWORD = "Une phrase de passe pour la bourse"
@@ -20,12 +22,6 @@ def _real_errors(page: Page) -> list[str]:
     """Console errors, minus the browser's notice of the 400 that a refused form returns."""
     errors: list[str] = page.console_errors  # type: ignore[attr-defined]
     return [e for e in errors if "status of 400" not in e]
-
-
-def _pick(page: Page, radio: Locator) -> None:
-    """Click a DSFR radio's label, as a user does (the styled label covers the input)."""
-    page.locator(f'label[for="{radio.get_attribute("id")}"]').click()
-    expect(radio).to_be_checked()
 
 
 def _log_out(page: Page) -> None:
@@ -93,7 +89,7 @@ def test_recruiter_signs_up_with_the_collectivite_autocomplete(
     expect(page.get_by_role("radio", name="Thizy Yonne (89), 89420")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="collectivités trouvées")).to_be_attached()
     assert blocking_axe_violations(page) == []
-    _pick(page, choice)
+    pick(page, choice)
     page.get_by_role("button", name="Créer mon compte").click()
 
     expect(page).to_have_url("/espace/recruteur")
@@ -108,7 +104,7 @@ def test_recruiter_signup_works_without_javascript(no_js_page: Page) -> None:
     # The collectivité comes first: its search reloads the page before anything secret is typed.
     page.get_by_label("Rechercher une commune ou une intercommunalité").fill("47500")
     page.get_by_role("button", name="Rechercher").click()
-    _pick(page, page.get_by_role("radio", name="Fumel"))
+    pick(page, page.get_by_role("radio", name="Fumel"))
     page.get_by_label("Prénom et nom").fill("Anne Roux")
     page.get_by_label("Adresse e-mail professionnelle").fill(_unique_email("anne"))
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
