@@ -32,6 +32,18 @@ async def check(database_url: str) -> None:
             'INSERT INTO email_outbox ("to", subject, body_text, body_html, status, attempts, '
             "last_error, created_at) "
             "VALUES ('lea@example.fr', 'S', 'B', '', 'pending', 0, '', CURRENT_TIMESTAMP);"
+            "INSERT INTO departement (code, name, region_id) VALUES ('05', 'Hautes-Alpes', '84');"
+            "INSERT INTO commune (insee, name, departement_id, region_id, postal_codes) "
+            "VALUES ('05050', 'Espinasses', '05', '84', '05190');"
+            "INSERT INTO organisation (kind, name, commune_id, created_at) "
+            "VALUES ('commune', 'Commune d''Espinasses', '05050', CURRENT_TIMESTAMP);"
+            "INSERT INTO offer (kind, status, title, organisation_id, commune_id, description, "
+            "missions, profile, themes, start_date, duration_months, weekly_hours, "
+            "min_diploma_level, deadline, contact_email, salary, remote, eligibility, "
+            "eligibility_verdict, territory_override, close_reason, version, created_at, "
+            "updated_at) VALUES ('vta', 'published', 'VTA', 1, '05050', 'd', 'm', 'p', '[]', "
+            "'2027-03-01', 12, 35, 5, '2027-01-15', '', '', 'no', '{}', 'eligible', '', '', 1, "
+            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);"
         )
         await Tortoise.close_connections()
         await migrate(database_url)
@@ -40,6 +52,8 @@ async def check(database_url: str) -> None:
         users = await conn.execute_query_dict("SELECT id, email FROM app_user")
         assert [u["email"] for u in users] == ["lea@example.fr"], users
         assert len(await conn.execute_query_dict("SELECT id FROM email_outbox")) == 1
+        offers = await conn.execute_query_dict("SELECT title, form_data FROM offer")
+        assert offers == [{"title": "VTA", "form_data": None}], offers
         await conn.execute_script(
             "INSERT INTO user_session (key_hash, user_id, created_at, last_seen_at) "
             f"VALUES ('k', {users[0]['id']}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"

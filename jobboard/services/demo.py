@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.models import Commune, Offer, User
@@ -66,6 +67,7 @@ async def load_demo_accounts(fixtures_dir: Path) -> list[DemoAccount]:
                 if "birth_date" in entry
                 else None,
                 diploma_level=entry.get("diploma_level"),
+                email_confirmed_at=now(),  # demo addresses cannot receive mail
             )
             accounts.append(DemoAccount(entry["email"], entry["role"], password))
     return accounts
