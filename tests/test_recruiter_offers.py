@@ -115,9 +115,13 @@ async def test_submission_refused_while_ineligible(
     response = await _new(client, {**VTA, **changes}, "soumettre")
     assert response.status_code == 400
     assert "ne peut pas être soumise" in response.text
+    assert "Votre brouillon est enregistré." in response.text
     assert message in response.text.replace("&#39;", "'")
     assert f'href="#{field}"' in response.text  # the verdict panel links to the field
-    assert await Offer.all().count() == 0
+    assert f'id="{field}-messages"' in response.text
+    # Nothing typed is lost: the draft is saved, not submitted.
+    offer = await Offer.get()
+    assert offer.status == "draft" and offer.eligibility_verdict == "ineligible"
 
 
 async def test_a_dense_commune_makes_a_vta_ineligible_and_an_unknown_density_to_review(
@@ -139,9 +143,16 @@ async def test_unverified_recruiter_saves_drafts_but_cannot_submit(
     await log_in(client, "new@espinasses.fr")
     response = await _new(client, VTA, "soumettre")
     assert response.status_code == 400 and "pas encore vérifié" in response.text
-    assert await Offer.all().count() == 0
-    assert (await _new(client, VTA, "enregistrer")).status_code == 303
-    assert (await Offer.get()).status == "draft"
+    assert "Votre brouillon est enregistré." in response.text
+    offer = await Offer.get()
+    assert offer.status == "draft" and offer.title == VTA["title"]
+    again = await _post(
+        client,
+        f"/espace/recruteur/offres/{offer.id}/modifier",
+        {**VTA, "version": str(offer.version)},
+        "soumettre",
+    )
+    assert again.status_code == 400 and (await Offer.get()).status == "draft"
 
 
 async def test_live_check_returns_the_verdict_and_field_messages(
@@ -279,7 +290,7 @@ async def test_close_a_published_offer(
     no_reason = await post_form(
         client, f"/espace/recruteur/offres/{offer_id}/cloturer", {}, token_from="/espace/recruteur"
     )
-    assert no_reason.status_code == 303 and (await Offer.get(id=offer_id)).status == "published"
+    assert no_reason.status_code == 400 and (await Offer.get(id=offer_id)).status == "published"
     closed = await post_form(
         client, f"/espace/recruteur/offres/{offer_id}/cloturer", {"reason": "pourvu"},
         token_from="/espace/recruteur",
@@ -392,3 +403,60 @@ def test_the_active_content_check_catches_what_it_should() -> None:
         '<script src="/static/js/app.js"></script><p title="onerror=">ok</p>'
     )
     assert found == ["inline script", "img onerror", "a href= JavaScript:a()", "<svg>"]
+
+
+async def test_preview_of_an_incomplete_draft(client: httpx.AsyncClient, recruiter: User) -> None:
+    response = await _new(
+        client,
+        {"title": "Juste un titre", "weekly_hours": "1e3", "deadline": "2027-02-30"},
+        "apercu",
+    )
+    preview = await client.get(response.headers["location"])
+    assert preview.status_code == 200
+    assert "Juste un titre" in preview.text and "à compléter" in preview.text
+
+
+async def test_nul_characters_are_dropped_not_stored(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    data = {**VTA, "title": "VTA\x00 climat", "salary": "a\x00b", "duration_months": "\x00"}
+    response = await _new(client, data, "enregistrer")
+    assert response.status_code == 303
+    offer = await Offer.get()
+    assert offer.title == "VTA climat" and "\x00" not in str(offer.form_data)
+
+
+async def test_closing_needs_a_reason_and_a_published_offer(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    offer_id = _offer_id(await _new(client, VTA, "enregistrer"))
+    draft = await post_form(
+        client, f"/espace/recruteur/offres/{offer_id}/cloturer", {"reason": "pourvu"},
+        token_from="/espace/recruteur",
+    )  # fmt: skip
+    assert draft.status_code == 400 and "Action impossible" in draft.text
+    await transition_offer(offer_id, "submit")
+    await transition_offer(offer_id, "approve")
+    unknown = await post_form(
+        client, f"/espace/recruteur/offres/{offer_id}/cloturer", {"reason": "autre"},
+        token_from="/espace/recruteur",
+    )  # fmt: skip
+    assert unknown.status_code == 400 and "poste est pourvu" in unknown.text
+    assert (await Offer.get(id=offer_id)).status == "published"
+
+
+async def test_live_check_is_for_htmx_only(client: httpx.AsyncClient, recruiter: User) -> None:
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    response = await client.post(
+        "/espace/recruteur/offres/verifier", data={**VTA, "csrf_token": token}
+    )
+    assert response.status_code == 400
+
+
+async def test_field_failing_a_rule_is_marked_invalid(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    response = await _new(client, {**VTA, "duration_months": "24"}, "soumettre")
+    field = re.search(r'<input[^>]*id="duration_months"[^>]*>', response.text)
+    assert field and 'aria-invalid="true"' in field.group(0)
+    assert 'maxlength="150"' in response.text

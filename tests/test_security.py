@@ -220,3 +220,16 @@ async def test_cookie_is_secure_when_the_site_address_is_https(
         response = await c.get("/connexion")
     assert "; Secure" in response.headers["set-cookie"]
     application.state.search.close()
+
+
+async def test_nul_characters_in_forms_never_reach_the_database(client: httpx.AsyncClient) -> None:
+    token = await csrf_token(client)
+    login = await client.post(
+        "/connexion", data={"email": "a\x00@b.fr", "password": "x\x00y", "csrf_token": token}
+    )
+    assert login.status_code == 400
+    signup = await client.post(
+        "/inscription/candidat",
+        data={"full_name": "L\x00éa", "email": "l\x00@b.fr", "csrf_token": token},
+    )
+    assert signup.status_code == 400

@@ -63,13 +63,17 @@ class OfferForm:
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, str], themes: Sequence[str]) -> OfferForm:
-        values = {name: fields.get(name, "").strip() for name in TEXT_FIELDS}
+        # NUL characters are dropped: PostgreSQL text and JSON columns refuse them.
+        values = {name: fields.get(name, "").replace("\x00", "").strip() for name in TEXT_FIELDS}
         values["title"] = " ".join(values["title"].split())
-        return cls(themes=[t for t in dict.fromkeys(themes) if t], **values)
+        cleaned = [t.replace("\x00", "") for t in themes]
+        return cls(themes=[t for t in dict.fromkeys(cleaned) if t], **values)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, object]) -> OfferForm:
-        """From `Offer.form_data` (what a draft saved)."""
+    def from_dict(cls, data: object) -> OfferForm:
+        """From `Offer.form_data` (what a draft saved); anything else gives an empty form."""
+        if not isinstance(data, Mapping):
+            return cls()
         values = {name: str(data.get(name) or "") for name in TEXT_FIELDS}
         raw_themes = data.get("themes")
         themes = [str(t) for t in raw_themes] if isinstance(raw_themes, list) else []
@@ -88,11 +92,12 @@ class ParsedOffer:
 
 def parse_date(value: str) -> date | None:
     """ISO (what <input type=date> sends) or JJ/MM/AAAA (what people type)."""
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        pass
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    match = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", value)
     if not match:
         return None
     day, month, year = (int(g) for g in match.groups())
@@ -139,7 +144,10 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
     if hours is not None and not Decimal(0) < hours <= MAX_WEEKLY_HOURS:
         hours = None
     if form.weekly_hours and hours is None:
-        bad("weekly_hours", "Indiquez un nombre d'heures entre 1 et 48, par exemple 35 ou 26,25.")
+        bad(
+            "weekly_hours",
+            "Indiquez un nombre d'heures supérieur à 0 et au plus 48, par exemple 35 ou 26,25.",
+        )
     level = _int(form.min_diploma_level, 99) if form.min_diploma_level else None
     if level is not None and level not in DIPLOMA_LEVELS:
         level = None

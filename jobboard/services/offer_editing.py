@@ -129,10 +129,12 @@ async def save_offer(
     version: int | None,
     submit: bool,
     today: date,
-) -> tuple[Offer, Checked]:
+) -> tuple[Offer, Checked, str]:
     """Create or update the offer; `submit` also sends a draft to moderation.
 
-    Raises EditRefused (nothing written) when the offer cannot take this change, EditConflict
+    Returns the offer, its verdict and, when a submission was asked for but refused, why (the
+    draft is saved all the same: nobody loses what they typed). Raises EditRefused (nothing
+    written) when an offer in moderation or published cannot take this change, EditConflict
     when it changed since `version`, LookupError when it is not this collectivité's.
     """
     communes = await allowed_communes(organisation)
@@ -163,19 +165,24 @@ async def save_offer(
             action = "submit"
         elif status is OfferStatus.PUBLISHED:
             action = "edit_published"
+        refusal = ""
         if action or status in CHECKED_EDIT:
             if checked.assessment.blocking:
-                raise EditRefused(
+                refusal = (
                     "L'offre ne peut pas être soumise tant qu'une règle n'est pas respectée : "
                     "corrigez les points marqués « Non éligible »."
                 )
-            try:
-                check_actor("submit", user.role, user.verification)
-                if action:
-                    target = next_status(action, status)
-            except TransitionRefused as refused:
-                raise EditRefused(str(refused)) from None
-        assert checked.commune is not None or not (action or status in CHECKED_EDIT)
+            else:
+                try:
+                    check_actor("submit", user.role, user.verification)
+                    if action:
+                        target = next_status(action, status)
+                except TransitionRefused as refused:
+                    refusal = str(refused)
+            if refusal and status in CHECKED_EDIT:
+                raise EditRefused(refusal)  # in front of staff or candidates: keep it valid
+            if refusal:
+                action = ""  # a draft: saved as typed, not submitted
         commune = checked.commune or (communes[0] if communes else None)
         if commune is None:
             raise EditRefused("Votre collectivité n'a pas de commune de rattachement connue.")
@@ -219,7 +226,7 @@ async def save_offer(
             )
         if status is OfferStatus.PUBLISHED or target is OfferStatus.PUBLISHED:
             await record_search_change(offer.id)
-    return offer, checked
+    return offer, checked, refusal
 
 
 async def close_offer(user: User, offer_id: int, reason: str) -> Offer:
@@ -256,7 +263,7 @@ async def close_offer(user: User, offer_id: int, reason: str) -> Offer:
 
 def form_of(offer: Offer) -> OfferForm:
     """The form to show for an offer: what was typed, or (imported offers) its columns."""
-    if offer.form_data:
+    if isinstance(offer.form_data, dict) and offer.form_data:
         return OfferForm.from_dict(offer.form_data)
     return OfferForm(
         kind=offer.kind,

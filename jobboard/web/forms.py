@@ -8,11 +8,20 @@ from starlette.requests import Request
 MAX_FIELDS = 100
 
 
+def clean_text(value: str) -> str:
+    """Without NUL characters, which PostgreSQL text and JSON columns refuse."""
+    return value.replace("\x00", "")
+
+
 async def form_fields(request: Request) -> dict[str, str]:
     """The text fields of a form that takes no file; a file upload gets a French 400."""
     try:
         async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
-            return {key: value for key, value in form.multi_items() if isinstance(value, str)}
+            return {
+                key: clean_text(value)
+                for key, value in form.multi_items()
+                if isinstance(value, str)
+            }
     except HTTPException as exc:  # Starlette's multipart limits, in English
         raise HTTPException(
             400, "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."

@@ -6,6 +6,7 @@ collectivité's offers: those answer 404, as if they did not exist.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -73,6 +74,12 @@ async def recruiter_offer(request: Request) -> Response:
     """One offer of the collectivité: its state, its verdict today, what to do next."""
     user = user_of(request)
     offer = await _own_offer(user, str(request.path_params["offer_id"]))
+    return await _offer_page(request, user, offer)
+
+
+async def _offer_page(
+    request: Request, user: User, offer: Offer, *, alert: str = "", status_code: int = 200
+) -> Response:
     organisation = await _organisation(user)
     form = offer_editing.form_of(offer)
     checked = await offer_editing.check_form(
@@ -101,10 +108,12 @@ async def recruiter_offer(request: Request) -> Response:
             "verdict": checked.assessment.verdict,
             "reasons": [r for r in checked.assessment.reasons if r.verdict.value != "eligible"],
             "last_comment": last_comment,
+            "alert": alert,
             "description_html": render_markdown(facts.description),
             "missions_html": render_markdown(facts.missions),
             "profile_html": render_markdown(facts.profile),
         },
+        status_code=status_code,
     )
 
 
@@ -252,7 +261,7 @@ async def _save(request: Request, user: User, offer: Offer | None) -> Response:
     version = parse_int(fields.get("version", "")) if offer is not None else None
     organisation = await _organisation(user)
     try:
-        saved, _ = await offer_editing.save_offer(
+        saved, _, refusal = await offer_editing.save_offer(
             user=user,
             organisation=organisation,
             form=form,
@@ -285,7 +294,18 @@ async def _save(request: Request, user: User, offer: Offer | None) -> Response:
         )
     except LookupError:
         raise HTTPException(404) from None
-    if action == "apercu":
+    if refusal:  # submission refused, but what was typed is saved as a draft
+        return await _form_page(
+            request,
+            user,
+            form,
+            saved,
+            version=saved.version,
+            status_code=400,
+            show_required=True,
+            alert=f"{refusal} Votre brouillon est enregistré.",
+        )
+    if action == "apercu" and saved.status in offer_editing.FREE_EDIT:
         return RedirectResponse(f"/espace/recruteur/offres/{saved.id}/apercu", status_code=303)
     if offer is not None and offer.status == OfferStatus.PUBLISHED:
         flash(request, _REPUBLISH_MESSAGE, "info")
@@ -318,11 +338,16 @@ async def offer_edit(request: Request) -> Response:
 @signed_in("recruiter")
 async def offer_check(request: Request) -> Response:
     """The live verdict: the panel plus every field's messages (htmx, out of band)."""
+    if request.headers.get("hx-request") != "true":
+        raise HTTPException(400, "Cette adresse sert à la vérification en direct du formulaire.")
     user = user_of(request)
-    form, _ = await _read_form(request)
+    form, fields = await _read_form(request)
     organisation = await _organisation(user)
     communes = await offer_editing.allowed_communes(organisation)
-    checked = await offer_editing.check_form(form, organisation, communes, today())
+    offer_id = parse_int(fields.get("offer_id", ""))
+    offer = await organisation_offers(user).filter(id=offer_id).first() if offer_id else None
+    override = offer.territory_override if offer else ""
+    checked = await offer_editing.check_form(form, organisation, communes, today(), override)
     context = _form_context(
         form=form,
         checked=checked,
@@ -345,13 +370,18 @@ async def offer_preview(request: Request) -> Response:
     organisation = await _organisation(user)
     form = offer_editing.form_of(offer)
     checked = await offer_editing.check_form(
-        form, organisation, await offer_editing.allowed_communes(organisation), today()
+        form,
+        organisation,
+        await offer_editing.allowed_communes(organisation),
+        today(),
+        offer.territory_override,
     )
     commune = await Commune.get(
         insee=checked.commune.insee if checked.commune else offer.commune_id
     ).select_related("departement", "region")
     facts = checked.parsed.facts
-    shown = Offer(
+    # Not a model instance: a draft may lack values a saved offer cannot lack.
+    shown = SimpleNamespace(
         id=offer.id,
         kind=facts.kind or offer.kind,
         status=offer.status,
@@ -368,9 +398,10 @@ async def offer_preview(request: Request) -> Response:
         salary=form.salary,
         remote=checked.parsed.remote,
         contact_email=form.contact_email,
+        close_reason="",
+        commune=commune,
+        organisation=organisation,
     )
-    shown.commune = commune
-    shown.organisation = organisation
     return templates().page(
         request,
         "offers/detail.html",
@@ -397,8 +428,7 @@ async def offer_close(request: Request) -> Response:
     try:
         await offer_editing.close_offer(user, offer.id, fields.get("reason", ""))
     except offer_editing.EditRefused as refused:
-        flash(request, refused.message, "error")
-        return RedirectResponse(f"/espace/recruteur/offres/{offer.id}", status_code=303)
+        return await _offer_page(request, user, offer, alert=refused.message, status_code=400)
     except LookupError:
         raise HTTPException(404) from None
     flash(request, "L'offre est close : elle n'apparaît plus dans les résultats de recherche.")
