@@ -148,6 +148,20 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             methods=["POST"],
             name="recruiter_offer_close",
         ),
+        Route("/moderation", moderation.offer_queue, name="moderation"),
+        Route("/moderation/offres/{offer_id}", moderation.offer_review, name="moderation_offer"),
+        Route(
+            "/moderation/offres/{offer_id}/decision",
+            moderation.offer_decide,
+            methods=["POST"],
+            name="moderation_offer_decide",
+        ),
+        Route(
+            "/moderation/offres/{offer_id}/derogation",
+            moderation.offer_override,
+            methods=["POST"],
+            name="moderation_offer_override",
+        ),
         Route("/moderation/comptes", moderation.account_queue, name="moderation_accounts"),
         Route(
             "/moderation/comptes/{user_id}",

@@ -27,6 +27,7 @@ from tortoise.expressions import Q
 from tortoise.timezone import now
 
 from jobboard import PROJECT_ROOT
+from jobboard.formats import date_fr
 from jobboard.models import EmailOutbox
 from jobboard.settings import Settings
 
@@ -45,13 +46,15 @@ def backoff(attempts: int) -> timedelta:
 
 @cache
 def _environment(directory: str) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),
         autoescape=jinja2.select_autoescape(["html"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["date_fr"] = date_fr
+    return env
 
 
 def render_email(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:

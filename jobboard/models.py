@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
@@ -222,6 +224,8 @@ class Offer(Model):
     submitted_at = fields.DatetimeField(null=True)
     published_at = fields.DatetimeField(null=True, db_index=True)
     closed_at = fields.DatetimeField(null=True)
+    # When recruiters were told the deadline is a week away (sent once).
+    deadline_reminder_sent_at = fields.DatetimeField(null=True)
 
     organisation_id: int
     commune_id: str
@@ -278,6 +282,14 @@ class OfferEvent(Model):
     class Meta:
         table = "offer_event"
 
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise PermissionError("Le journal des offres ne se modifie pas.")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("Le journal des offres ne se supprime pas.")
+
 
 APPLICATION_STATUSES = (
     "received",
@@ -311,6 +323,9 @@ class Application(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     anonymised_at = fields.DatetimeField(null=True)
+
+    offer_id: int
+    candidate_id: int | None
 
     class Meta:
         table = "application"

@@ -113,6 +113,8 @@ async def _apply_check_constraints() -> None:
     await migration.add_checks(None, _Editor())
     indexes = importlib.import_module("jobboard.migrations.0004_email_confirmation")
     await indexes.add_indexes(None, _Editor())
+    log = importlib.import_module("jobboard.migrations.0006_moderation")
+    await log.protect_log(None, _Editor())
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -22,9 +22,11 @@ from jobboard.domain.offer import OfferKind, OfferStatus
 from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form
 from jobboard.domain.workflow import TransitionRefused, check_actor, next_status
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
+from jobboard.services.applications import make_applications_obsolete
 from jobboard.services.offer_themes import set_offer_themes
 from jobboard.services.offer_workflow import record_search_change
 from jobboard.services.territory import territory_for
+from jobboard.settings import Settings
 
 # Saved as typed, valid or not.
 FREE_EDIT = frozenset({OfferStatus.DRAFT, OfferStatus.CHANGES_REQUESTED})
@@ -229,7 +231,7 @@ async def save_offer(
     return offer, checked, refusal
 
 
-async def close_offer(user: User, offer_id: int, reason: str) -> Offer:
+async def close_offer(user: User, offer_id: int, reason: str, settings: Settings) -> Offer:
     """Close a published offer: position filled or recruitment cancelled."""
     label = CLOSE_REASONS.get(reason)
     if label is None:
@@ -258,6 +260,7 @@ async def close_offer(user: User, offer_id: int, reason: str) -> Offer:
             offer=offer, actor=user, from_status=source, to_status=target, comment=label
         )
         await record_search_change(offer.id)
+        await make_applications_obsolete(offer, label.lower(), settings)
     return offer
 
 

@@ -34,7 +34,7 @@ from jobboard.web.state import templates
 HOME_BY_ROLE = {
     "candidate": "/espace/candidat",
     "recruiter": "/espace/recruteur",
-    "staff": "/moderation/comptes",
+    "staff": "/moderation",
 }
 SIGNUP_TEMPLATES = {
     "candidate": "accounts/signup_candidate.html",

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise.timezone import now
 
-from jobboard.models import User, UserSession
+from jobboard.models import Offer, User, UserSession
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash
 
@@ -45,7 +45,12 @@ class AuthMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "session" in scope:
-            scope["user"] = await self._user(scope["session"])
+            user = scope["user"] = await self._user(scope["session"])
+            if user is not None and user.role == "staff":  # the counters in the staff header
+                scope["staff_counts"] = {
+                    "offers": await Offer.filter(status="submitted").count(),
+                    "accounts": await User.filter(role="recruiter", verification="pending").count(),
+                }
         await self.app(scope, receive, send)
 
     async def _user(self, session: dict[str, Any]) -> User | None:
@@ -70,6 +75,12 @@ class AuthMiddleware:
         if moment - row.last_seen_at > _TOUCH_EVERY:
             await UserSession.filter(key_hash=row.key_hash).update(last_seen_at=moment)
         return row.user
+
+
+def staff_counts(connection: HTTPConnection) -> dict[str, int] | None:
+    """Pending offers and accounts, for staff pages' header; None when nothing waits."""
+    counts = connection.scope.get("staff_counts")
+    return counts if isinstance(counts, dict) and any(counts.values()) else None
 
 
 def current_user(connection: HTTPConnection) -> User | None:

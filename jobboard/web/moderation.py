@@ -1,13 +1,25 @@
-"""ANCT staff: recruiter accounts waiting for verification."""
+"""ANCT staff: the moderation queue, decisions on offers, recruiter accounts to verify."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from tortoise.queryset import QuerySet
+from tortoise.timezone import now
 
-from jobboard.models import User
-from jobboard.services import accounts
+from jobboard.clock import today
+from jobboard.domain.diploma import diploma_label
+from jobboard.domain.eligibility import Verdict
+from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
+from jobboard.domain.workflow import OFFER_TRANSITIONS
+from jobboard.markdown import render_markdown
+from jobboard.models import Commune, Departement, Offer, OfferEvent, User
+from jobboard.services import accounts, moderation
+from jobboard.services.offer_editing import allowed_communes, check_form, form_of
 from jobboard.settings import Settings
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
@@ -81,3 +93,263 @@ async def account_decide(request: Request) -> Response:
             "info",
         )
     return RedirectResponse("/moderation/comptes", status_code=303)
+
+
+# Offers
+
+
+def _waited(since: datetime | None, moment: datetime) -> str:
+    if since is None:
+        return ""
+    hours = int((moment - since).total_seconds() // 3600)
+    if hours < 1:
+        return "moins d'une heure"
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} jours"
+
+
+@dataclass
+class QueueFilters:
+    kind: str = ""
+    departement: str = ""
+    verdict: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+async def _queue_filters(request: Request) -> QueueFilters:
+    params = request.query_params
+    filters = QueueFilters()
+    kind = params.get("type", "")
+    if kind in {k.value for k in OfferKind}:
+        filters.kind = kind
+    elif kind:
+        filters.errors.append("Type d'offre inconnu : le filtre est ignoré.")
+    verdict = params.get("verdict", "")
+    if verdict in {v.value for v in Verdict}:
+        filters.verdict = verdict
+    elif verdict:
+        filters.errors.append("Verdict inconnu : le filtre est ignoré.")
+    departement = params.get("departement", "")
+    if departement and await Departement.exists(code=departement[:3]):
+        filters.departement = departement[:3]
+    elif departement:
+        filters.errors.append("Département inconnu : le filtre est ignoré.")
+    return filters
+
+
+def _filtered(query: QuerySet[Offer], filters: QueueFilters) -> QuerySet[Offer]:
+    if filters.kind:
+        query = query.filter(kind=filters.kind)
+    if filters.departement:
+        query = query.filter(commune__departement_id=filters.departement)
+    if filters.verdict:
+        query = query.filter(eligibility_verdict=filters.verdict)
+    return query
+
+
+@signed_in("staff")
+async def offer_queue(request: Request) -> Response:
+    """Submitted offers, oldest first, with how long each has waited."""
+    filters = await _queue_filters(request)
+    offers = (
+        await _filtered(Offer.filter(status=OfferStatus.SUBMITTED), filters)
+        .select_related("commune__departement", "organisation")
+        .order_by("submitted_at", "id")
+    )
+    moment = now()
+    rows = [
+        {
+            "offer": offer,
+            "waited": _waited(offer.submitted_at, moment),
+            "to_review": [
+                r["message"] for r in _reasons(offer) if r.get("verdict") == Verdict.TO_REVIEW.value
+            ],
+            "blocking": [
+                r["message"]
+                for r in _reasons(offer)
+                if r.get("verdict") == Verdict.INELIGIBLE.value
+            ],
+        }
+        for offer in offers
+    ]
+    return templates().page(
+        request,
+        "moderation/queue.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "kinds": [(k.value, KIND_SHORT_LABELS[k]) for k in OfferKind],
+            "verdicts": [(v.value, v.label) for v in Verdict],
+            "departements": await Departement.all().order_by("code").values_list("code", "name"),
+            "pending_accounts": await User.filter(role="recruiter", verification="pending").count(),
+        },
+    )
+
+
+def _reasons(offer: Offer) -> list[dict[str, str]]:
+    reasons = offer.eligibility.get("reasons") if isinstance(offer.eligibility, dict) else None
+    return [r for r in reasons if isinstance(r, dict)] if isinstance(reasons, list) else []
+
+
+async def _staff_offer(raw_id: str) -> Offer:
+    offer_id = accounts.parse_int(raw_id)
+    offer = (
+        await Offer.filter(id=offer_id)
+        .select_related("commune__departement", "commune__region", "commune__epci", "organisation")
+        .first()
+        if offer_id is not None
+        else None
+    )
+    if offer is None:
+        raise HTTPException(404)
+    return offer
+
+
+async def _review_page(
+    request: Request,
+    offer: Offer,
+    *,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    alert: str = "",
+    status_code: int = 200,
+) -> Response:
+    organisation = offer.organisation
+    form = form_of(offer)
+    checked = await check_form(
+        form, organisation, await allowed_communes(organisation), today(), offer.territory_override
+    )
+    facts = checked.parsed.facts
+    events = await OfferEvent.filter(offer_id=offer.id).select_related("actor").order_by("-id")
+    territory_codes = {"density_dense", "density_intermediate_large"}
+    epci_pvd_members = (
+        await Commune.filter(epci_id=offer.commune.epci_id, pvd_id__isnull=False).count()
+        if offer.commune.epci_id
+        else 0
+    )
+    context = {
+        "offer": offer,
+        "html": {
+            name: render_markdown(getattr(facts, name))
+            for name in ("description", "missions", "profile")
+        },
+        "diploma": diploma_label(facts.min_diploma_level),
+        "assessment": checked.assessment,
+        "events": events,
+        "changes": await moderation.changes_since_last_review(offer),
+        "epci_pvd_members": epci_pvd_members,
+        "can_override": not offer.territory_override
+        and any(r.code in territory_codes for r in checked.assessment.blocking),
+        "errors": errors or {},
+        "typed": typed or {},
+        "alert": alert,
+        "actions": _actions_for(OfferStatus(offer.status)),
+        "labels": {a: moderation.action_label(a) for a in moderation.DECISIONS},
+    }
+    return templates().page(
+        request,
+        "moderation/offer.html",
+        context,
+        status_code=status_code,
+        fragment_blocks=["decision"],
+    )
+
+
+def _actions_for(status: OfferStatus) -> list[str]:
+    return [a for a in moderation.DECISIONS if status in OFFER_TRANSITIONS[a].sources]
+
+
+@signed_in("staff")
+async def offer_review(request: Request) -> Response:
+    return await _review_page(request, await _staff_offer(str(request.path_params["offer_id"])))
+
+
+_DONE = {
+    "approve": "L'offre est publiée : elle apparaît dans les résultats de recherche.",
+    "request_changes": "Modifications demandées : le recruteur est prévenu par e-mail.",
+    "reject": "L'offre est refusée : le recruteur est prévenu par e-mail.",
+    "unpublish": "L'offre est dépubliée : le recruteur est prévenu par e-mail.",
+}
+
+
+def _done(request: Request, url: str) -> Response:
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+async def _already_decided(request: Request, offer: Offer) -> Response:
+    last = (
+        await OfferEvent.filter(offer_id=offer.id).select_related("actor").order_by("-id").first()
+    )
+    who = last.actor.full_name if last and last.actor else "quelqu'un d'autre"
+    fresh = await _staff_offer(str(offer.id))
+    return await _review_page(
+        request,
+        fresh,
+        alert=(
+            f"Cette offre a changé pendant que vous la lisiez ({who}, état actuel : "
+            f"« {OfferStatus(fresh.status).label} »). Rien n'a été fait : relisez-la ci-dessous."
+        ),
+        status_code=409,
+    )
+
+
+@signed_in("staff")
+async def offer_decide(request: Request) -> Response:
+    offer = await _staff_offer(str(request.path_params["offer_id"]))
+    fields = await form_fields(request)
+    action = fields.get("decision", "")
+    comment = fields.get("comment", "")
+    settings: Settings = request.app.state.settings
+    try:
+        await moderation.decide(
+            offer.id,
+            action,
+            user_of(request),
+            comment=comment,
+            version=accounts.parse_int(fields.get("version", "")),
+            settings=settings,
+            today=today(),
+        )
+    except moderation.AlreadyDecided as decided:
+        return await _already_decided(request, decided.offer)
+    except moderation.DecisionRefused as refused:
+        return await _review_page(
+            request,
+            offer,
+            errors={f"{action}:{refused.field}": refused.message} if refused.field else {},
+            alert="" if refused.field else refused.message,
+            typed={action: comment},
+            status_code=400,
+        )
+    flash(request, _DONE.get(action, "Décision enregistrée."))
+    return _done(request, "/moderation")
+
+
+@signed_in("staff")
+async def offer_override(request: Request) -> Response:
+    offer = await _staff_offer(str(request.path_params["offer_id"]))
+    fields = await form_fields(request)
+    justification = fields.get("justification", "")
+    try:
+        await moderation.override_territory(
+            offer.id,
+            user_of(request),
+            justification=justification,
+            version=accounts.parse_int(fields.get("version", "")),
+            today=today(),
+        )
+    except moderation.AlreadyDecided as decided:
+        return await _already_decided(request, decided.offer)
+    except moderation.DecisionRefused as refused:
+        return await _review_page(
+            request,
+            offer,
+            errors={"override:justification": refused.message},
+            typed={"override": justification},
+            status_code=400,
+        )
+    flash(request, "Dérogation enregistrée au journal. Vous pouvez maintenant décider.")
+    return _done(request, f"/moderation/offres/{offer.id}")

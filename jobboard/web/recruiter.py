@@ -426,7 +426,9 @@ async def offer_close(request: Request) -> Response:
     offer = await _own_offer(user, str(request.path_params["offer_id"]))
     fields = await form_fields(request)
     try:
-        await offer_editing.close_offer(user, offer.id, fields.get("reason", ""))
+        await offer_editing.close_offer(
+            user, offer.id, fields.get("reason", ""), request.app.state.settings
+        )
     except offer_editing.EditRefused as refused:
         return await _offer_page(request, user, offer, alert=refused.message, status_code=400)
     except LookupError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
 from typing import Any
 
 import jinja2
@@ -11,37 +10,12 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from jobboard.clock import PARIS
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
-from jobboard.web.auth import current_user
+from jobboard.formats import date_fr, datetime_fr
+from jobboard.web.auth import current_user, staff_counts
 from jobboard.web.csrf import csrf_token
 from jobboard.web.session import pop_flashes
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def date_fr(value: date | datetime | None) -> str:
-    """« 3 mars 2027 »; datetimes are shown in Paris time."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(PARIS).date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
 def number_fr(value: int | float) -> str:
@@ -80,6 +54,7 @@ class Templates:
         )
         env.filters.update(
             date_fr=date_fr,
+            datetime_fr=datetime_fr,
             number_fr=number_fr,
             hours_fr=hours_fr,
             months_fr=months_fr,
@@ -89,7 +64,10 @@ class Templates:
             theme_label=lambda t: THEMES.get(t, t),
         )
         env.globals.update(
-            csrf_token=csrf_token, current_user=current_user, pop_flashes=pop_flashes
+            csrf_token=csrf_token,
+            current_user=current_user,
+            pop_flashes=pop_flashes,
+            staff_counts=staff_counts,
         )
         self.env = env
         self._blocks = Jinja2Blocks(env=env)

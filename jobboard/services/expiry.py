@@ -1,0 +1,114 @@
+"""Offers past their deadline: expire them, tell candidates, and remind recruiters before.
+
+`jobboard expire` and the periodic loop of `serve` / `worker` call `run_expiry`; a second run
+finds nothing left to do (each offer is expired once, each reminder is sent once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from tortoise.timezone import now
+from tortoise.transactions import in_transaction
+
+from jobboard.clock import today as paris_today
+from jobboard.domain.offer import OfferStatus
+from jobboard.domain.workflow import next_status
+from jobboard.formats import date_fr
+from jobboard.mail import queue_email
+from jobboard.models import Offer, OfferEvent
+from jobboard.services.applications import make_applications_obsolete
+from jobboard.services.moderation import recruiters_of
+from jobboard.services.offer_workflow import record_search_change
+from jobboard.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REMINDER_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ExpiryReport:
+    expired: int
+    obsolete_applications: int
+    reminders: int
+
+
+async def expire_offers(today: date, settings: Settings) -> tuple[int, int]:
+    expired = obsolete = 0
+    due = await Offer.filter(status=OfferStatus.PUBLISHED, deadline__lt=today).values_list(
+        "id", flat=True
+    )
+    for offer_id in due:
+        async with in_transaction():
+            offer = await Offer.select_for_update().get(id=offer_id)
+            if offer.status != OfferStatus.PUBLISHED or offer.deadline >= today:
+                continue  # someone else got there first
+            target = next_status("expire", OfferStatus.PUBLISHED)
+            offer.status = target
+            offer.closed_at = now()
+            offer.version += 1
+            await offer.save(update_fields=["status", "closed_at", "version", "updated_at"])
+            await OfferEvent.create(
+                offer=offer,
+                from_status=OfferStatus.PUBLISHED,
+                to_status=target,
+                comment="Date limite de candidature passée",
+            )
+            await record_search_change(offer.id)
+            obsolete += await make_applications_obsolete(
+                offer, "date limite de candidature passée", settings
+            )
+            expired += 1
+    return expired, obsolete
+
+
+async def remind_deadlines(today: date, settings: Settings) -> int:
+    soon = await Offer.filter(
+        status=OfferStatus.PUBLISHED,
+        deadline__gte=today,
+        deadline__lte=today + timedelta(days=REMINDER_DAYS),
+        deadline_reminder_sent_at__isnull=True,
+    ).values_list("id", flat=True)
+    sent = 0
+    for offer_id in soon:
+        async with in_transaction():
+            claimed = await Offer.filter(
+                id=offer_id, deadline_reminder_sent_at__isnull=True
+            ).update(deadline_reminder_sent_at=now())
+            if not claimed:
+                continue
+            offer = await Offer.get(id=offer_id)
+            days = max((offer.deadline - today).days, 1)
+            for recruiter in await recruiters_of(offer.organisation_id):
+                await queue_email(
+                    recruiter.email,
+                    "offer_deadline_soon",
+                    {"user": recruiter, "offer": offer, "days": days,
+                     "deadline": date_fr(offer.deadline)},
+                    settings,
+                )  # fmt: skip
+            sent += 1
+    return sent
+
+
+async def run_expiry(settings: Settings, today: date | None = None) -> ExpiryReport:
+    day = today or paris_today()
+    expired, obsolete = await expire_offers(day, settings)
+    reminders = await remind_deadlines(day, settings)
+    return ExpiryReport(expired, obsolete, reminders)
+
+
+async def run_forever(settings: Settings, interval: float = 3600.0) -> None:
+    """The periodic loop of `serve` and `worker`: hourly, so a day is never missed."""
+    while True:
+        try:
+            report = await run_expiry(settings)
+            if report.expired or report.reminders:
+                log.info("expiry: %s", report)
+        except Exception:  # the database may be briefly away; next round
+            log.exception("expiry round failed")
+        await asyncio.sleep(interval)
