@@ -20,6 +20,7 @@ from jobboard import mail
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
+from jobboard.services import expiry
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import accounts, board, candidate, health, moderation, pages, recruiter
 from jobboard.web.auth import AuthMiddleware, public
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             async with anyio.create_task_group() as background:
                 background.start_soon(indexer.run_forever)
                 background.start_soon(mail.run_forever, settings)
+                background.start_soon(expiry.run_forever, settings)
                 yield
                 background.cancel_scope.cancel()
         search.close()
@@ -162,6 +164,9 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             methods=["POST"],
             name="moderation_offer_override",
         ),
+        Route("/moderation/journal", moderation.journal, name="moderation_journal"),
+        Route("/moderation/statistiques", moderation.stats_page, name="moderation_stats"),
+        Route("/moderation/export.csv", moderation.export_csv, name="moderation_export"),
         Route("/moderation/comptes", moderation.account_queue, name="moderation_accounts"),
         Route(
             "/moderation/comptes/{user_id}",

@@ -22,7 +22,7 @@ from jobboard.models import EmailOutbox, User
 from jobboard.passwords import hash_password
 from jobboard.search.indexer import Indexer
 from jobboard.search.store import IndexStore
-from jobboard.services import accounts, demo, reference
+from jobboard.services import accounts, demo, expiry, reference
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
@@ -181,6 +181,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         async with anyio.create_task_group() as loops:
             loops.start_soon(indexer.run_forever)
             loops.start_soon(mail.run_forever, settings)
+            loops.start_soon(expiry.run_forever, settings)
         return 0
 
     try:
@@ -247,6 +248,20 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
             email=email, full_name=full_name, role="staff", password_hash=hash_password(password)
         )
         print(f"Compte ANCT créé : {email}")
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_expire(settings: Settings, args: argparse.Namespace) -> int:
+    """Expire offers past their deadline and send the 7-day reminders; safe to run often."""
+
+    async def work() -> int:
+        report = await expiry.run_expiry(settings)
+        print(
+            f"{report.expired} offre(s) expirée(s), {report.obsolete_applications} "
+            f"candidature(s) devenue(s) sans objet, {report.reminders} rappel(s) envoyé(s)."
+        )
         return 0
 
     return _with_db(settings, work)
@@ -324,7 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check-index", help="compare l'index de recherche à la base (code 1 si écart)"
     ).set_defaults(func=cmd_check_index)
     sub.add_parser(
-        "worker", help="tâches de fond (indexation) pour un hôte servi par plusieurs workers"
+        "worker",
+        help="tâches de fond (indexation, e-mails, expiration) pour un hôte servi par plusieurs "
+        "workers",
     ).set_defaults(func=cmd_worker)
     staff = sub.add_parser("create-staff", help="crée un compte de l'équipe ANCT (modération)")
     staff.add_argument("email")
@@ -333,6 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard"
     )
     staff.set_defaults(func=cmd_create_staff)
+    sub.add_parser(
+        "expire", help="expire les offres dont la date limite est passée, envoie les rappels"
+    ).set_defaults(func=cmd_expire)
     emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d'envoi)")
     emails.add_argument(
         "--boucle", dest="loop", action="store_true", help="continue d'envoyer jusqu'à Ctrl+C"

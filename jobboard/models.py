@@ -279,6 +279,9 @@ class OfferEvent(Model):
     snapshot: dict[str, object] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
+    offer_id: int
+    actor_id: int | None
+
     class Meta:
         table = "offer_event"
 

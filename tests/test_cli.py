@@ -27,6 +27,7 @@ COMMANDS = (
     "load-demo",
     "create-staff",
     "send-emails",
+    "expire",
 )
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
 from tortoise.timezone import now
 
-from jobboard.clock import today
+from jobboard.clock import PARIS, today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
+from jobboard.domain.offer_form import parse_date
 from jobboard.domain.workflow import OFFER_TRANSITIONS
 from jobboard.markdown import render_markdown
-from jobboard.models import Commune, Departement, Offer, OfferEvent, User
-from jobboard.services import accounts, moderation
+from jobboard.models import Application, Commune, Departement, Offer, OfferEvent, User
+from jobboard.services import accounts, moderation, statistics
 from jobboard.services.offer_editing import allowed_communes, check_form, form_of
 from jobboard.settings import Settings
 from jobboard.web.auth import signed_in, user_of
@@ -353,3 +358,172 @@ async def offer_override(request: Request) -> Response:
         )
     flash(request, "Dérogation enregistrée au journal. Vous pouvez maintenant décider.")
     return _done(request, f"/moderation/offres/{offer.id}")
+
+
+# The journal
+
+JOURNAL_PAGE_SIZE = 50
+
+
+@signed_in("staff")
+async def journal(request: Request) -> Response:
+    """Every offer transition, newest first, filterable by offer, actor and dates."""
+    params = request.query_params
+    errors: list[str] = []
+    query = OfferEvent.all()
+    offer_id = params.get("offre", "").strip()
+    if offer_id:
+        if (parsed := accounts.parse_int(offer_id)) is not None:
+            query = query.filter(offer_id=parsed)
+        else:
+            errors.append("Le numéro d'offre doit être un nombre.")
+    actor = params.get("acteur", "").strip()[:100]
+    if actor:
+        query = query.filter(actor__email__icontains=actor)
+    start = parse_date(params.get("du", "").strip()) if params.get("du") else None
+    end = parse_date(params.get("au", "").strip()) if params.get("au") else None
+    if (params.get("du") and start is None) or (params.get("au") and end is None):
+        errors.append("Date invalide : format attendu JJ/MM/AAAA.")
+    if start:
+        query = query.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=PARIS))
+    if end:
+        query = query.filter(
+            created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=PARIS)
+        )
+    page = accounts.parse_int(params.get("page", "1")) or 1
+    total = await query.count()
+    pages = max(1, -(-total // JOURNAL_PAGE_SIZE))
+    page = min(page, pages)
+    events = (
+        await query.select_related("actor", "offer")
+        .order_by("-id")
+        .offset((page - 1) * JOURNAL_PAGE_SIZE)
+        .limit(JOURNAL_PAGE_SIZE)
+    )
+    kept = {k: v for k, v in (("offre", offer_id), ("acteur", actor),
+            ("du", params.get("du", "")), ("au", params.get("au", ""))) if v}  # fmt: skip
+    return templates().page(
+        request,
+        "moderation/journal.html",
+        {
+            "events": events,
+            "errors": errors,
+            "values": kept,
+            "page": page,
+            "pages": pages,
+            "total": total,
+            "page_url": lambda n: "/moderation/journal?" + urlencode({**kept, "page": n}),
+        },
+    )
+
+
+# Statistics and export
+
+
+def _period(request: Request) -> tuple[date, date, list[str]]:
+    """`du` / `au` from the query string; the last twelve months by default."""
+    errors: list[str] = []
+    end = today()
+    start = end - timedelta(days=365)
+    raw_start, raw_end = request.query_params.get("du", ""), request.query_params.get("au", "")
+    if raw_start:
+        parsed = parse_date(raw_start.strip())
+        if parsed is None:
+            errors.append("Date de début invalide : format attendu JJ/MM/AAAA.")
+        else:
+            start = parsed
+    if raw_end:
+        parsed = parse_date(raw_end.strip())
+        if parsed is None:
+            errors.append("Date de fin invalide : format attendu JJ/MM/AAAA.")
+        else:
+            end = parsed
+    if start > end:
+        errors.append("La date de début est après la date de fin : elles ont été inversées.")
+        start, end = end, start
+    return start, end, errors
+
+
+@signed_in("staff")
+async def stats_page(request: Request) -> Response:
+    start, end, errors = _period(request)
+    return templates().page(
+        request,
+        "moderation/statistics.html",
+        {"stats": await statistics.compute(start, end), "errors": errors},
+        status_code=400 if errors else 200,
+    )
+
+
+CSV_COLUMNS = (
+    "numéro", "intitulé", "type", "état", "éligibilité", "collectivité", "commune", "code INSEE",
+    "département", "région", "créée le", "soumise le", "publiée le", "date limite",
+    "candidatures",
+)  # fmt: skip
+
+
+@signed_in("staff")
+async def export_csv(request: Request) -> Response:
+    """Offers with the queue's filters (plus `statut`), for French Excel: UTF-8 with BOM, `;`."""
+    filters = await _queue_filters(request)
+    query = _filtered(Offer.all(), filters)
+    status = request.query_params.get("statut", "")
+    if status in {s.value for s in OfferStatus}:
+        query = query.filter(status=status)
+    ids = await query.order_by("id").values_list("id", flat=True)
+
+    async def rows() -> AsyncIterator[bytes]:
+        yield "\ufeff".encode()
+        yield _csv_line(CSV_COLUMNS)
+        for chunk_start in range(0, len(ids), 500):
+            chunk = [int(str(i)) for i in ids[chunk_start : chunk_start + 500]]
+            offers = (
+                await Offer.filter(id__in=chunk)
+                .order_by("id")
+                .select_related("commune__departement", "commune__region", "organisation")
+            )
+            counts: dict[int, int] = {}
+            for offer_id in await Application.filter(offer_id__in=chunk).values_list(
+                "offer_id", flat=True
+            ):
+                counts[int(str(offer_id))] = counts.get(int(str(offer_id)), 0) + 1
+            for o in offers:
+                yield _csv_line(_csv_values(o, counts.get(o.id, 0)))
+
+    return StreamingResponse(
+        rows(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="offres-bourse-pvd.csv"'},
+    )
+
+
+def _csv_values(o: Offer, applications: int) -> list[str]:
+    return [
+        str(o.id),
+        o.title,
+        KIND_SHORT_LABELS[OfferKind(o.kind)],
+        OfferStatus(o.status).label,
+        Verdict(o.eligibility_verdict).label,
+        o.organisation.name,
+        o.commune.name,
+        o.commune.insee,
+        o.commune.departement.name,
+        o.commune.region.name,
+        _day(o.created_at),
+        _day(o.submitted_at),
+        _day(o.published_at),
+        o.deadline.strftime("%d/%m/%Y"),
+        str(applications),
+    ]
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.astimezone(PARIS).strftime("%d/%m/%Y") if moment else ""
+
+
+def _csv_line(values: Sequence[str]) -> bytes:
+    buffer = io.StringIO()
+    # Cells starting with = + - @ would be formulas in a spreadsheet: quote them as text.
+    safe = ["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in values]
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(safe)
+    return buffer.getvalue().encode("utf-8")
