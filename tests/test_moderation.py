@@ -400,3 +400,92 @@ async def test_csv_export_opens_in_french_excel(client: httpx.AsyncClient, staff
     assert (
         len(list(csv.reader(io.StringIO(filtered.content.decode("utf-8-sig")), delimiter=";"))) == 1
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/moderation/journal", {"au": "9999-12-31"}),
+        ("/moderation/journal", {"du": "0001-01-01", "acteur": "a\x00b"}),
+        ("/moderation/statistiques", {"au": "9999-12-31"}),
+        ("/moderation/statistiques", {"du": "0001-01-01"}),
+        ("/moderation", {"departement": "\x00"}),
+        ("/moderation/journal", {"page": "999999999999"}),
+    ],
+)
+async def test_odd_query_parameters_never_fail(
+    client: httpx.AsyncClient, staff: User, path: str, params: dict[str, str]
+) -> None:
+    response = await client.get(path, params=params)
+    assert response.status_code in (200, 400)
+    assert "Erreur interne" not in response.text
+
+
+async def test_export_refuses_unknown_filters(client: httpx.AsyncClient, staff: User) -> None:
+    response = await client.get("/moderation/export.csv", params={"statut": "zz"})
+    assert response.status_code == 400 and "État inconnu" in response.text
+    response = await client.get("/moderation/export.csv", params={"departement": "zz"})
+    assert response.status_code == 400 and "Département inconnu" in response.text
+
+
+async def test_a_decision_without_version_is_a_400(client: httpx.AsyncClient, staff: User) -> None:
+    offer = await _submitted()
+    response = await post_form(
+        client, f"/moderation/offres/{offer.id}/decision", {"decision": "approve"},
+        token_from="/moderation",
+    )  # fmt: skip
+    assert response.status_code == 400 and "rechargez la page" in response.text
+    assert (await Offer.get(id=offer.id)).status == "submitted"
+
+
+async def test_override_only_where_a_territory_rule_refuses(
+    client: httpx.AsyncClient, staff: User, settings: Settings
+) -> None:
+    offer = await _submitted()  # Espinasses: rural, nothing to override
+    refused = await post_form(
+        client, f"/moderation/offres/{offer.id}/derogation",
+        {"justification": "Pourquoi pas", "version": str(offer.version)}, token_from="/moderation",
+    )  # fmt: skip
+    assert refused.status_code == 400 and "aucune dérogation" in refused.text
+    await moderation.decide(
+        offer.id, "reject", staff, comment="Non", version=offer.version, settings=settings,
+        today=TODAY,
+    )  # fmt: skip
+    with pytest.raises(moderation.DecisionRefused, match="ne peut pas"):
+        await moderation.override_territory(
+            offer.id, staff, justification="x", version=offer.version + 1, today=TODAY
+        )
+    assert (await Offer.get(id=offer.id)).territory_override == ""
+
+
+async def test_rejection_makes_pending_applications_obsolete(
+    client: httpx.AsyncClient, staff: User
+) -> None:
+    offer = await _submitted()
+    lea = await make_user("candidate", "lea@example.fr")
+    application = await Application.create(offer_id=offer.id, candidate=lea)
+    await _decide(client, offer, "reject", "Hors programme")
+    assert (await Application.get(id=application.id)).status == "obsolete"
+    assert await EmailOutbox.filter(to="lea@example.fr").exists()
+
+
+async def test_the_log_refuses_deletes_even_in_bulk(db: None) -> None:
+    offer = await _submitted()
+    with pytest.raises(Exception, match="append-only"):
+        await OfferEvent.filter(offer_id=offer.id).delete()
+    assert await OfferEvent.filter(offer_id=offer.id).count() == 2
+
+
+async def test_an_override_is_not_counted_as_a_decision(db: None) -> None:
+    offer = await _submitted()
+    staff = await make_user("staff", "s@anct.example")
+    submitted = await OfferEvent.filter(offer_id=offer.id, to_status="submitted").first()
+    assert submitted is not None
+    t0 = submitted.created_at
+    await OfferEvent.create(offer_id=offer.id, actor=staff, from_status="submitted",
+                            to_status="submitted", comment="Dérogation territoriale : x",
+                            created_at=t0 + timedelta(hours=1))  # fmt: skip
+    await OfferEvent.create(offer_id=offer.id, actor=staff, from_status="submitted",
+                            to_status="published", created_at=t0 + timedelta(hours=10))  # fmt: skip
+    stats = await statistics.compute(TODAY - timedelta(days=1), TODAY + timedelta(days=1))
+    assert stats.decisions == 1 and stats.median_delay_hours == pytest.approx(10, abs=0.01)

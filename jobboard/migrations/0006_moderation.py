@@ -1,8 +1,9 @@
 """Deadline reminders, and an offer log that no UPDATE can rewrite.
 
 The log (`offer_event`) is append-only: the app never updates it, and the database refuses to
-(a trigger on both engines), so a decision once recorded stays as it was. Only `actor_id` may
-change, to NULL, when an account is deleted (the foreign key's ON DELETE SET NULL).
+(triggers on both engines refuse UPDATE and DELETE), so a decision once recorded stays as it
+was. Only `actor_id` may change, to NULL, when an account is deleted (the foreign key's ON
+DELETE SET NULL). Deleting an offer is therefore refused too: the app never does.
 """
 
 from tortoise import fields, migrations
@@ -23,12 +24,16 @@ async def protect_log(apps, schema_editor):
             f'BEFORE UPDATE OF {COLUMNS} ON "offer_event" '
             f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
         )
+        await client.execute_script(
+            'CREATE TRIGGER IF NOT EXISTS "offer_event_no_delete" BEFORE DELETE ON "offer_event" '
+            f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END"
+        )
     else:
         await client.execute_script(
             "CREATE OR REPLACE FUNCTION offer_event_append_only() RETURNS trigger AS $$ "
             f"BEGIN RAISE EXCEPTION '{MESSAGE}'; END; $$ LANGUAGE plpgsql;"
             'DROP TRIGGER IF EXISTS "offer_event_append_only" ON "offer_event";'
-            f'CREATE TRIGGER "offer_event_append_only" BEFORE UPDATE OF {COLUMNS} '
+            f'CREATE TRIGGER "offer_event_append_only" BEFORE UPDATE OF {COLUMNS} OR DELETE '
             'ON "offer_event" FOR EACH ROW EXECUTE FUNCTION offer_event_append_only();'
         )
 
@@ -37,6 +42,7 @@ async def unprotect_log(apps, schema_editor):
     client = schema_editor.client
     if client.capabilities.dialect == "sqlite":
         await client.execute_script('DROP TRIGGER IF EXISTS "offer_event_append_only"')
+        await client.execute_script('DROP TRIGGER IF EXISTS "offer_event_no_delete"')
     else:
         await client.execute_script(
             'DROP TRIGGER IF EXISTS "offer_event_append_only" ON "offer_event";'

@@ -77,7 +77,11 @@ async def remind_deadlines(today: date, settings: Settings) -> int:
     for offer_id in soon:
         async with in_transaction():
             claimed = await Offer.filter(
-                id=offer_id, deadline_reminder_sent_at__isnull=True
+                id=offer_id,
+                deadline_reminder_sent_at__isnull=True,
+                status=OfferStatus.PUBLISHED,
+                deadline__gte=today,
+                deadline__lte=today + timedelta(days=REMINDER_DAYS),
             ).update(deadline_reminder_sent_at=now())
             if not claimed:
                 continue

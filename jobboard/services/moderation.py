@@ -20,6 +20,7 @@ from jobboard.domain.offer_form import OfferForm
 from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused, next_status
 from jobboard.mail import queue_email
 from jobboard.models import Offer, OfferEvent, Organisation, User
+from jobboard.services.applications import make_applications_obsolete
 from jobboard.services.offer_editing import allowed_communes, check_form, form_of
 from jobboard.services.offer_workflow import record_search_change
 from jobboard.settings import Settings
@@ -38,6 +39,9 @@ EMAILS = {
 }
 DECISIONS = tuple(EMAILS)
 COMMENT_MAX_LENGTH = 5000
+# A dérogation answers these rules only, on offers not yet decided.
+TERRITORY_CODES = frozenset({"density_dense", "density_intermediate_large"})
+OVERRIDABLE = frozenset({OfferStatus.DRAFT, OfferStatus.CHANGES_REQUESTED, OfferStatus.SUBMITTED})
 
 
 class DecisionRefused(Exception):
@@ -125,6 +129,8 @@ async def decide(
             snapshot=form.as_dict(),
         )
         await record_search_change(offer.id)
+        if target is OfferStatus.REJECTED:
+            await make_applications_obsolete(offer, "offre refusée par l'ANCT", settings)
         for recruiter in await recruiters_of(offer.organisation_id):
             await queue_email(
                 recruiter.email,
@@ -149,11 +155,20 @@ async def override_territory(
         raise DecisionRefused(f"{COMMENT_MAX_LENGTH} caractères au maximum.", "justification")
     async with in_transaction():
         offer = await _locked(offer_id, version)
+        if OfferStatus(offer.status) not in OVERRIDABLE:
+            raise DecisionRefused(
+                f"Une offre à l'état « {OfferStatus(offer.status).label} » ne peut pas "
+                "recevoir de dérogation."
+            )
         organisation = await Organisation.get(id=offer.organisation_id)
-        checked = await check_form(
-            form_of(offer), organisation, await allowed_communes(organisation), today,
-            justification,
-        )  # fmt: skip
+        communes = await allowed_communes(organisation)
+        before = await check_form(form_of(offer), organisation, communes, today)
+        if not any(r.code in TERRITORY_CODES for r in before.assessment.blocking):
+            raise DecisionRefused(
+                "Le territoire de cette offre n'est pas refusé par les règles : "
+                "aucune dérogation n'est nécessaire."
+            )
+        checked = await check_form(form_of(offer), organisation, communes, today, justification)
         offer.territory_override = justification
         offer.version += 1
         offer.eligibility = checked.assessment.as_dict()

@@ -155,7 +155,8 @@ async def save_offer(
             if offer.version != version:
                 raise EditConflict(offer)
             status = OfferStatus(offer.status)
-            override = offer.territory_override
+            # A dérogation was granted for one commune; a reminder for one deadline.
+            override = offer.territory_override if form.commune == offer.commune_id else ""
             if status not in FREE_EDIT | CHECKED_EDIT:
                 raise EditRefused(
                     f"Une offre à l'état « {status.label} » ne peut plus être modifiée."
@@ -205,8 +206,11 @@ async def save_offer(
             )  # fmt: skip
         else:
             stamp = {"submitted_at": moment} if target is OfferStatus.SUBMITTED else {}
+            if checked.parsed.facts.deadline != offer.deadline:
+                values["deadline_reminder_sent_at"] = None
             updated = await Offer.filter(id=offer.id, version=offer.version).update(
                 **values,
+                territory_override=override,
                 commune_id=commune.insee,
                 status=target,
                 version=offer.version + 1,

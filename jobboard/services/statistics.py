@@ -53,8 +53,10 @@ async def compute(start: date, end: date) -> Stats:
         f"{o.commune.departement.name} ({o.commune.departement_id})" for o in offers
     )
     # Moderation delay: from each submission to the next staff decision on it.
+    # The events of the period's offers, whenever they happened, so that each decision meets
+    # the submission it answers.
     events = (
-        await OfferEvent.filter(created_at__gte=low, created_at__lt=high)
+        await OfferEvent.filter(offer_id__in=[o.id for o in offers])
         .select_related("actor")
         .order_by("offer_id", "id")
     )
@@ -65,6 +67,7 @@ async def compute(start: date, end: date) -> Stats:
             waiting[event.offer_id] = event.created_at
         elif (
             event.from_status == OfferStatus.SUBMITTED
+            and event.to_status != OfferStatus.SUBMITTED  # an override decides nothing
             and event.actor is not None
             and event.actor.role == "staff"
             and event.offer_id in waiting

@@ -27,7 +27,7 @@ from jobboard.services import accounts, moderation, statistics
 from jobboard.services.offer_editing import allowed_communes, check_form, form_of
 from jobboard.settings import Settings
 from jobboard.web.auth import signed_in, user_of
-from jobboard.web.forms import form_fields
+from jobboard.web.forms import clean_text, form_fields
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
@@ -135,7 +135,7 @@ async def _queue_filters(request: Request) -> QueueFilters:
         filters.verdict = verdict
     elif verdict:
         filters.errors.append("Verdict inconnu : le filtre est ignoré.")
-    departement = params.get("departement", "")
+    departement = clean_text(params.get("departement", ""))
     if departement and await Departement.exists(code=departement[:3]):
         filters.departement = departement[:3]
     elif departement:
@@ -308,6 +308,8 @@ async def offer_decide(request: Request) -> Response:
     action = fields.get("decision", "")
     comment = fields.get("comment", "")
     settings: Settings = request.app.state.settings
+    if accounts.parse_int(fields.get("version", "")) is None:
+        raise HTTPException(400, "Le formulaire est incomplet : rechargez la page.")
     try:
         await moderation.decide(
             offer.id,
@@ -338,6 +340,8 @@ async def offer_override(request: Request) -> Response:
     offer = await _staff_offer(str(request.path_params["offer_id"]))
     fields = await form_fields(request)
     justification = fields.get("justification", "")
+    if accounts.parse_int(fields.get("version", "")) is None:
+        raise HTTPException(400, "Le formulaire est incomplet : rechargez la page.")
     try:
         await moderation.override_territory(
             offer.id,
@@ -352,7 +356,8 @@ async def offer_override(request: Request) -> Response:
         return await _review_page(
             request,
             offer,
-            errors={"override:justification": refused.message},
+            errors={"override:justification": refused.message} if refused.field else {},
+            alert="" if refused.field else refused.message,
             typed={"override": justification},
             status_code=400,
         )
@@ -377,11 +382,11 @@ async def journal(request: Request) -> Response:
             query = query.filter(offer_id=parsed)
         else:
             errors.append("Le numéro d'offre doit être un nombre.")
-    actor = params.get("acteur", "").strip()[:100]
+    actor = clean_text(params.get("acteur", "")).strip()[:100]
     if actor:
         query = query.filter(actor__email__icontains=actor)
-    start = parse_date(params.get("du", "").strip()) if params.get("du") else None
-    end = parse_date(params.get("au", "").strip()) if params.get("au") else None
+    start = _day_param(params.get("du", ""))
+    end = _day_param(params.get("au", ""))
     if (params.get("du") and start is None) or (params.get("au") and end is None):
         errors.append("Date invalide : format attendu JJ/MM/AAAA.")
     if start:
@@ -420,6 +425,12 @@ async def journal(request: Request) -> Response:
 # Statistics and export
 
 
+def _day_param(value: str) -> date | None:
+    """A date from the query string, within years the app can mean (2000–2100)."""
+    parsed = parse_date(clean_text(value).strip()) if value else None
+    return parsed if parsed is not None and 2000 <= parsed.year <= 2100 else None
+
+
 def _period(request: Request) -> tuple[date, date, list[str]]:
     """`du` / `au` from the query string; the last twelve months by default."""
     errors: list[str] = []
@@ -427,13 +438,13 @@ def _period(request: Request) -> tuple[date, date, list[str]]:
     start = end - timedelta(days=365)
     raw_start, raw_end = request.query_params.get("du", ""), request.query_params.get("au", "")
     if raw_start:
-        parsed = parse_date(raw_start.strip())
+        parsed = _day_param(raw_start)
         if parsed is None:
             errors.append("Date de début invalide : format attendu JJ/MM/AAAA.")
         else:
             start = parsed
     if raw_end:
-        parsed = parse_date(raw_end.strip())
+        parsed = _day_param(raw_end)
         if parsed is None:
             errors.append("Date de fin invalide : format attendu JJ/MM/AAAA.")
         else:
@@ -470,6 +481,10 @@ async def export_csv(request: Request) -> Response:
     status = request.query_params.get("statut", "")
     if status in {s.value for s in OfferStatus}:
         query = query.filter(status=status)
+    elif status:
+        filters.errors.append("État inconnu.")
+    if filters.errors:
+        raise HTTPException(400, "Export impossible : " + " ".join(filters.errors))
     ids = await query.order_by("id").values_list("id", flat=True)
 
     async def rows() -> AsyncIterator[bytes]:
@@ -524,6 +539,6 @@ def _day(moment: datetime | None) -> str:
 def _csv_line(values: Sequence[str]) -> bytes:
     buffer = io.StringIO()
     # Cells starting with = + - @ would be formulas in a spreadsheet: quote them as text.
-    safe = ["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in values]
+    safe = ["'" + v if v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
     csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(safe)
     return buffer.getvalue().encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import string
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -102,11 +103,17 @@ def test_moderation_round_trip_ends_on_the_board(
         expect(staff).to_have_url("/moderation")
         expect(staff.get_by_text("L'offre est publiée")).to_be_visible()
 
-        # Anyone finds it on the board by a word of its title.
-        staff.goto(f"/offres?q={word}")
-        expect(staff.locator("#resultats").get_by_role("link", name=title)).to_be_visible(
-            timeout=15_000
-        )
+        # Anyone finds it on the board by a word of its title, once the background indexer
+        # (every half second) has caught up: reload until then, 30 s at most.
+        deadline = time.monotonic() + 30
+        found = staff.locator("#resultats").get_by_role("link", name=title)
+        while True:
+            staff.goto(f"/offres?q={word}")
+            if found.count():
+                break
+            assert time.monotonic() < deadline, "the approved offer never reached the index"
+            staff.wait_for_timeout(500)
+        expect(found).to_be_visible()
     finally:
         recruiter.context.close()
         staff.context.close()
