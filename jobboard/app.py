@@ -22,7 +22,17 @@ from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
 from jobboard.services import expiry
 from jobboard.settings import Settings, tortoise_config
-from jobboard.web import accounts, board, candidate, health, moderation, pages, recruiter
+from jobboard.web import (
+    accounts,
+    apply,
+    board,
+    candidate,
+    health,
+    moderation,
+    pages,
+    pipeline,
+    recruiter,
+)
 from jobboard.web.auth import AuthMiddleware, public
 from jobboard.web.csrf import CSRFMiddleware
 from jobboard.web.errors import http_error, server_error
@@ -67,6 +77,13 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Route("/", board.home, name="home"),
         Route("/offres", board.offer_list, name="offer_list"),
         Route("/offres/{offer_id}", board.offer_detail, name="offer_detail"),
+        Route(
+            "/offres/{offer_id}/candidater",
+            apply.offer_apply,
+            methods=["GET", "POST"],
+            name="offer_apply",
+        ),
+        Route("/candidatures/{application_id}/cv", apply.cv_download, name="cv_download"),
         Route("/inscription", accounts.signup_choice, name="signup"),
         Route(
             "/inscription/candidat",
@@ -115,7 +132,35 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             candidate.candidate_application,
             name="candidate_application",
         ),
+        Route(
+            "/espace/candidat/candidatures/{application_id}/retirer",
+            candidate.candidate_withdraw,
+            methods=["POST"],
+            name="candidate_withdraw",
+        ),
         Route("/espace/recruteur", recruiter.recruiter_home, name="recruiter_home"),
+        Route(
+            "/espace/recruteur/offres/{offer_id}/candidatures",
+            pipeline.application_list,
+            name="recruiter_applications",
+        ),
+        Route(
+            "/espace/recruteur/candidatures/{application_id}",
+            pipeline.application_detail,
+            name="recruiter_application",
+        ),
+        Route(
+            "/espace/recruteur/candidatures/{application_id}/statut",
+            pipeline.application_move,
+            methods=["POST"],
+            name="recruiter_application_move",
+        ),
+        Route(
+            "/espace/recruteur/candidatures/{application_id}/notes",
+            pipeline.application_notes,
+            methods=["POST"],
+            name="recruiter_application_notes",
+        ),
         Route(
             "/espace/recruteur/offres/nouvelle",
             recruiter.offer_new,

@@ -38,12 +38,17 @@ class Settings:
     smtp_password: str = ""
     smtp_tls: str = "starttls"  # starttls | ssl | none
     redis_url: str = ""  # empty: rate-limit counters kept in memory (one process)
+    cv_max_bytes: int = 5 * 1024 * 1024
     session_idle_minutes: int = 120
     session_max_hours: int = 24
 
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def cv_dir(self) -> Path:
+        return self.data_dir / "cv"
 
     @property
     def outbox_dir(self) -> Path:
@@ -81,6 +86,7 @@ class Settings:
                 env.get("JOBBOARD_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
             ),
             session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
+            cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
         )
 
 

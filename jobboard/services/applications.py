@@ -1,7 +1,33 @@
-"""Application changes caused by the offer's life (closing, expiry)."""
+"""Applications: applying with a CV, the recruiter's pipeline, withdrawal, and what the
+offer's end (closing, expiry) does to them. Every change is logged and e-mailed in the same
+transaction; a CV is stored whole or not at all, and removed if its row is not written."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+import anyio.to_thread
+from pypdf import PdfReader
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from jobboard.domain.application import (
+    APPLICATION_TRANSITIONS,
+    COVER_LETTER_MAX_LENGTH,
+    MESSAGE_MAX_LENGTH,
+    STATUS_LABELS,
+    ApplicationRefused,
+    looks_like_pdf,
+    next_application_status,
+)
+from jobboard.domain.eligibility import Assessment, assess_candidate
+from jobboard.domain.offer import OfferStatus
 from jobboard.mail import queue_email
 from jobboard.models import Application, ApplicationEvent, Offer, User
 from jobboard.settings import Settings
@@ -29,3 +55,211 @@ async def make_applications_obsolete(offer: Offer, reason: str, settings: Settin
                 settings,
             )
     return len(pending)
+
+
+# Applying
+
+
+class ApplyRefused(Exception):
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class AlreadyApplied(Exception):
+    def __init__(self, application_id: int) -> None:
+        super().__init__(application_id)
+        self.application_id = application_id
+
+
+@dataclass(frozen=True)
+class StoredCV:
+    relative_path: str
+    sha256: str
+    filename: str
+
+
+def _check_and_store(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
+    """Blocking: size, PDF by content (magic bytes, then pypdf reads it), then written under a
+    random name, complete or not at all (temporary file, fsync, rename)."""
+    source.seek(0, os.SEEK_END)
+    size = source.tell()
+    source.seek(0)
+    if size == 0:
+        raise ApplyRefused("Le fichier est vide.", "cv")
+    if size > settings.cv_max_bytes:
+        raise ApplyRefused(_too_big(settings), "cv")
+    if not looks_like_pdf(source.read(1024)):
+        raise ApplyRefused("Le CV doit être un fichier PDF.", "cv")
+    source.seek(0)
+    try:
+        reader = PdfReader(source, strict=False)
+        pages = len(reader.pages)
+    except Exception:  # pypdf raises many kinds of errors on broken files
+        pages = 0
+    if pages < 1:
+        raise ApplyRefused("Ce PDF est illisible ou vide. Enregistrez-le à nouveau en PDF.", "cv")
+    settings.cv_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_hex(16)}.pdf"
+    final = settings.cv_dir / name
+    partial = final.with_suffix(".part")
+    digest = hashlib.sha256()
+    source.seek(0)
+    try:
+        with partial.open("xb") as out:
+            while chunk := source.read(64 * 1024):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.chmod(0o600)
+        partial.replace(final)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    clean_name = "".join(c for c in Path(filename).name if c.isprintable())[:150] or "cv.pdf"
+    return StoredCV(f"cv/{name}", digest.hexdigest(), clean_name)
+
+
+def _too_big(settings: Settings) -> str:
+    return f"Le CV dépasse {settings.cv_max_bytes // (1024 * 1024)} Mo."
+
+
+def remove_cv(relative_path: str, settings: Settings) -> None:
+    if relative_path:
+        (settings.data_dir / relative_path).unlink(missing_ok=True)
+
+
+async def check_can_apply(offer: Offer, candidate: User, today: date) -> Assessment:
+    """Before anything is stored: the offer is open, not applied to yet, the candidate fits."""
+    if offer.status != OfferStatus.PUBLISHED or offer.deadline < today:
+        raise ApplyRefused("Cette offre ne reçoit plus de candidatures.")
+    existing = await Application.filter(offer_id=offer.id, candidate_id=candidate.id).first()
+    if existing is not None:
+        raise AlreadyApplied(existing.id)
+    assessment = assess_candidate(
+        offer.kind, candidate.birth_date, candidate.diploma_level, offer.start_date
+    )
+    if assessment.blocking:
+        raise ApplyRefused(" ".join(r.message for r in assessment.blocking))
+    return assessment
+
+
+async def apply(
+    offer: Offer,
+    candidate: User,
+    *,
+    cv: IO[bytes],
+    cv_filename: str,
+    cover_letter: str,
+    message: str,
+    talent_pool: bool,
+    settings: Settings,
+    today: date,
+) -> Application:
+    cover_letter, message = cover_letter.strip(), message.strip()
+    if not cover_letter:
+        raise ApplyRefused("Écrivez une lettre de motivation.", "cover_letter")
+    if len(cover_letter) > COVER_LETTER_MAX_LENGTH:
+        raise ApplyRefused(f"{COVER_LETTER_MAX_LENGTH} caractères au maximum.", "cover_letter")
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise ApplyRefused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "message")
+    assessment = await check_can_apply(offer, candidate, today)
+    stored = await anyio.to_thread.run_sync(_check_and_store, cv, cv_filename, settings)
+    try:
+        async with in_transaction():
+            try:
+                async with in_transaction():  # a savepoint: PostgreSQL needs one after the error
+                    application = await Application.create(
+                        offer_id=offer.id,
+                        candidate=candidate,
+                        cover_letter=cover_letter,
+                        message=message,
+                        cv_path=stored.relative_path,
+                        cv_sha256=stored.sha256,
+                        cv_filename=stored.filename,
+                        talent_pool_consent=talent_pool,
+                        eligibility={
+                            **assessment.as_dict(),
+                            "birth_date": candidate.birth_date.isoformat()
+                            if candidate.birth_date
+                            else None,
+                            "diploma_level": candidate.diploma_level,
+                        },
+                    )
+            except IntegrityError:  # a concurrent submission won
+                existing = await Application.get(offer_id=offer.id, candidate_id=candidate.id)
+                raise AlreadyApplied(existing.id) from None
+            await ApplicationEvent.create(
+                application=application, actor=candidate, to_status="received", comment=""
+            )
+            await queue_email(
+                candidate.email,
+                "application_received",
+                {"user": candidate, "offer": offer, "application": application},
+                settings,
+            )
+            for recruiter in await _recruiters(offer.organisation_id):
+                await queue_email(
+                    recruiter.email,
+                    "application_new",
+                    {"user": recruiter, "offer": offer, "application": application,
+                     "candidate": candidate},
+                    settings,
+                )  # fmt: skip
+    except BaseException:
+        remove_cv(stored.relative_path, settings)
+        raise
+    return application
+
+
+async def _recruiters(organisation_id: int) -> list[User]:
+    return await User.filter(
+        organisation_id=organisation_id, role="recruiter", is_active=True, verification="verified"
+    ).order_by("id")
+
+
+async def change_status(
+    application_id: int, action: str, actor: User, *, by: str, comment: str, settings: Settings
+) -> Application:
+    """A recruiter moves an application, or its candidate withdraws it; logged and e-mailed."""
+    comment = comment.strip()
+    transition = APPLICATION_TRANSITIONS.get(action)
+    if transition is not None and transition.reason_required and not comment:
+        raise ApplyRefused("Indiquez le motif : il est envoyé au candidat.", "comment")
+    if len(comment) > MESSAGE_MAX_LENGTH:
+        raise ApplyRefused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "comment")
+    async with in_transaction():
+        application = await Application.select_for_update().get(id=application_id)
+        source = application.status
+        try:
+            target = next_application_status(action, source, by)
+        except ApplicationRefused as refused:
+            raise ApplyRefused(str(refused)) from None
+        application.status = target
+        await application.save(update_fields=["status", "updated_at"])
+        await ApplicationEvent.create(
+            application=application, actor=actor, from_status=source, to_status=target,
+            comment=comment,
+        )  # fmt: skip
+        offer = await Offer.get(id=application.offer_id)
+        if by == "recruiter":
+            candidate = await User.get_or_none(id=application.candidate_id)
+            if candidate is not None and candidate.is_active:
+                await queue_email(
+                    candidate.email,
+                    "application_status",
+                    {"user": candidate, "offer": offer, "status": STATUS_LABELS[target],
+                     "comment": comment, "application": application},
+                    settings,
+                )  # fmt: skip
+        else:
+            for recruiter in await _recruiters(offer.organisation_id):
+                await queue_email(
+                    recruiter.email,
+                    "application_withdrawn",
+                    {"user": recruiter, "offer": offer, "application": application},
+                    settings,
+                )
+    return application

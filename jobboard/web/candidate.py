@@ -7,23 +7,18 @@ from __future__ import annotations
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from tortoise.queryset import QuerySet
 
-from jobboard.models import Application, User
+from jobboard.domain.application import STATUS_LABELS, actions_for
+from jobboard.models import Application, ApplicationEvent, User
+from jobboard.services import applications
 from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
+from jobboard.web.session import flash
 from jobboard.web.state import templates
 
-APPLICATION_STATUS_LABELS = {
-    "received": "Reçue",
-    "in_review": "En cours d'examen",
-    "interview": "Entretien proposé",
-    "accepted": "Retenue",
-    "rejected": "Non retenue",
-    "withdrawn": "Retirée",
-    "obsolete": "Offre pourvue ou close",
-}
+APPLICATION_STATUS_LABELS = STATUS_LABELS
 
 
 def own_applications(user: User) -> QuerySet[Application]:
@@ -57,8 +52,38 @@ async def candidate_application(request: Request) -> Response:
     )
     if application is None:
         raise HTTPException(404)
+    events = await ApplicationEvent.filter(application_id=application.id).order_by("id")
     return templates().page(
         request,
         "candidate/application.html",
-        {"user": user, "application": application, "status_labels": APPLICATION_STATUS_LABELS},
+        {
+            "user": user,
+            "application": application,
+            "status_labels": APPLICATION_STATUS_LABELS,
+            "events": events,
+            "can_withdraw": bool(actions_for(application.status, "candidate")),
+        },
     )
+
+
+@signed_in("candidate")
+async def candidate_withdraw(request: Request) -> Response:
+    user = user_of(request)
+    application_id = parse_int(str(request.path_params["application_id"]))
+    application = (
+        await own_applications(user).filter(id=application_id).first()
+        if application_id is not None
+        else None
+    )
+    if application is None:
+        raise HTTPException(404)
+    try:
+        await applications.change_status(
+            application.id, "withdraw", user, by="candidate", comment="",
+            settings=request.app.state.settings,
+        )  # fmt: skip
+    except applications.ApplyRefused as refused:
+        flash(request, refused.message, "error")
+    else:
+        flash(request, "Votre candidature est retirée. La collectivité en est informée.", "info")
+    return RedirectResponse(f"/espace/candidat/candidatures/{application.id}", status_code=303)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import re
 import secrets
 
 from starlette.exceptions import HTTPException
@@ -82,7 +83,10 @@ class CSRFMiddleware:
             if not token_matches(header, secret):
                 await _refuse(scope, receive, send)
                 return
-            await self.app(scope, _limited(receive, self.max_body_bytes), send)
+            await self.app(scope, limited_receive(receive, self.max_body_bytes), send)
+            return
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            await self._multipart(scope, receive, send, secret)
             return
         body = bytearray()
         async for chunk in request.stream():
@@ -105,8 +109,40 @@ class CSRFMiddleware:
             return
         await self.app(scope, replay, send)
 
+    async def _multipart(self, scope: Scope, receive: Receive, send: Send, secret: str) -> None:
+        """Uploads are not buffered: the token is read from the first part (forms put their
+        hidden `csrf_token` field first), then the body streams on to the route."""
+        head = bytearray()
+        more = True
+        while more and len(head) < MULTIPART_PEEK_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            head.extend(message.get("body", b""))
+            more = bool(message.get("more_body", False))
+        match = _MULTIPART_TOKEN.search(bytes(head))
+        token = match.group(1).decode("ascii", "replace") if match else ""
+        if not token_matches(token, secret):
+            await _refuse(scope, receive, send)
+            return
+        sent = False
 
-def _limited(receive: Receive, limit: int) -> Receive:
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(head), "more_body": more}
+            return await receive()
+
+        await self.app(scope, limited_receive(replay, self.max_body_bytes), send)
+
+
+# The hidden field as browsers encode it in multipart/form-data.
+_MULTIPART_TOKEN = re.compile(rb'name="csrf_token"\r\n\r\n([A-Za-z0-9_\-]{1,200})\r\n')
+MULTIPART_PEEK_BYTES = 64 * 1024
+
+
+def limited_receive(receive: Receive, limit: int) -> Receive:
     """Stops a body without Content-Length at `limit` bytes (the route then sees a disconnect)."""
     seen = 0
 

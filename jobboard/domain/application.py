@@ -1,0 +1,76 @@
+"""Application lifecycle as a transition table, and the rules of an upload (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PENDING = frozenset({"received", "in_review", "interview"})
+
+STATUS_LABELS = {
+    "received": "Reçue",
+    "in_review": "En cours d'examen",
+    "interview": "Entretien proposé",
+    "accepted": "Retenue",
+    "rejected": "Non retenue",
+    "withdrawn": "Retirée",
+    "obsolete": "Offre close",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    label: str  # the button, in French
+    by: str  # "recruiter" or "candidate"
+    reason_required: bool = False
+
+
+APPLICATION_TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        Transition("review", frozenset({"received"}), "in_review", "Passer en examen", "recruiter"),
+        Transition(
+            "interview", frozenset({"in_review"}), "interview", "Proposer un entretien", "recruiter"
+        ),
+        Transition(
+            "accept", frozenset({"in_review", "interview"}), "accepted", "Retenir", "recruiter"
+        ),
+        Transition(
+            "reject", PENDING, "rejected", "Ne pas retenir", "recruiter", reason_required=True
+        ),
+        Transition("withdraw", PENDING, "withdrawn", "Retirer ma candidature", "candidate"),
+    )
+}
+
+
+class ApplicationRefused(Exception):
+    """A transition that is not allowed (message in French)."""
+
+
+def next_application_status(action: str, current: str, by: str) -> str:
+    transition = APPLICATION_TRANSITIONS.get(action)
+    if transition is None or transition.by != by:
+        raise ApplicationRefused("Action inconnue.")
+    if current not in transition.sources:
+        label = STATUS_LABELS.get(current, current).lower()
+        raise ApplicationRefused(f"Action impossible : la candidature est « {label} ».")
+    return transition.target
+
+
+def actions_for(status: str, by: str) -> list[Transition]:
+    return [t for t in APPLICATION_TRANSITIONS.values() if t.by == by and status in t.sources]
+
+
+# Uploads: a CV is a PDF, recognised by its content, within a size limit.
+
+PDF_MAGIC = b"%PDF-"
+COVER_LETTER_MAX_LENGTH = 8000
+MESSAGE_MAX_LENGTH = 2000
+
+
+def looks_like_pdf(head: bytes) -> bool:
+    """The first bytes of a PDF file (some writers put a few bytes of junk before the header,
+    which readers tolerate within the first kilobyte)."""
+    return PDF_MAGIC in head[:1024]

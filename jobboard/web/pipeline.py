@@ -1,0 +1,154 @@
+"""The recruiter's side of applications: list per offer, detail, status changes, notes.
+
+Every query is scoped to the recruiter's collectivité (`offer__organisation_id`), so another
+collectivité's applications answer 404; unverified recruiters see none.
+"""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from jobboard.domain.application import STATUS_LABELS, actions_for
+from jobboard.domain.diploma import diploma_label
+from jobboard.models import Application, ApplicationEvent, Offer, User
+from jobboard.services import applications
+from jobboard.services.accounts import parse_int
+from jobboard.web.auth import signed_in, user_of
+from jobboard.web.forms import form_fields
+from jobboard.web.recruiter import organisation_offers
+from jobboard.web.session import flash
+from jobboard.web.state import templates
+
+NOTES_MAX_LENGTH = 5000
+
+
+async def _offer(user: User, raw_id: str) -> Offer:
+    offer_id = parse_int(raw_id)
+    offer = (
+        await organisation_offers(user).filter(id=offer_id).first()
+        if offer_id is not None and user.verification == "verified"
+        else None
+    )
+    if offer is None:
+        raise HTTPException(404)
+    return offer
+
+
+async def _application(user: User, raw_id: str) -> Application:
+    application_id = parse_int(raw_id)
+    application = (
+        await Application.filter(id=application_id, offer__organisation_id=user.organisation_id)
+        .select_related("offer", "candidate")
+        .first()
+        if application_id is not None and user.verification == "verified"
+        else None
+    )
+    if application is None:
+        raise HTTPException(404)
+    return application
+
+
+@signed_in("recruiter")
+async def application_list(request: Request) -> Response:
+    user = user_of(request)
+    offer = await _offer(user, str(request.path_params["offer_id"]))
+    everything = (
+        await Application.filter(offer_id=offer.id)
+        .select_related("candidate")
+        .order_by("-created_at")
+    )
+    counts = {status: 0 for status in STATUS_LABELS}
+    for application in everything:
+        counts[application.status] = counts.get(application.status, 0) + 1
+    status = request.query_params.get("statut", "")
+    shown = [a for a in everything if a.status == status] if status in STATUS_LABELS else everything
+    return templates().page(
+        request,
+        "recruiter/applications.html",
+        {
+            "offer": offer,
+            "applications": shown,
+            "counts": counts,
+            "status": status if status in STATUS_LABELS else "",
+            "labels": STATUS_LABELS,
+            "total": len(everything),
+        },
+    )
+
+
+async def _detail(
+    request: Request,
+    user: User,
+    application: Application,
+    *,
+    error: str = "",
+    typed: str = "",
+    status_code: int = 200,
+) -> Response:
+    events = (
+        await ApplicationEvent.filter(application_id=application.id)
+        .select_related("actor")
+        .order_by("id")
+    )
+    return templates().page(
+        request,
+        "recruiter/application.html",
+        {
+            "application": application,
+            "events": events,
+            "labels": STATUS_LABELS,
+            "actions": actions_for(application.status, "recruiter"),
+            "error": error,
+            "typed": typed,
+            "diploma": diploma_label(application.candidate.diploma_level)
+            if application.candidate
+            else "",
+        },
+        status_code=status_code,
+        fragment_blocks=["pipeline"],
+    )
+
+
+@signed_in("recruiter")
+async def application_detail(request: Request) -> Response:
+    user = user_of(request)
+    application = await _application(user, str(request.path_params["application_id"]))
+    return await _detail(request, user, application)
+
+
+@signed_in("recruiter")
+async def application_move(request: Request) -> Response:
+    """A status change (htmx swaps the pipeline block; without JavaScript, a redirect)."""
+    user = user_of(request)
+    application = await _application(user, str(request.path_params["application_id"]))
+    fields = await form_fields(request)
+    comment = fields.get("comment", "")
+    try:
+        await applications.change_status(
+            application.id, fields.get("action", ""), user, by="recruiter", comment=comment,
+            settings=request.app.state.settings,
+        )  # fmt: skip
+    except applications.ApplyRefused as refused:
+        return await _detail(
+            request, user, application, error=refused.message, typed=comment, status_code=400
+        )
+    fresh = await _application(user, str(application.id))
+    if request.headers.get("hx-request") == "true":
+        return await _detail(request, user, fresh)
+    flash(request, f"Candidature : {STATUS_LABELS[fresh.status].lower()}. Le candidat est prévenu.")
+    return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
+
+
+@signed_in("recruiter")
+async def application_notes(request: Request) -> Response:
+    """Internal notes: shared by the collectivité's recruiters, never shown to the candidate."""
+    user = user_of(request)
+    application = await _application(user, str(request.path_params["application_id"]))
+    notes = (await form_fields(request)).get("notes", "").strip()
+    if len(notes) > NOTES_MAX_LENGTH:
+        raise HTTPException(400, f"Les notes sont limitées à {NOTES_MAX_LENGTH} caractères.")
+    await Application.filter(id=application.id).update(internal_notes=notes)
+    flash(request, "Notes enregistrées.")
+    return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
