@@ -415,3 +415,20 @@ async def test_another_collectivite_sees_no_application(client: httpx.AsyncClien
     ).status_code == 404
     assert (await _move(client, application, "review")).status_code == 404
     assert PASSWORD
+
+
+async def test_orphan_and_half_written_cv_files_are_swept(
+    client: httpx.AsyncClient, lea: User, settings: Settings
+) -> None:
+    from jobboard.services.applications import sweep_cv_orphans
+
+    offer = await _offer()
+    await _apply(client, offer, small_pdf())
+    [kept] = _stored(settings)
+    orphan = settings.cv_dir / "0123abcd.pdf"
+    partial = settings.cv_dir / "4567ef.part"
+    orphan.write_bytes(b"%PDF-")
+    partial.write_bytes(b"%PDF-")
+    assert await sweep_cv_orphans(settings) == 0  # too recent: may still be in flight
+    assert await sweep_cv_orphans(settings, older_than=-1) == 2
+    assert _stored(settings) == [kept]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -263,3 +264,27 @@ async def change_status(
                     settings,
                 )
     return application
+
+
+ORPHAN_AGE_SECONDS = 3600
+
+
+async def sweep_cv_orphans(settings: Settings, *, older_than: float = ORPHAN_AGE_SECONDS) -> int:
+    """Remove CV files no application points to (a process killed between writing the file and
+    committing its row) and half-written `.part` files, once they are an hour old."""
+    if not settings.cv_dir.exists():
+        return 0
+    paths = await Application.exclude(cv_path="").values_list("cv_path", flat=True)
+    known = {str(p) for p in paths}
+
+    def sweep() -> int:
+        removed = 0
+        limit = time.time() - older_than
+        for path in settings.cv_dir.iterdir():
+            if f"cv/{path.name}" in known or path.stat().st_mtime > limit:
+                continue
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    return await anyio.to_thread.run_sync(sweep)

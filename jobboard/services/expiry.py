@@ -20,7 +20,7 @@ from jobboard.domain.workflow import next_status
 from jobboard.formats import date_fr
 from jobboard.mail import queue_email
 from jobboard.models import Offer, OfferEvent
-from jobboard.services.applications import make_applications_obsolete
+from jobboard.services.applications import make_applications_obsolete, sweep_cv_orphans
 from jobboard.services.moderation import recruiters_of
 from jobboard.services.offer_workflow import record_search_change
 from jobboard.settings import Settings
@@ -35,6 +35,7 @@ class ExpiryReport:
     expired: int
     obsolete_applications: int
     reminders: int
+    orphan_files: int = 0
 
 
 async def expire_offers(today: date, settings: Settings) -> tuple[int, int]:
@@ -103,7 +104,8 @@ async def run_expiry(settings: Settings, today: date | None = None) -> ExpiryRep
     day = today or paris_today()
     expired, obsolete = await expire_offers(day, settings)
     reminders = await remind_deadlines(day, settings)
-    return ExpiryReport(expired, obsolete, reminders)
+    orphans = await sweep_cv_orphans(settings)
+    return ExpiryReport(expired, obsolete, reminders, orphans)
 
 
 async def run_forever(settings: Settings, interval: float = 3600.0) -> None:
