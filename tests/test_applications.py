@@ -432,3 +432,38 @@ async def test_orphan_and_half_written_cv_files_are_swept(
     assert await sweep_cv_orphans(settings) == 0  # too recent: may still be in flight
     assert await sweep_cv_orphans(settings, older_than=-1) == 2
     assert _stored(settings) == [kept]
+
+
+async def test_the_downloaded_name_always_ends_in_pdf(
+    client: httpx.AsyncClient, lea: User, settings: Settings
+) -> None:
+    offer = await _offer()
+    assert (await _apply(client, offer, small_pdf(), filename="CV.bat")).status_code == 303
+    assert (await Application.get()).cv_filename == "CV.pdf"
+
+
+async def test_a_script_with_a_pdf_appended_is_not_a_pdf(
+    client: httpx.AsyncClient, lea: User, settings: Settings
+) -> None:
+    offer = await _offer()
+    response = await _apply(client, offer, b"@echo off\r\ncalc.exe\r\n" + small_pdf())
+    assert response.status_code == 400 and _stored(settings) == []
+
+
+async def test_an_offer_closed_meanwhile_takes_no_application(
+    client: httpx.AsyncClient, lea: User, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.services import applications
+
+    offer = await _offer()
+    checked = applications.check_can_apply
+
+    async def then_closed(*args: Any, **kwargs: Any) -> Any:
+        result = await checked(*args, **kwargs)
+        await Offer.filter(id=offer.id).update(status="closed")  # the recruiter closes it now
+        return result
+
+    monkeypatch.setattr(applications, "check_can_apply", then_closed)
+    response = await _apply(client, offer, small_pdf())
+    assert response.status_code == 400 and "ne reçoit plus" in response.text
+    assert await Application.all().count() == 0 and _stored(settings) == []

@@ -73,7 +73,7 @@ async def test_htmx_header_carries_the_token(client: httpx.AsyncClient) -> None:
 
 async def test_multipart_form_token_is_read_and_body_replayed(client: httpx.AsyncClient) -> None:
     await make_user(email="lea@example.fr")
-    fields = {**LOGIN, "csrf_token": await csrf_token(client)}
+    fields = {"csrf_token": await csrf_token(client), **LOGIN}  # the token comes first
     body = (
         "".join(
             f'--limite\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
@@ -94,10 +94,22 @@ async def test_a_file_sent_to_a_form_without_upload_gets_a_french_400(
 ) -> None:
     response = await client.post(
         "/connexion",
-        data={**LOGIN, "csrf_token": await csrf_token(client)},
+        data={"csrf_token": await csrf_token(client), **LOGIN},
         files={"piece": ("note.txt", b"bonjour", "text/plain")},
     )
     assert response.status_code == 400 and "contient trop de champs ou un fichier" in response.text
+
+
+async def test_multipart_token_must_be_the_first_part(client: httpx.AsyncClient) -> None:
+    """Uploads are streamed, so the token is read from the first part only (forms put their
+    hidden field first); a token hidden further, e.g. inside a file, is not looked for."""
+    token = await csrf_token(client)
+    response = await client.post(
+        "/connexion",
+        data=LOGIN,
+        files={"piece": ("x.txt", f'name="csrf_token"\r\n\r\n{token}\r\n'.encode(), "text/plain")},
+    )
+    assert response.status_code == 403
 
 
 async def test_logout_by_a_forged_cross_site_form_is_refused(client: httpx.AsyncClient) -> None:

@@ -71,6 +71,6 @@ MESSAGE_MAX_LENGTH = 2000
 
 
 def looks_like_pdf(head: bytes) -> bool:
-    """The first bytes of a PDF file (some writers put a few bytes of junk before the header,
-    which readers tolerate within the first kilobyte)."""
-    return PDF_MAGIC in head[:1024]
+    """A PDF starts with its header. Readers tolerate junk before it, but a file that does not
+    start with it could be something else as well (a script with a PDF appended)."""
+    return head.startswith(PDF_MAGIC)

@@ -39,7 +39,10 @@ PENDING_APPLICATIONS = ("received", "in_review", "interview")
 async def make_applications_obsolete(offer: Offer, reason: str, settings: Settings) -> int:
     """Pending applications of a closed or expired offer become obsolete, and their candidates
     are told. Call inside the transaction that closes or expires `offer`."""
-    pending = await Application.filter(offer_id=offer.id, status__in=PENDING_APPLICATIONS)
+    # Locked: a decision the recruiter commits meanwhile is seen, not overwritten.
+    pending = await Application.select_for_update().filter(
+        offer_id=offer.id, status__in=PENDING_APPLICATIONS
+    )
     for application in pending:
         source = application.status
         application.status = "obsolete"
@@ -116,10 +119,17 @@ def _check_and_store(source: IO[bytes], filename: str, settings: Settings) -> St
             os.fsync(out.fileno())
         partial.chmod(0o600)
         partial.replace(final)
+        directory = os.open(settings.cv_dir, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a crash
+        finally:
+            os.close(directory)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    clean_name = "".join(c for c in Path(filename).name if c.isprintable())[:150] or "cv.pdf"
+    # What the recruiter's browser will save: always a .pdf, whatever name was sent.
+    stem = "".join(c for c in Path(filename.replace("\\", "/")).stem if c.isprintable())
+    clean_name = f"{stem.strip(' .')[:140] or 'cv'}.pdf"
     return StoredCV(f"cv/{name}", digest.hexdigest(), clean_name)
 
 
@@ -170,6 +180,11 @@ async def apply(
     stored = await anyio.to_thread.run_sync(_check_and_store, cv, cv_filename, settings)
     try:
         async with in_transaction():
+            # Locked and checked again: a close or an expiry may have committed meanwhile, and
+            # would not have seen this application.
+            locked = await Offer.select_for_update().get(id=offer.id)
+            if locked.status != OfferStatus.PUBLISHED or locked.deadline < today:
+                raise ApplyRefused("Cette offre ne reçoit plus de candidatures.")
             try:
                 async with in_transaction():  # a savepoint: PostgreSQL needs one after the error
                     application = await Application.create(
@@ -189,8 +204,14 @@ async def apply(
                             "diploma_level": candidate.diploma_level,
                         },
                     )
-            except IntegrityError:  # a concurrent submission won
-                existing = await Application.get(offer_id=offer.id, candidate_id=candidate.id)
+            except IntegrityError:  # most likely a concurrent submission that won
+                existing = await Application.get_or_none(
+                    offer_id=offer.id, candidate_id=candidate.id
+                )
+                if existing is None:
+                    raise ApplyRefused(
+                        "La candidature n'a pas pu être enregistrée. Réessayez."
+                    ) from None
                 raise AlreadyApplied(existing.id) from None
             await ApplicationEvent.create(
                 application=application, actor=candidate, to_status="received", comment=""

@@ -29,7 +29,9 @@ def own_applications(user: User) -> QuerySet[Application]:
 async def candidate_home(request: Request) -> Response:
     user = user_of(request)
     applications = (
-        await own_applications(user).select_related("offer__commune").order_by("-created_at")
+        await own_applications(user)
+        .select_related("offer__commune", "offer__organisation")
+        .order_by("-created_at")
     )
     return templates().page(
         request,
@@ -45,7 +47,7 @@ async def candidate_application(request: Request) -> Response:
     application = (
         await own_applications(user)
         .filter(id=application_id)
-        .select_related("offer__commune")
+        .select_related("offer__commune", "offer__organisation")
         .first()
         if application_id is not None
         else None

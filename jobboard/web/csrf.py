@@ -138,7 +138,10 @@ class CSRFMiddleware:
 
 
 # The hidden field as browsers encode it in multipart/form-data.
-_MULTIPART_TOKEN = re.compile(rb'name="csrf_token"\r\n\r\n([A-Za-z0-9_\-]{1,200})\r\n')
+_MULTIPART_TOKEN = re.compile(
+    rb'\A--[^\r\n]{1,200}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+    rb"([A-Za-z0-9_\-]{1,200})\r\n"
+)
 MULTIPART_PEEK_BYTES = 64 * 1024
 
 
