@@ -21,7 +21,7 @@ from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused, next_
 from jobboard.mail import queue_email
 from jobboard.models import Offer, OfferEvent, Organisation, User
 from jobboard.services.applications import make_applications_obsolete
-from jobboard.services.offer_editing import allowed_communes, check_form, form_of
+from jobboard.services.offer_editing import allowed_communes, check_form, check_offer, form_of
 from jobboard.services.offer_workflow import record_search_change
 from jobboard.settings import Settings
 
@@ -101,10 +101,7 @@ async def decide(
             raise DecisionRefused(str(refused)) from None
         organisation = await Organisation.get(id=offer.organisation_id)
         form = form_of(offer)
-        checked = await check_form(
-            form, organisation, await allowed_communes(organisation), today,
-            offer.territory_override,
-        )  # fmt: skip
+        checked = await check_offer(offer, organisation, today)
         if action == "approve" and checked.assessment.blocking:
             raise DecisionRefused(
                 "Cette offre ne respecte pas une règle « Non éligible » : demandez une "

@@ -98,6 +98,12 @@ async def check_form(
     return Checked(parsed, Assessment(tuple(reasons)), commune)
 
 
+async def check_offer(offer: Offer, organisation: Organisation, today: date) -> Checked:
+    """The verdict of a saved offer as it stands today (its deadline may have passed since)."""
+    communes = await allowed_communes(organisation)
+    return await check_form(form_of(offer), organisation, communes, today, offer.territory_override)
+
+
 def _columns(checked: Checked, form: OfferForm, today: date) -> dict[str, Any]:
     """The typed columns; a draft's missing values get neutral placeholders (never shown:
     drafts are private, and nothing leaves the draft state without passing the rules)."""

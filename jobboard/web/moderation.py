@@ -24,7 +24,7 @@ from jobboard.domain.workflow import OFFER_TRANSITIONS
 from jobboard.markdown import render_markdown
 from jobboard.models import Application, Commune, Departement, Offer, OfferEvent, User
 from jobboard.services import accounts, moderation, statistics
-from jobboard.services.offer_editing import allowed_communes, check_form, form_of
+from jobboard.services.offer_editing import check_offer
 from jobboard.settings import Settings
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import clean_text, form_fields
@@ -220,11 +220,7 @@ async def _review_page(
     alert: str = "",
     status_code: int = 200,
 ) -> Response:
-    organisation = offer.organisation
-    form = form_of(offer)
-    checked = await check_form(
-        form, organisation, await allowed_communes(organisation), today(), offer.territory_override
-    )
+    checked = await check_offer(offer, offer.organisation, today())
     facts = checked.parsed.facts
     events = await OfferEvent.filter(offer_id=offer.id).select_related("actor").order_by("-id")
     territory_codes = {"density_dense", "density_intermediate_large"}

@@ -81,14 +81,7 @@ async def _offer_page(
     request: Request, user: User, offer: Offer, *, alert: str = "", status_code: int = 200
 ) -> Response:
     organisation = await _organisation(user)
-    form = offer_editing.form_of(offer)
-    checked = await offer_editing.check_form(
-        form,
-        organisation,
-        await offer_editing.allowed_communes(organisation),
-        today(),
-        offer.territory_override,
-    )
+    checked = await offer_editing.check_offer(offer, organisation, today())
     last_comment = ""
     if offer.status in (OfferStatus.CHANGES_REQUESTED, OfferStatus.REJECTED):
         event = (
@@ -369,13 +362,7 @@ async def offer_preview(request: Request) -> Response:
     offer = await _own_offer(user, str(request.path_params["offer_id"]))
     organisation = await _organisation(user)
     form = offer_editing.form_of(offer)
-    checked = await offer_editing.check_form(
-        form,
-        organisation,
-        await offer_editing.allowed_communes(organisation),
-        today(),
-        offer.territory_override,
-    )
+    checked = await offer_editing.check_offer(offer, organisation, today())
     commune = await Commune.get(
         insee=checked.commune.insee if checked.commune else offer.commune_id
     ).select_related("departement", "region")
