@@ -146,8 +146,9 @@ async def _signup(request: Request, role: str) -> Response:
     if user.role == "recruiter":
         flash(
             request,
-            "Votre compte est créé. L'ANCT doit le vérifier avant que vous puissiez soumettre "
-            "une offre ; vous pouvez déjà préparer vos brouillons.",
+            "Votre compte est créé. Confirmez votre adresse e-mail grâce au lien que nous venons "
+            "de vous envoyer : l'ANCT vérifiera ensuite votre compte. Vous pouvez déjà préparer "
+            "vos brouillons.",
             "info",
         )
     else:
