@@ -29,6 +29,14 @@ def render_markdown(text: str) -> Markup:
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
+OFFER_TEXTS = ("description", "missions", "profile")
+
+
+def render_offer_texts(source: object) -> dict[str, Markup]:
+    """The three Markdown texts of an offer (or a form, or parsed facts), rendered."""
+    return {name: render_markdown(getattr(source, name)) for name in OFFER_TEXTS}
+
+
 def plain_text(text: str) -> str:
     """The words of a Markdown text without markup, for indexing and excerpts."""
     html = _md.render(text or "")

@@ -63,11 +63,9 @@ class OfferForm:
 
     @classmethod
     def from_fields(cls, fields: Mapping[str, str], themes: Sequence[str]) -> OfferForm:
-        # NUL characters are dropped: PostgreSQL text and JSON columns refuse them.
-        values = {name: fields.get(name, "").replace("\x00", "").strip() for name in TEXT_FIELDS}
+        values = {name: fields.get(name, "").strip() for name in TEXT_FIELDS}
         values["title"] = " ".join(values["title"].split())
-        cleaned = [t.replace("\x00", "") for t in themes]
-        return cls(themes=[t for t in dict.fromkeys(cleaned) if t], **values)
+        return cls(themes=[t for t in dict.fromkeys(themes) if t], **values)
 
     @classmethod
     def from_dict(cls, data: object) -> OfferForm:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -51,7 +52,7 @@ class Signup:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_form(cls, role: str, form: dict[str, Any]) -> Signup:
+    def from_form(cls, role: str, form: Mapping[str, Any]) -> Signup:
         def text(name: str) -> str:
             value = form.get(name, "")
             return value.strip() if isinstance(value, str) else ""

@@ -17,7 +17,7 @@ from typing import Any
 from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from jobboard.domain.eligibility import Assessment, Reason, Verdict, assess_offer
+from jobboard.domain.eligibility import Assessment, Reason, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus
 from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form
 from jobboard.domain.workflow import TransitionRefused, check_actor, next_status
@@ -295,7 +295,3 @@ def form_of(offer: Offer) -> OfferForm:
         remote=offer.remote,
         contact_email=offer.contact_email,
     )
-
-
-def verdict_of(offer: Offer) -> Verdict:
-    return Verdict(offer.eligibility_verdict)

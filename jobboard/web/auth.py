@@ -46,7 +46,7 @@ class AuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "session" in scope:
             user = scope["user"] = await self._user(scope["session"])
-            if user is not None and user.role == "staff":  # the counters in the staff header
+            if user is not None and user.role == "staff" and _renders_header(scope):
                 scope["staff_counts"] = {
                     "offers": await Offer.filter(status="submitted").count(),
                     "accounts": await User.filter(role="recruiter", verification="pending").count(),
@@ -75,6 +75,17 @@ class AuthMiddleware:
         if moment - row.last_seen_at > _TOUCH_EVERY:
             await UserSession.filter(key_hash=row.key_hash).update(last_seen_at=moment)
         return row.user
+
+
+def _renders_header(scope: Scope) -> bool:
+    """Only full pages show the staff header's counters: not htmx fragments, POSTs or files."""
+    headers = HTTPConnection(scope).headers
+    fragment = (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-history-restore-request") != "true"
+        and headers.get("hx-boosted") != "true"
+    )
+    return scope["method"] == "GET" and not fragment and not scope["path"].endswith(".csv")
 
 
 def staff_counts(connection: HTTPConnection) -> dict[str, int] | None:

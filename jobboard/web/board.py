@@ -14,7 +14,7 @@ from starlette.responses import Response
 from jobboard.clock import today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind, OfferStatus
-from jobboard.markdown import render_markdown
+from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
 from jobboard.search.searcher import SearchRequest, SearchResult, SearchService
 from jobboard.services.visibility import is_visible
@@ -197,10 +197,7 @@ async def offer_detail(request: Request) -> Response:
             "expired": expired,
             "closed": offer.status == OfferStatus.CLOSED,
             "diploma": diploma_label(offer.min_diploma_level),
-            "html": {
-                name: render_markdown(getattr(offer, name))
-                for name in ("description", "missions", "profile")
-            },
+            "html": render_offer_texts(offer),
             "today": today(),
         },
     )

@@ -18,8 +18,6 @@ from jobboard.web.auth import signed_in, user_of
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
-APPLICATION_STATUS_LABELS = STATUS_LABELS
-
 
 def own_applications(user: User) -> QuerySet[Application]:
     return Application.filter(candidate_id=user.id)
@@ -36,7 +34,7 @@ async def candidate_home(request: Request) -> Response:
     return templates().page(
         request,
         "candidate/home.html",
-        {"user": user, "applications": applications, "status_labels": APPLICATION_STATUS_LABELS},
+        {"user": user, "applications": applications, "status_labels": STATUS_LABELS},
     )
 
 
@@ -61,7 +59,7 @@ async def candidate_application(request: Request) -> Response:
         {
             "user": user,
             "application": application,
-            "status_labels": APPLICATION_STATUS_LABELS,
+            "status_labels": STATUS_LABELS,
             "events": events,
             "can_withdraw": bool(actions_for(application.status, "candidate")),
         },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import ImmutableMultiDict
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
@@ -13,15 +14,15 @@ def clean_text(value: str) -> str:
     return value.replace("\x00", "")
 
 
-async def form_fields(request: Request) -> dict[str, str]:
-    """The text fields of a form that takes no file; a file upload gets a French 400."""
+async def form_fields(request: Request) -> ImmutableMultiDict[str, str]:
+    """The text fields of a form that takes no file (`getlist` for repeated ones, such as
+    checkboxes); a file upload gets a French 400."""
     try:
         async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
-            return {
-                key: clean_text(value)
-                for key, value in form.multi_items()
-                if isinstance(value, str)
-            }
+            return ImmutableMultiDict(
+                [(key, clean_text(value)) for key, value in form.multi_items()
+                 if isinstance(value, str)]
+            )  # fmt: skip
     except HTTPException as exc:  # Starlette's multipart limits, in English
         raise HTTPException(
             400, "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."

@@ -21,7 +21,7 @@ from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
 from jobboard.domain.offer_form import parse_date
 from jobboard.domain.workflow import OFFER_TRANSITIONS
-from jobboard.markdown import render_markdown
+from jobboard.markdown import render_offer_texts
 from jobboard.models import Application, Commune, Departement, Offer, OfferEvent, User
 from jobboard.services import accounts, moderation, statistics
 from jobboard.services.offer_editing import check_offer
@@ -231,10 +231,7 @@ async def _review_page(
     )
     context = {
         "offer": offer,
-        "html": {
-            name: render_markdown(getattr(facts, name))
-            for name in ("description", "missions", "profile")
-        },
+        "html": render_offer_texts(facts),
         "diploma": diploma_label(facts.min_diploma_level),
         "assessment": checked.assessment,
         "events": events,

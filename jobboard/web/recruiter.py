@@ -6,6 +6,7 @@ collectivité's offers: those answer 404, as if they did not exist.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,7 +20,7 @@ from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
 from jobboard.domain.eligibility import Reason
 from jobboard.domain.offer import THEMES, OfferKind, OfferStatus, RemoteWork
 from jobboard.domain.offer_form import KIND_HINTS, OfferForm
-from jobboard.markdown import render_markdown
+from jobboard.markdown import render_offer_texts
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
 from jobboard.services import offer_editing
 from jobboard.services.accounts import parse_int
@@ -102,9 +103,7 @@ async def _offer_page(
             "reasons": [r for r in checked.assessment.reasons if r.verdict.value != "eligible"],
             "last_comment": last_comment,
             "alert": alert,
-            "description_html": render_markdown(facts.description),
-            "missions_html": render_markdown(facts.missions),
-            "profile_html": render_markdown(facts.profile),
+            "html": render_offer_texts(facts),
         },
         status_code=status_code,
     )
@@ -139,14 +138,9 @@ async def _organisation(user: User) -> Organisation:
     return await Organisation.get(id=user.organisation_id)
 
 
-async def _read_form(request: Request) -> tuple[OfferForm, dict[str, str]]:
-    try:
-        async with request.form(max_files=0, max_fields=100) as data:
-            fields = {k: v for k, v in data.multi_items() if isinstance(v, str)}
-            themes = [v for v in data.getlist("themes") if isinstance(v, str)]
-    except HTTPException as exc:
-        raise HTTPException(400, "Ce formulaire ne peut pas être traité.") from exc
-    return OfferForm.from_fields(fields, themes), fields
+async def _read_form(request: Request) -> tuple[OfferForm, Mapping[str, str]]:
+    fields = await form_fields(request)
+    return OfferForm.from_fields(fields, fields.getlist("themes")), fields
 
 
 def _form_context(
@@ -183,10 +177,7 @@ def _form_context(
         "alert": alert,
         "conflict": conflict,
         "oob": False,
-        "previews": {
-            name: render_markdown(getattr(form, name))
-            for name in ("description", "missions", "profile")
-        },
+        "previews": render_offer_texts(form),
     }
 
 
@@ -397,10 +388,7 @@ async def offer_preview(request: Request) -> Response:
             "expired": False,
             "closed": False,
             "diploma": diploma_label(facts.min_diploma_level),
-            "html": {
-                name: render_markdown(getattr(facts, name))
-                for name in ("description", "missions", "profile")
-            },
+            "html": render_offer_texts(facts),
             "today": today(),
             "preview": {"assessment": checked.assessment, "offer_id": offer.id},
         },
