@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
@@ -294,68 +294,73 @@ async def _already_decided(request: Request, offer: Offer) -> Response:
     )
 
 
-@signed_in("staff")
-async def offer_decide(request: Request) -> Response:
+async def _staff_act(
+    request: Request,
+    fields: Mapping[str, str],
+    key: str,
+    text: str,
+    act: Callable[[Offer, int], Awaitable[object]],
+    *,
+    done: str,
+    then: Callable[[Offer], str],
+) -> Response:
+    """Run one staff action on the offer of the URL with the version the form was built on;
+    the page again with the reason when it is refused, or a 409 when the offer moved."""
     offer = await _staff_offer(str(request.path_params["offer_id"]))
-    fields = await form_fields(request)
-    action = fields.get("decision", "")
-    comment = fields.get("comment", "")
-    settings: Settings = request.app.state.settings
-    if accounts.parse_int(fields.get("version", "")) is None:
+    version = accounts.parse_int(fields.get("version", ""))
+    if version is None:
         raise HTTPException(400, "Le formulaire est incomplet : rechargez la page.")
     try:
-        await moderation.decide(
-            offer.id,
-            action,
-            user_of(request),
-            comment=comment,
-            version=accounts.parse_int(fields.get("version", "")),
-            settings=settings,
-            today=today(),
-        )
+        await act(offer, version)
     except moderation.AlreadyDecided as decided:
         return await _already_decided(request, decided.offer)
     except moderation.DecisionRefused as refused:
         return await _review_page(
             request,
             offer,
-            errors={f"{action}:{refused.field}": refused.message} if refused.field else {},
+            errors={f"{key}:{refused.field}": refused.message} if refused.field else {},
             alert="" if refused.field else refused.message,
-            typed={action: comment},
+            typed={key: text},
             status_code=400,
         )
-    flash(request, _DONE.get(action, "Décision enregistrée."))
-    return _done(request, "/moderation")
+    flash(request, done)
+    return _done(request, then(offer))
+
+
+@signed_in("staff")
+async def offer_decide(request: Request) -> Response:
+    fields = await form_fields(request)
+    action, comment = fields.get("decision", ""), fields.get("comment", "")
+    settings: Settings = request.app.state.settings
+
+    async def act(offer: Offer, version: int) -> object:
+        return await moderation.decide(
+            offer.id, action, user_of(request), comment=comment, version=version,
+            settings=settings, today=today(),
+        )  # fmt: skip
+
+    return await _staff_act(
+        request, fields, action, comment, act,
+        done=_DONE.get(action, "Décision enregistrée."), then=lambda _: "/moderation",
+    )  # fmt: skip
 
 
 @signed_in("staff")
 async def offer_override(request: Request) -> Response:
-    offer = await _staff_offer(str(request.path_params["offer_id"]))
     fields = await form_fields(request)
     justification = fields.get("justification", "")
-    if accounts.parse_int(fields.get("version", "")) is None:
-        raise HTTPException(400, "Le formulaire est incomplet : rechargez la page.")
-    try:
-        await moderation.override_territory(
-            offer.id,
-            user_of(request),
-            justification=justification,
-            version=accounts.parse_int(fields.get("version", "")),
+
+    async def act(offer: Offer, version: int) -> object:
+        return await moderation.override_territory(
+            offer.id, user_of(request), justification=justification, version=version,
             today=today(),
-        )
-    except moderation.AlreadyDecided as decided:
-        return await _already_decided(request, decided.offer)
-    except moderation.DecisionRefused as refused:
-        return await _review_page(
-            request,
-            offer,
-            errors={"override:justification": refused.message} if refused.field else {},
-            alert="" if refused.field else refused.message,
-            typed={"override": justification},
-            status_code=400,
-        )
-    flash(request, "Dérogation enregistrée au journal. Vous pouvez maintenant décider.")
-    return _done(request, f"/moderation/offres/{offer.id}")
+        )  # fmt: skip
+
+    return await _staff_act(
+        request, fields, "override", justification, act,
+        done="Dérogation enregistrée au journal. Vous pouvez maintenant décider.",
+        then=lambda offer: f"/moderation/offres/{offer.id}",
+    )  # fmt: skip
 
 
 # The journal
