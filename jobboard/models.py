@@ -341,6 +341,8 @@ class Application(Model):
 
 
 class ApplicationEvent(Model):
+    """Append-only log of application transitions, like OfferEvent (triggers: migration 0007)."""
+
     id = fields.IntField(primary_key=True)
     application: fields.ForeignKeyRelation[Application] = fields.ForeignKeyField(
         "models.Application", related_name="events", on_delete=fields.CASCADE
@@ -353,8 +355,19 @@ class ApplicationEvent(Model):
     comment = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
+    application_id: int
+    actor_id: int | None
+
     class Meta:
         table = "application_event"
+
+    async def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._saved_in_db:
+            raise PermissionError("Le journal des candidatures ne se modifie pas.")
+        await super().save(*args, **kwargs)
+
+    async def delete(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("Le journal des candidatures ne se supprime pas.")
 
 
 class SearchChange(Model):

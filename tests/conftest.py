@@ -33,8 +33,10 @@ from tortoise.timezone import now
 
 from jobboard import PROJECT_ROOT
 from jobboard.app import create_app
-from jobboard.models import Commune, User
+from jobboard.clock import today
+from jobboard.models import Commune, Offer, User
 from jobboard.passwords import hash_password
+from jobboard.services.moderation import decide
 from jobboard.services.reference import import_communes, import_density, import_pvd
 from jobboard.services.territory import commune_organisation
 from jobboard.settings import Settings
@@ -111,14 +113,18 @@ class _Editor:
         return connections.get("default")
 
 
+# The migrations that make the offer and application logs append-only.
+LOG_MIGRATIONS = ("0006_moderation", "0007_application_log")
+
+
 async def _apply_check_constraints() -> None:
     """generate_schemas() omits CHECK clauses: apply them as migration 0002 does."""
     migration = importlib.import_module("jobboard.migrations.0002_check_constraints")
     await migration.add_checks(None, _Editor())
     indexes = importlib.import_module("jobboard.migrations.0004_email_confirmation")
     await indexes.add_indexes(None, _Editor())
-    log = importlib.import_module("jobboard.migrations.0006_moderation")
-    await log.protect_log(None, _Editor())
+    for name in LOG_MIGRATIONS:
+        await importlib.import_module(f"jobboard.migrations.{name}").protect_log(None, _Editor())
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -145,12 +151,14 @@ async def _empty_tables() -> None:
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
         )
     else:
-        # The log refuses DELETE (migration 0006): lifted only for the emptying between tests.
-        log = importlib.import_module("jobboard.migrations.0006_moderation")
-        await log.unprotect_log(None, _Editor())
+        # The logs refuse DELETE (0006, 0007): lifted only for the emptying between tests.
+        logs = [importlib.import_module(f"jobboard.migrations.{n}") for n in LOG_MIGRATIONS]
+        for log in logs:
+            await log.unprotect_log(None, _Editor())
         for table in tables:
             await conn.execute_script(f'DELETE FROM "{table}"')
-        await log.protect_log(None, _Editor())
+        for log in logs:
+            await log.protect_log(None, _Editor())
 
 
 @pytest_asyncio.fixture
@@ -272,6 +280,18 @@ async def make_user(
         organisation=organisation,
         verification=verification or ("verified" if role == "recruiter" else "none"),
         **defaults,
+    )
+
+
+APPROVER = "approbation@anct.example"
+
+
+async def approve(offer_id: int, settings: Settings) -> Offer:
+    """Publish a submitted offer as a moderator does (`services.moderation.decide`)."""
+    staff = await User.get_or_none(email=APPROVER) or await make_user("staff", APPROVER)
+    version = (await Offer.get(id=offer_id)).version
+    return await decide(
+        offer_id, "approve", staff, comment="", version=version, settings=settings, today=today()
     )
 
 

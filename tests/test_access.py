@@ -10,10 +10,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
-from jobboard.domain.workflow import TransitionRefused
-from jobboard.models import Application, EmailOutbox, Offer, User
+from jobboard.clock import today
+from jobboard.models import Application, EmailOutbox, Offer, Organisation, User
+from jobboard.services.offer_editing import form_of, save_offer
 from jobboard.services.offer_import import import_offers
-from jobboard.services.offer_workflow import transition_offer
 from jobboard.web.auth import PUBLIC, access_of
 from tests.conftest import log_in, make_user, offer_row, post_form
 
@@ -206,15 +206,31 @@ async def test_offers_are_not_leaked_by_recruiter_listing_queries(
     assert shown == own and own
 
 
+async def _submit(user: User, offer_id: int) -> tuple[Offer, str]:
+    """The recruiter's « Soumettre » on the offer as it stands (services.offer_editing)."""
+    offer = await Offer.get(id=offer_id)
+    saved, _, refusal = await save_offer(
+        user=user,
+        organisation=await Organisation.get(id=offer.organisation_id),
+        form=form_of(offer),
+        offer_id=offer_id,
+        version=offer.version,
+        submit=True,
+        today=today(),
+    )
+    return saved, refusal
+
+
 async def test_pending_recruiter_cannot_submit_a_draft(db: None) -> None:
     _, thizy = await _offers()
     pending = await make_user("recruiter", "rh@thizy.fr", commune="69248", verification="pending")
-    with pytest.raises(TransitionRefused, match="pas encore vérifié"):
-        await transition_offer(thizy, "submit", actor=pending)
-    assert (await Offer.get(id=thizy)).status == "draft"
+    saved, refusal = await _submit(pending, thizy)
+    assert "pas encore vérifié" in refusal
+    assert saved.status == "draft" and (await Offer.get(id=thizy)).status == "draft"
     await User.filter(id=pending.id).update(verification="verified")
     verified = await User.get(id=pending.id)
-    assert (await transition_offer(thizy, "submit", actor=verified)).status == "submitted"
+    saved, refusal = await _submit(verified, thizy)
+    assert refusal == "" and (await Offer.get(id=thizy)).status == "submitted"
 
 
 async def test_unverified_recruiter_sees_only_the_offers_they_wrote(

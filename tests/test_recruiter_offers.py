@@ -12,8 +12,8 @@ import pytest
 from starlette.applications import Starlette
 
 from jobboard.models import Offer, OfferEvent, SearchChange, User
-from jobboard.services.offer_workflow import transition_offer
-from tests.conftest import csrf_token, index_now, log_in, make_user, post_form
+from jobboard.settings import Settings
+from tests.conftest import approve, csrf_token, index_now, log_in, make_user, post_form
 
 TODAY = date.today()
 # Espinasses (05050): rural (density 4) and PVD. Fumel (47106): PVD, intermediate density.
@@ -218,10 +218,10 @@ async def test_preview_shows_the_offer_as_candidates_will_see_it(
 
 
 async def test_editing_a_published_offer_sends_it_back_to_moderation(
-    app: Starlette, client: httpx.AsyncClient, recruiter: User
+    app: Starlette, client: httpx.AsyncClient, recruiter: User, settings: Settings
 ) -> None:
     offer_id = _offer_id(await _new(client, VTA, "soumettre"))
-    await transition_offer(offer_id, "approve")
+    await approve(offer_id, settings)
     await index_now(app)
     assert (await client.get(f"/offres/{offer_id}")).status_code == 200
     offer = await Offer.get(id=offer_id)
@@ -239,7 +239,7 @@ async def test_editing_a_published_offer_sends_it_back_to_moderation(
     assert await SearchChange.filter(offer_id=offer_id).exists()
     assert (await client.get(f"/offres/{offer_id}")).status_code == 404  # hidden until approved
     # An invalid edit of a published offer is refused and changes nothing.
-    await transition_offer(offer_id, "approve")
+    await approve(offer_id, settings)
     offer = await Offer.get(id=offer_id)
     bad = {**changed, "duration_months": "30", "version": str(offer.version)}
     refused = await _post(
@@ -283,10 +283,10 @@ async def test_two_recruiters_editing_at_once_get_a_conflict_not_an_overwrite(
 
 
 async def test_close_a_published_offer(
-    app: Starlette, client: httpx.AsyncClient, recruiter: User
+    app: Starlette, client: httpx.AsyncClient, recruiter: User, settings: Settings
 ) -> None:
     offer_id = _offer_id(await _new(client, VTA, "soumettre"))
-    await transition_offer(offer_id, "approve")
+    await approve(offer_id, settings)
     no_reason = await post_form(
         client, f"/espace/recruteur/offres/{offer_id}/cloturer", {}, token_from="/espace/recruteur"
     )
@@ -371,7 +371,7 @@ XSS = [
 
 @pytest.mark.parametrize("payload", XSS)
 async def test_xss_in_every_text_field_is_inert(
-    app: Starlette, client: httpx.AsyncClient, recruiter: User, payload: str
+    app: Starlette, client: httpx.AsyncClient, recruiter: User, payload: str, settings: Settings
 ) -> None:
     data = {
         **VTA,
@@ -382,7 +382,7 @@ async def test_xss_in_every_text_field_is_inert(
         "salary": f"SMIC {payload}",
     }
     offer_id = _offer_id(await _new(client, data, "soumettre"))
-    await transition_offer(offer_id, "approve")
+    await approve(offer_id, settings)
     await index_now(app)
     pages = [
         await client.get(f"/espace/recruteur/offres/{offer_id}"),
@@ -427,7 +427,7 @@ async def test_nul_characters_are_dropped_not_stored(
 
 
 async def test_closing_needs_a_reason_and_a_published_offer(
-    client: httpx.AsyncClient, recruiter: User
+    client: httpx.AsyncClient, recruiter: User, settings: Settings
 ) -> None:
     offer_id = _offer_id(await _new(client, VTA, "enregistrer"))
     draft = await post_form(
@@ -435,8 +435,13 @@ async def test_closing_needs_a_reason_and_a_published_offer(
         token_from="/espace/recruteur",
     )  # fmt: skip
     assert draft.status_code == 400 and "Action impossible" in draft.text
-    await transition_offer(offer_id, "submit")
-    await transition_offer(offer_id, "approve")
+    version = (await Offer.get(id=offer_id)).version
+    submitted = await _post(
+        client, f"/espace/recruteur/offres/{offer_id}/modifier",
+        {**VTA, "version": str(version)}, "soumettre",
+    )  # fmt: skip
+    assert submitted.status_code == 303
+    await approve(offer_id, settings)
     unknown = await post_form(
         client, f"/espace/recruteur/offres/{offer_id}/cloturer", {"reason": "autre"},
         token_from="/espace/recruteur",

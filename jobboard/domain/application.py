@@ -20,27 +20,77 @@ STATUS_LABELS = {
 @dataclass(frozen=True)
 class Transition:
     action: str
-    sources: frozenset[str]
+    sources: frozenset[str]  # "" : the application is not written yet
     target: str
     label: str  # the button, in French
-    by: str  # "recruiter" or "candidate"
+    by: str  # "recruiter", "candidate" or "system" (the offer's end)
     reason_required: bool = False
+    tells_candidate: str = ""  # e-mail template sent to the candidate
+    tells_recruiters: str = ""  # e-mail template sent to the offer's verified recruiters
 
 
 APPLICATION_TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("review", frozenset({"received"}), "in_review", "Passer en examen", "recruiter"),
         Transition(
-            "interview", frozenset({"in_review"}), "interview", "Proposer un entretien", "recruiter"
+            "apply",
+            frozenset({""}),
+            "received",
+            "Envoyer ma candidature",
+            "candidate",
+            tells_candidate="application_received",
+            tells_recruiters="application_new",
         ),
         Transition(
-            "accept", frozenset({"in_review", "interview"}), "accepted", "Retenir", "recruiter"
+            "review",
+            frozenset({"received"}),
+            "in_review",
+            "Passer en examen",
+            "recruiter",
+            tells_candidate="application_status",
         ),
         Transition(
-            "reject", PENDING, "rejected", "Ne pas retenir", "recruiter", reason_required=True
+            "interview",
+            frozenset({"in_review"}),
+            "interview",
+            "Proposer un entretien",
+            "recruiter",
+            tells_candidate="application_status",
         ),
-        Transition("withdraw", PENDING, "withdrawn", "Retirer ma candidature", "candidate"),
+        Transition(
+            "accept",
+            frozenset({"in_review", "interview"}),
+            "accepted",
+            "Retenir",
+            "recruiter",
+            tells_candidate="application_status",
+        ),
+        Transition(
+            "reject",
+            PENDING,
+            "rejected",
+            "Ne pas retenir",
+            "recruiter",
+            reason_required=True,
+            tells_candidate="application_status",
+        ),
+        Transition(
+            "withdraw",
+            PENDING,
+            "withdrawn",
+            "Retirer ma candidature",
+            "candidate",
+            tells_recruiters="application_withdrawn",
+        ),
+        # The offer closed, expired or was refused: what was still pending ends.
+        Transition(
+            "obsolete",
+            PENDING,
+            "obsolete",
+            "Offre close",
+            "system",
+            tells_candidate="application_obsolete",
+        ),
     )
 }
 

@@ -16,48 +16,92 @@ from typing import IO
 import anyio.to_thread
 from pypdf import PdfReader
 from tortoise.exceptions import IntegrityError
+from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.application import (
     APPLICATION_TRANSITIONS,
     COVER_LETTER_MAX_LENGTH,
     MESSAGE_MAX_LENGTH,
+    PENDING,
     STATUS_LABELS,
     ApplicationRefused,
     looks_like_pdf,
     next_application_status,
 )
 from jobboard.domain.eligibility import Assessment, assess_candidate
-from jobboard.domain.offer import OfferStatus
 from jobboard.mail import queue_email
 from jobboard.models import Application, ApplicationEvent, Offer, User
+from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 
-PENDING_APPLICATIONS = ("received", "in_review", "interview")
+
+async def transition_application(
+    application: Application,
+    action: str,
+    actor: User | None,
+    *,
+    by: str,
+    offer: Offer,
+    settings: Settings,
+    comment: str = "",
+) -> Application:
+    """The one path of every application change: checks the transition table, writes the
+    status (conditional on the one read), the log row, and the e-mails the transition declares.
+    An application not written yet (`application.id is None`) is created by "apply". Call
+    inside a transaction; ApplicationRefused when not allowed (nothing written)."""
+    transition = APPLICATION_TRANSITIONS.get(action)
+    source = "" if application.id is None else application.status
+    target = next_application_status(action, source, by)
+    assert transition is not None  # next_application_status refuses unknown actions
+    if application.id is None:
+        application.status = target
+        await application.save()
+    else:
+        written = await Application.filter(id=application.id, status=source).update(
+            status=target, updated_at=now()
+        )
+        if not written:
+            raise ApplicationRefused("La candidature a changé entre-temps : rechargez la page.")
+        application.status = target
+    await ApplicationEvent.create(
+        application=application, actor=actor, from_status=source, to_status=target,
+        comment=comment,
+    )  # fmt: skip
+    candidate = await User.get_or_none(id=application.candidate_id)
+    context = {
+        "offer": offer,
+        "application": application,
+        "candidate": candidate,
+        "status": STATUS_LABELS[target],
+        "comment": comment,
+        "reason": comment,
+    }
+    if transition.tells_candidate and candidate is not None and candidate.is_active:
+        await queue_email(
+            candidate.email, transition.tells_candidate, {**context, "user": candidate}, settings
+        )
+    if transition.tells_recruiters:
+        for recruiter in await _recruiters(offer.organisation_id):
+            await queue_email(
+                recruiter.email, transition.tells_recruiters, {**context, "user": recruiter},
+                settings,
+            )  # fmt: skip
+    return application
 
 
-async def make_applications_obsolete(offer: Offer, reason: str, settings: Settings) -> int:
-    """Pending applications of a closed or expired offer become obsolete, and their candidates
-    are told. Call inside the transaction that closes or expires `offer`."""
+async def end_pending_applications(offer: Offer, reason: str, settings: Settings) -> int:
+    """Pending applications of an offer that ends (closed, expired, refused) become obsolete,
+    and their candidates are told why. Called by the offer's transition, in its transaction."""
     # Locked: a decision the recruiter commits meanwhile is seen, not overwritten.
     pending = await Application.select_for_update().filter(
-        offer_id=offer.id, status__in=PENDING_APPLICATIONS
+        offer_id=offer.id, status__in=sorted(PENDING)
     )
     for application in pending:
-        source = application.status
-        application.status = "obsolete"
-        await application.save(update_fields=["status", "updated_at"])
-        await ApplicationEvent.create(
-            application=application, from_status=source, to_status="obsolete", comment=reason
-        )
-        candidate = await User.get_or_none(id=application.candidate_id)
-        if candidate is not None and candidate.is_active:
-            await queue_email(
-                candidate.email,
-                "application_obsolete",
-                {"user": candidate, "offer": offer, "reason": reason},
-                settings,
-            )
+        await transition_application(
+            application, "obsolete", None, by="system", offer=offer, settings=settings,
+            comment=reason,
+        )  # fmt: skip
     return len(pending)
 
 
@@ -144,7 +188,7 @@ def remove_cv(relative_path: str, settings: Settings) -> None:
 
 async def check_can_apply(offer: Offer, candidate: User, today: date) -> Assessment:
     """Before anything is stored: the offer is open, not applied to yet, the candidate fits."""
-    if offer.status != OfferStatus.PUBLISHED or offer.deadline < today:
+    if not is_visible(offer, today):
         raise ApplyRefused("Cette offre ne reçoit plus de candidatures.")
     existing = await Application.filter(offer_id=offer.id, candidate_id=candidate.id).first()
     if existing is not None:
@@ -183,26 +227,33 @@ async def apply(
             # Locked and checked again: a close or an expiry may have committed meanwhile, and
             # would not have seen this application.
             locked = await Offer.select_for_update().get(id=offer.id)
-            if locked.status != OfferStatus.PUBLISHED or locked.deadline < today:
+            if not is_visible(locked, today):
                 raise ApplyRefused("Cette offre ne reçoit plus de candidatures.")
             try:
                 async with in_transaction():  # a savepoint: PostgreSQL needs one after the error
-                    application = await Application.create(
-                        offer_id=offer.id,
-                        candidate=candidate,
-                        cover_letter=cover_letter,
-                        message=message,
-                        cv_path=stored.relative_path,
-                        cv_sha256=stored.sha256,
-                        cv_filename=stored.filename,
-                        talent_pool_consent=talent_pool,
-                        eligibility={
-                            **assessment.as_dict(),
-                            "birth_date": candidate.birth_date.isoformat()
-                            if candidate.birth_date
-                            else None,
-                            "diploma_level": candidate.diploma_level,
-                        },
+                    application = await transition_application(
+                        Application(
+                            offer_id=offer.id,
+                            candidate=candidate,
+                            cover_letter=cover_letter,
+                            message=message,
+                            cv_path=stored.relative_path,
+                            cv_sha256=stored.sha256,
+                            cv_filename=stored.filename,
+                            talent_pool_consent=talent_pool,
+                            eligibility={
+                                **assessment.as_dict(),
+                                "birth_date": candidate.birth_date.isoformat()
+                                if candidate.birth_date
+                                else None,
+                                "diploma_level": candidate.diploma_level,
+                            },
+                        ),
+                        "apply",
+                        candidate,
+                        by="candidate",
+                        offer=locked,
+                        settings=settings,
                     )
             except IntegrityError:  # most likely a concurrent submission that won
                 existing = await Application.get_or_none(
@@ -213,23 +264,6 @@ async def apply(
                         "La candidature n'a pas pu être enregistrée. Réessayez."
                     ) from None
                 raise AlreadyApplied(existing.id) from None
-            await ApplicationEvent.create(
-                application=application, actor=candidate, to_status="received", comment=""
-            )
-            await queue_email(
-                candidate.email,
-                "application_received",
-                {"user": candidate, "offer": offer, "application": application},
-                settings,
-            )
-            for recruiter in await _recruiters(offer.organisation_id):
-                await queue_email(
-                    recruiter.email,
-                    "application_new",
-                    {"user": recruiter, "offer": offer, "application": application,
-                     "candidate": candidate},
-                    settings,
-                )  # fmt: skip
     except BaseException:
         remove_cv(stored.relative_path, settings)
         raise
@@ -254,36 +288,13 @@ async def change_status(
         raise ApplyRefused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "comment")
     async with in_transaction():
         application = await Application.select_for_update().get(id=application_id)
-        source = application.status
+        offer = await Offer.get(id=application.offer_id)
         try:
-            target = next_application_status(action, source, by)
+            await transition_application(
+                application, action, actor, by=by, offer=offer, settings=settings, comment=comment
+            )
         except ApplicationRefused as refused:
             raise ApplyRefused(str(refused)) from None
-        application.status = target
-        await application.save(update_fields=["status", "updated_at"])
-        await ApplicationEvent.create(
-            application=application, actor=actor, from_status=source, to_status=target,
-            comment=comment,
-        )  # fmt: skip
-        offer = await Offer.get(id=application.offer_id)
-        if by == "recruiter":
-            candidate = await User.get_or_none(id=application.candidate_id)
-            if candidate is not None and candidate.is_active:
-                await queue_email(
-                    candidate.email,
-                    "application_status",
-                    {"user": candidate, "offer": offer, "status": STATUS_LABELS[target],
-                     "comment": comment, "application": application},
-                    settings,
-                )  # fmt: skip
-        else:
-            for recruiter in await _recruiters(offer.organisation_id):
-                await queue_email(
-                    recruiter.email,
-                    "application_withdrawn",
-                    {"user": recruiter, "offer": offer, "application": application},
-                    settings,
-                )
     return application
 
 

@@ -16,13 +16,12 @@ from tortoise.transactions import in_transaction
 
 from jobboard.clock import today as paris_today
 from jobboard.domain.offer import OfferStatus
-from jobboard.domain.workflow import next_status
 from jobboard.formats import date_fr
 from jobboard.mail import queue_email
-from jobboard.models import Offer, OfferEvent
-from jobboard.services.applications import make_applications_obsolete, sweep_cv_orphans
-from jobboard.services.moderation import recruiters_of
-from jobboard.services.offer_workflow import record_search_change
+from jobboard.models import Offer
+from jobboard.services.applications import sweep_cv_orphans
+from jobboard.services.offer_transitions import recruiters_of, transition_offer
+from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,23 +45,13 @@ async def expire_offers(today: date, settings: Settings) -> tuple[int, int]:
     for offer_id in due:
         async with in_transaction():
             offer = await Offer.select_for_update().get(id=offer_id)
-            if offer.status != OfferStatus.PUBLISHED or offer.deadline >= today:
-                continue  # someone else got there first
-            target = next_status("expire", OfferStatus.PUBLISHED)
-            offer.status = target
-            offer.closed_at = now()
-            offer.version += 1
-            await offer.save(update_fields=["status", "closed_at", "version", "updated_at"])
-            await OfferEvent.create(
-                offer=offer,
-                from_status=OfferStatus.PUBLISHED,
-                to_status=target,
-                comment="Date limite de candidature passée",
-            )
-            await record_search_change(offer.id)
-            obsolete += await make_applications_obsolete(
-                offer, "date limite de candidature passée", settings
-            )
+            if offer.status != OfferStatus.PUBLISHED or is_visible(offer, today):
+                continue  # someone else got there first, or the deadline moved
+            change = await transition_offer(
+                offer, "expire", None, comment="Date limite de candidature passée",
+                settings=settings,
+            )  # fmt: skip
+            obsolete += change.ended_applications
             expired += 1
     return expired, obsolete
 

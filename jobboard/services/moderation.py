@@ -1,8 +1,9 @@
 """ANCT staff decisions on offers: approve, request changes, reject, unpublish, override.
 
 Each decision locks the offer, checks that it is still the version the moderator looked at
-(two moderators cannot both act), writes the log row with a snapshot of what was judged, tells
-the search index, and queues the e-mail to the collectivité's recruiters: one transaction.
+(two moderators cannot both act), and applies the transition (services/offer_transitions.py:
+log row with a snapshot of what was judged, search change, e-mail to the collectivité's
+recruiters) in one transaction.
 """
 
 from __future__ import annotations
@@ -10,19 +11,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from markupsafe import Markup, escape
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.offer import OfferStatus
 from jobboard.domain.offer_form import OfferForm
 from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused, next_status
-from jobboard.mail import queue_email
 from jobboard.models import Offer, OfferEvent, Organisation, User
-from jobboard.services.applications import make_applications_obsolete
 from jobboard.services.offer_editing import allowed_communes, check_form, check_offer, form_of
-from jobboard.services.offer_workflow import record_search_change
+from jobboard.services.offer_transitions import StaleOffer, transition_offer
 from jobboard.settings import Settings
 
 # Which decisions need a written comment, and what the form says when it is missing.
@@ -31,17 +30,11 @@ COMMENT_REQUIRED = {
     "reject": "Indiquez le motif du refus : il est envoyé au recruteur.",
     "unpublish": "Indiquez pourquoi l'offre est dépubliée : le motif est envoyé au recruteur.",
 }
-EMAILS = {
-    "approve": "offer_approved",
-    "request_changes": "offer_changes_requested",
-    "reject": "offer_rejected",
-    "unpublish": "offer_unpublished",
-}
-DECISIONS = tuple(EMAILS)
+DECISIONS = ("approve", "request_changes", "reject", "unpublish")
 COMMENT_MAX_LENGTH = 5000
 # A dérogation answers these rules only, on offers not yet decided.
 TERRITORY_CODES = frozenset({"density_dense", "density_intermediate_large"})
-OVERRIDABLE = frozenset({OfferStatus.DRAFT, OfferStatus.CHANGES_REQUESTED, OfferStatus.SUBMITTED})
+OVERRIDABLE = OFFER_TRANSITIONS["override"].sources
 
 
 class DecisionRefused(Exception):
@@ -68,12 +61,6 @@ async def _locked(offer_id: int, version: int | None) -> Offer:
     return offer
 
 
-async def recruiters_of(organisation_id: int) -> list[User]:
-    return await User.filter(
-        organisation_id=organisation_id, role="recruiter", is_active=True
-    ).order_by("id")
-
-
 async def decide(
     offer_id: int,
     action: str,
@@ -94,9 +81,8 @@ async def decide(
         raise DecisionRefused(f"{COMMENT_MAX_LENGTH} caractères au maximum.", "comment")
     async with in_transaction():
         offer = await _locked(offer_id, version)
-        source = OfferStatus(offer.status)
-        try:
-            target = next_status(action, source)
+        try:  # the state first: an approval of a published offer is refused as such
+            next_status(action, OfferStatus(offer.status))
         except TransitionRefused as refused:
             raise DecisionRefused(str(refused)) from None
         organisation = await Organisation.get(id=offer.organisation_id)
@@ -107,35 +93,23 @@ async def decide(
                 "Cette offre ne respecte pas une règle « Non éligible » : demandez une "
                 "modification, refusez-la, ou accordez une dérogation territoriale motivée."
             )
-        moment = now()
-        offer.status = target
-        offer.version += 1
-        offer.eligibility = checked.assessment.as_dict()
-        offer.eligibility_verdict = checked.assessment.verdict.value
-        fields = ["status", "version", "eligibility", "eligibility_verdict", "updated_at"]
-        if target is OfferStatus.PUBLISHED:
-            offer.published_at = moment
-            fields.append("published_at")
-        await offer.save(update_fields=fields)
-        await OfferEvent.create(
-            offer=offer,
-            actor=staff,
-            from_status=source,
-            to_status=target,
-            comment=comment,
-            snapshot=form.as_dict(),
-        )
-        await record_search_change(offer.id)
-        if target is OfferStatus.REJECTED:
-            await make_applications_obsolete(offer, "offre refusée par l'ANCT", settings)
-        for recruiter in await recruiters_of(offer.organisation_id):
-            await queue_email(
-                recruiter.email,
-                EMAILS[action],
-                {"user": recruiter, "offer": offer, "comment": comment},
-                settings,
-            )
+        await _apply(
+            offer, action, staff, comment=comment, snapshot=form.as_dict(), settings=settings,
+            changes={
+                "eligibility": checked.assessment.as_dict(),
+                "eligibility_verdict": checked.assessment.verdict.value,
+            },
+        )  # fmt: skip
     return offer
+
+
+async def _apply(offer: Offer, action: str, staff: User, **details: Any) -> None:
+    try:
+        await transition_offer(offer, action, staff, **details)
+    except TransitionRefused as refused:
+        raise DecisionRefused(str(refused)) from None
+    except StaleOffer:
+        raise AlreadyDecided(await Offer.get(id=offer.id)) from None
 
 
 async def override_territory(
@@ -166,24 +140,15 @@ async def override_territory(
                 "aucune dérogation n'est nécessaire."
             )
         checked = await check_form(form_of(offer), organisation, communes, today, justification)
-        offer.territory_override = justification
-        offer.version += 1
-        offer.eligibility = checked.assessment.as_dict()
-        offer.eligibility_verdict = checked.assessment.verdict.value
-        await offer.save(
-            update_fields=[
-                "territory_override", "version", "eligibility", "eligibility_verdict",
-                "updated_at",
-            ]
-        )  # fmt: skip
-        await OfferEvent.create(
-            offer=offer,
-            actor=staff,
-            from_status=offer.status,
-            to_status=offer.status,
-            comment=f"Dérogation territoriale : {justification}",
+        await _apply(
+            offer, "override", staff, comment=f"Dérogation territoriale : {justification}",
             snapshot=form_of(offer).as_dict(),
-        )
+            changes={
+                "territory_override": justification,
+                "eligibility": checked.assessment.as_dict(),
+                "eligibility_verdict": checked.assessment.verdict.value,
+            },
+        )  # fmt: skip
     return offer
 
 

@@ -1,9 +1,8 @@
 """Recruiters writing offers: save a draft, submit, edit, close; one transaction each.
 
-A draft saves whatever was typed (`Offer.form_data`), even incomplete or ineligible. Submitting,
-or editing an offer already in moderation or published, needs no `ineligible` reason left and a
-verified account; an edit of a published offer sends it back to moderation. Every save checks
-the version the recruiter started from, so two people editing one offer cannot silently
+What a save does is decided by `domain/offer_save.plan_save` (pure); this module reads the
+form's verdict, then applies the planned transitions through `transition_offer`. Every save
+checks the version the recruiter started from, so two people editing one offer cannot silently
 overwrite each other.
 """
 
@@ -14,24 +13,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.eligibility import Assessment, Reason, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus
 from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form
-from jobboard.domain.workflow import TransitionRefused, check_actor, next_status
-from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
-from jobboard.services.applications import make_applications_obsolete
+from jobboard.domain.offer_save import CHECKED_EDIT as CHECKED_EDIT  # the recruiter's pages
+from jobboard.domain.offer_save import FREE_EDIT as FREE_EDIT
+from jobboard.domain.offer_save import kept_override, plan_save
+from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused
+from jobboard.models import Commune, Offer, Organisation, User
 from jobboard.services.offer_themes import set_offer_themes
-from jobboard.services.offer_workflow import record_search_change
+from jobboard.services.offer_transitions import StaleOffer, transition_offer
 from jobboard.services.territory import territory_for
 from jobboard.settings import Settings
 
-# Saved as typed, valid or not.
-FREE_EDIT = frozenset({OfferStatus.DRAFT, OfferStatus.CHANGES_REQUESTED})
-# Saved only when nothing blocks: they are in front of staff or candidates.
-CHECKED_EDIT = frozenset({OfferStatus.SUBMITTED, OfferStatus.PUBLISHED})
 CLOSE_REASONS = {"pourvu": "Poste pourvu", "annule": "Recrutement annulé"}
 
 
@@ -147,98 +143,58 @@ async def save_offer(
     """
     communes = await allowed_communes(organisation)
     async with in_transaction():
-        offer: Offer | None = None
-        status = OfferStatus.DRAFT
-        override = ""
-        if offer_id is not None:
-            offer = (
-                await Offer.select_for_update()
-                .filter(id=offer_id, organisation_id=organisation.id)
-                .first()
-            )
-            if offer is None:
-                raise LookupError(offer_id)
-            if offer.version != version:
-                raise EditConflict(offer)
-            status = OfferStatus(offer.status)
-            # A dérogation was granted for one commune; a reminder for one deadline.
-            override = offer.territory_override if form.commune == offer.commune_id else ""
-            if status not in FREE_EDIT | CHECKED_EDIT:
-                raise EditRefused(
-                    f"Une offre à l'état « {status.label} » ne peut plus être modifiée."
-                )
+        offer = None if offer_id is None else await _own(offer_id, organisation.id, version)
+        override = (
+            kept_override(offer.territory_override, offer.commune_id, form.commune)
+            if offer is not None
+            else ""
+        )
         checked = await check_form(form, organisation, communes, today, override)
-        target = status
-        action = ""
-        if submit and status in FREE_EDIT:
-            action = "submit"
-        elif status is OfferStatus.PUBLISHED:
-            action = "edit_published"
-        refusal = ""
-        if action or status in CHECKED_EDIT:
-            if checked.assessment.blocking:
-                refusal = (
-                    "L'offre ne peut pas être soumise tant qu'une règle n'est pas respectée : "
-                    "corrigez les points marqués « Non éligible »."
-                )
-            else:
-                try:
-                    check_actor("submit", user.role, user.verification)
-                    if action:
-                        target = next_status(action, status)
-                except TransitionRefused as refused:
-                    refusal = str(refused)
-            if refusal and status in CHECKED_EDIT:
-                raise EditRefused(refusal)  # in front of staff or candidates: keep it valid
-            if refusal:
-                action = ""  # a draft: saved as typed, not submitted
+        try:
+            plan = plan_save(
+                None if offer is None else OfferStatus(offer.status),
+                submit=submit,
+                blocking=bool(checked.assessment.blocking),
+                role=user.role,
+                verification=user.verification,
+            )
+        except TransitionRefused as refused:
+            raise EditRefused(str(refused)) from None
         commune = checked.commune or (communes[0] if communes else None)
         if commune is None:
             raise EditRefused("Votre collectivité n'a pas de commune de rattachement connue.")
-        values = _columns(checked, form, today)
-        moment = now()
+        columns = {
+            **_columns(checked, form, today),
+            "territory_override": override,
+            "commune_id": commune.insee,
+        }
         if offer is None:
-            offer = await Offer.create(
-                **values,
-                status=target,
-                organisation=organisation,
-                commune=commune,
-                created_by=user,
-                submitted_at=moment if target is OfferStatus.SUBMITTED else None,
-            )
-            await OfferEvent.create(
-                offer=offer, actor=user, from_status="", to_status=OfferStatus.DRAFT,
-                comment="Création", snapshot=form.as_dict(),
-            )  # fmt: skip
-        else:
-            stamp = {"submitted_at": moment} if target is OfferStatus.SUBMITTED else {}
-            if checked.parsed.facts.deadline != offer.deadline:
-                values["deadline_reminder_sent_at"] = None
-            updated = await Offer.filter(id=offer.id, version=offer.version).update(
-                **values,
-                territory_override=override,
-                commune_id=commune.insee,
-                status=target,
-                version=offer.version + 1,
-                updated_at=moment,
-                **(stamp if target != status else {}),
-            )
-            if not updated:  # SQLite has no row lock: the version check is in the UPDATE
-                raise EditConflict(await Offer.get(id=offer.id))
-            offer = await Offer.get(id=offer.id)
+            offer = Offer(organisation=organisation, created_by=user)
+        elif checked.parsed.facts.deadline != offer.deadline:
+            columns["deadline_reminder_sent_at"] = None  # a reminder for one deadline
+        for action in plan.actions:  # the first one writes the form
+            try:
+                await transition_offer(
+                    offer, action, user, changes=columns, snapshot=form.as_dict(),
+                    comment=OFFER_TRANSITIONS[action].label,
+                )  # fmt: skip
+            except StaleOffer:
+                raise EditConflict(await Offer.get(id=offer.id)) from None
+            columns = {}
         await set_offer_themes(offer, checked.parsed.facts.themes)
-        if target != status or status in CHECKED_EDIT:
-            await OfferEvent.create(
-                offer=offer,
-                actor=user,
-                from_status=status,
-                to_status=target,
-                comment="Soumission" if action == "submit" else "Modification",
-                snapshot=form.as_dict(),
-            )
-        if status is OfferStatus.PUBLISHED or target is OfferStatus.PUBLISHED:
-            await record_search_change(offer.id)
-    return offer, checked, refusal
+    return offer, checked, plan.refusal
+
+
+async def _own(offer_id: int, organisation_id: int, version: int | None) -> Offer:
+    """The collectivité's offer, locked, still at `version`; LookupError or EditConflict."""
+    offer = (
+        await Offer.select_for_update().filter(id=offer_id, organisation_id=organisation_id).first()
+    )
+    if offer is None:
+        raise LookupError(offer_id)
+    if offer.version != version:
+        raise EditConflict(offer)
+    return offer
 
 
 async def close_offer(user: User, offer_id: int, reason: str, settings: Settings) -> Offer:
@@ -255,22 +211,12 @@ async def close_offer(user: User, offer_id: int, reason: str, settings: Settings
         if offer is None:
             raise LookupError(offer_id)
         try:
-            target = next_status("close", OfferStatus(offer.status))
+            await transition_offer(
+                offer, "close", user, comment=label, changes={"close_reason": label},
+                settings=settings,
+            )  # fmt: skip
         except TransitionRefused as refused:
             raise EditRefused(str(refused)) from None
-        source = offer.status
-        offer.status = target
-        offer.close_reason = label
-        offer.closed_at = now()
-        offer.version += 1
-        await offer.save(
-            update_fields=["status", "close_reason", "closed_at", "version", "updated_at"]
-        )
-        await OfferEvent.create(
-            offer=offer, actor=user, from_status=source, to_status=target, comment=label
-        )
-        await record_search_change(offer.id)
-        await make_applications_obsolete(offer, label.lower(), settings)
     return offer
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.eligibility import OfferFacts, Verdict, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
-from jobboard.models import Commune, Offer, OfferEvent, User
+from jobboard.models import Commune, Offer, User
 from jobboard.services.offer_themes import set_offer_themes
-from jobboard.services.offer_workflow import record_search_change
+from jobboard.services.offer_transitions import transition_offer
 from jobboard.services.territory import commune_organisation, territory_for
 
 REQUIRED_KEYS = (
@@ -252,11 +251,8 @@ async def _create(
 ) -> Offer:
     facts = parsed.facts
     organisation = await commune_organisation(commune)
-    moment: datetime = now()
-    status = parsed.status
-    offer = await Offer.create(
+    offer = Offer(
         kind=OfferKind(str(facts.kind)),
-        status=status,
         title=facts.title,
         organisation=organisation,
         commune=commune,
@@ -275,13 +271,7 @@ async def _create(
         eligibility=eligibility,
         eligibility_verdict=str(eligibility.get("verdict", Verdict.ELIGIBLE)),
         created_by=actor,
-        submitted_at=moment if status != OfferStatus.DRAFT else None,
-        published_at=moment if status in (OfferStatus.PUBLISHED, *_PAST_STATUSES) else None,
-        closed_at=moment if status in _PAST_STATUSES else None,
     )
+    await transition_offer(offer, "import", actor, comment="Import", to=parsed.status)
     await set_offer_themes(offer, facts.themes)
-    await OfferEvent.create(
-        offer=offer, actor=actor, from_status="", to_status=status, comment="Import"
-    )
-    await record_search_change(offer.id)
     return offer

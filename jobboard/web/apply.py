@@ -12,10 +12,10 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from jobboard.clock import today
 from jobboard.domain.application import COVER_LETTER_MAX_LENGTH, MESSAGE_MAX_LENGTH
-from jobboard.domain.offer import OfferStatus
 from jobboard.models import Application, Offer, User
 from jobboard.services import applications
 from jobboard.services.accounts import parse_int
+from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.csrf import limited_receive
@@ -39,11 +39,7 @@ async def _open_offer(raw_id: str) -> Offer:
         if offer_id is not None
         else None
     )
-    if offer is None or offer.status not in (
-        OfferStatus.PUBLISHED,
-        OfferStatus.CLOSED,
-        OfferStatus.EXPIRED,
-    ):
+    if offer is None or publicity(offer) is Publicity.HIDDEN:
         raise HTTPException(404, "Cette offre n'existe pas ou n'est plus en ligne.")
     return offer
 

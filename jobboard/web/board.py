@@ -13,11 +13,11 @@ from starlette.responses import Response
 
 from jobboard.clock import today
 from jobboard.domain.diploma import diploma_label
-from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind, OfferStatus
+from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
 from jobboard.search.searcher import SearchRequest, SearchResult, SearchService
-from jobboard.services.visibility import is_visible
+from jobboard.services.visibility import Publicity, publicity
 from jobboard.web.auth import public
 from jobboard.web.state import templates
 from jobboard.web.templating import is_htmx_fragment
@@ -183,19 +183,16 @@ async def offer_detail(request: Request) -> Response:
             "commune__departement", "commune__region", "organisation"
         )
     # Only offers that have been public are shown; drafts and moderation states are not.
-    public_statuses = (OfferStatus.PUBLISHED, OfferStatus.CLOSED, OfferStatus.EXPIRED)
-    if offer is None or offer.status not in public_statuses:
+    if offer is None or (standing := publicity(offer)) is Publicity.HIDDEN:
         raise HTTPException(404, "Cette offre n'existe pas ou n'est plus en ligne.")
-    expired = offer.status == OfferStatus.EXPIRED or (
-        offer.status == OfferStatus.PUBLISHED and not is_visible(offer)
-    )
     return templates().page(
         request,
         "offers/detail.html",
         {
             "offer": offer,
-            "expired": expired,
-            "closed": offer.status == OfferStatus.CLOSED,
+            "expired": standing is Publicity.EXPIRED,
+            "closed": standing is Publicity.CLOSED,
+            "can_apply": standing is Publicity.OPEN,
             "diploma": diploma_label(offer.min_diploma_level),
             "html": render_offer_texts(offer),
             "today": today(),

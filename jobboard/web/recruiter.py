@@ -387,6 +387,7 @@ async def offer_preview(request: Request) -> Response:
             "offer": shown,
             "expired": False,
             "closed": False,
+            "can_apply": False,
             "diploma": diploma_label(facts.min_diploma_level),
             "html": render_offer_texts(facts),
             "today": today(),

@@ -15,12 +15,13 @@ import anyio
 import pytest
 from starlette.applications import Starlette
 
-from jobboard.domain.workflow import TransitionRefused
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search.searcher import SearchRequest
+from jobboard.services.moderation import DecisionRefused
+from jobboard.services.offer_editing import close_offer
 from jobboard.services.offer_import import import_offers
-from jobboard.services.offer_workflow import transition_offer
-from tests.conftest import index_now, offer_row
+from jobboard.settings import Settings
+from tests.conftest import approve, index_now, make_user, offer_row
 from tests.test_cli import run
 
 
@@ -43,36 +44,40 @@ async def _wait_until(predicate: Callable[[], bool], limit: float = 1.0) -> floa
 
 
 async def test_approved_offer_is_searchable_within_a_second_and_closed_one_leaves(
-    app: Starlette,
+    app: Starlette, settings: Settings
 ) -> None:
     row = offer_row(title="Chargé de mission halles gourmandes", status="submitted")
     offer_id = (await import_offers([row], today=date.today())).created[0]
+    recruiter = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
     await index_now(app)
     assert titles(app, "halles gourmandes") == []  # submitted offers are not public
     async with anyio.create_task_group() as loop:
         loop.start_soon(app.state.indexer.run_forever, 0.1)
-        await transition_offer(offer_id, "approve")
+        await approve(offer_id, settings)
         delay = await _wait_until(lambda: titles(app, "halles gourmandes") != [])
         assert delay < 1.0
-        await transition_offer(offer_id, "close", comment="Poste pourvu")
+        await close_offer(recruiter, offer_id, "pourvu", settings)
         await _wait_until(lambda: titles(app, "halles gourmandes") == [])
         loop.cancel_scope.cancel()
     await assert_clean(app)
 
 
-async def test_every_transition_writes_a_change_row_and_refusals_write_nothing(
-    app: Starlette,
+async def test_changes_of_a_published_offer_write_a_change_row_and_refusals_write_nothing(
+    app: Starlette, settings: Settings
 ) -> None:
-    offer_id = (await import_offers([offer_row(status="draft")], today=date.today())).created[0]
+    row = offer_row(status="submitted")
+    offer_id = (await import_offers([row], today=date.today())).created[0]
+    recruiter = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
     before = await SearchChange.all().count()
-    await transition_offer(offer_id, "submit")
-    await transition_offer(offer_id, "approve")
-    assert await SearchChange.all().count() == before + 2
-    with pytest.raises(TransitionRefused):
-        await transition_offer(offer_id, "approve")
-    assert await SearchChange.all().count() == before + 2
+    await approve(offer_id, settings)
+    assert await SearchChange.filter(offer_id=offer_id).count() == before + 1
+    with pytest.raises(DecisionRefused):
+        await approve(offer_id, settings)
+    assert await SearchChange.all().count() == before + 1
+    await close_offer(recruiter, offer_id, "annule", settings)
+    assert await SearchChange.filter(offer_id=offer_id).count() == before + 2
     offer = await Offer.get(id=offer_id)
-    assert offer.status == "published" and offer.version == 3
+    assert offer.status == "closed" and offer.version == 3
 
 
 async def test_applying_changes_twice_or_out_of_order_is_harmless(app: Starlette) -> None:
