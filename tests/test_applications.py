@@ -15,6 +15,7 @@ from pypdf import PdfWriter
 from starlette.applications import Starlette
 
 from jobboard.models import Application, ApplicationEvent, EmailOutbox, Offer, User
+from jobboard.services.applications import change_status
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from tests.conftest import PASSWORD, csrf_token, log_in, make_user, offer_row, post_form
@@ -467,3 +468,29 @@ async def test_an_offer_closed_meanwhile_takes_no_application(
     response = await _apply(client, offer, small_pdf())
     assert response.status_code == 400 and "ne reçoit plus" in response.text
     assert await Application.all().count() == 0 and _stored(settings) == []
+
+
+async def test_the_application_log_cannot_be_rewritten(db: None, settings: Settings) -> None:
+    offer = await _offer()
+    lea = await make_user("candidate", "lea@example.fr")
+    recruiter = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
+    application = await Application.create(offer_id=offer.id, candidate=lea)
+    await change_status(
+        application.id, "review", recruiter, by="recruiter", comment="", settings=settings
+    )
+    event = await ApplicationEvent.get(application_id=application.id)
+    assert (event.from_status, event.to_status, event.actor_id) == ("received", "in_review",
+                                                                    recruiter.id)  # fmt: skip
+    event.comment = "réécrit"
+    with pytest.raises(PermissionError):
+        await event.save()
+    with pytest.raises(PermissionError):
+        await event.delete()
+    with pytest.raises(Exception, match="append-only"):
+        await ApplicationEvent.filter(id=event.id).update(comment="réécrit")
+    with pytest.raises(Exception, match="append-only"):
+        await ApplicationEvent.filter(application_id=application.id).delete()
+    assert (await ApplicationEvent.get(id=event.id)).comment == ""
+    # Deleting an account only forgets who acted (ON DELETE SET NULL).
+    await ApplicationEvent.filter(id=event.id).update(actor_id=None)
+    assert (await ApplicationEvent.get(id=event.id)).actor_id is None

@@ -91,5 +91,9 @@ async def test_closing_an_offer_makes_its_applications_obsolete(
     application = await Application.create(offer_id=offer.id, candidate=lea, status="in_review")
     await close_offer(recruiter, offer.id, "pourvu", settings)
     assert (await Application.get(id=application.id)).status == "obsolete"
+    [event] = await ApplicationEvent.filter(application_id=application.id)
+    assert (event.from_status, event.to_status, event.actor_id, event.comment) == (
+        "in_review", "obsolete", None, "poste pourvu",
+    )  # fmt: skip
     [email] = await EmailOutbox.filter(to="lea@example.fr")
     assert "poste pourvu" in email.body_text

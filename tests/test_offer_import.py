@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from jobboard.domain.offer import OfferStatus
@@ -85,3 +85,18 @@ async def test_the_demo_file_imports_cleanly(db: None, reference_dir: Path) -> N
 async def test_a_non_list_file_is_refused(db: None) -> None:
     result = await import_offers({"kind": "vta"}, today=date.today())
     assert result.errors and result.errors[0].index == 0
+
+
+async def test_an_imported_offer_carries_the_dates_and_log_of_its_status(db: None) -> None:
+    past = (date.today() - timedelta(days=10)).isoformat()
+    result = await import_offers(
+        [offer_row(status="closed", deadline=past), offer_row(status="draft")], today=date.today()
+    )
+    closed, draft = [await Offer.get(id=i) for i in result.created]
+    assert closed.submitted_at and closed.published_at and closed.closed_at
+    assert (draft.submitted_at, draft.published_at, draft.closed_at) == (None, None, None)
+    assert closed.version == draft.version == 1
+    [event] = await OfferEvent.filter(offer_id=closed.id)
+    assert (event.from_status, event.to_status, event.comment) == ("", "closed", "Import")
+    # Neither is on the board: nothing for the index to do.
+    assert not await SearchChange.filter(offer_id__in=result.created).exists()

@@ -16,7 +16,8 @@ BEFORE = "models.0002_check_constraints"
 
 
 async def check(database_url: str) -> None:
-    """Stop at 0002, write accounts and mail, then apply what follows."""
+    """Stop at 0002, write accounts, mail, an offer and an application with its log, then
+    apply what follows."""
     if database_url.startswith("postgres"):
         await Tortoise.init(config=tortoise_config(database_url), _create_db=True)
         await Tortoise.close_connections()
@@ -44,6 +45,12 @@ async def check(database_url: str) -> None:
             "updated_at) VALUES ('vta', 'published', 'VTA', 1, '05050', 'd', 'm', 'p', '[]', "
             "'2027-03-01', 12, 35, 5, '2027-01-15', '', '', 'no', '{}', 'eligible', '', '', 1, "
             "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);"
+            "INSERT INTO application (offer_id, candidate_id, status, cover_letter, message, "
+            "cv_path, cv_sha256, cv_filename, talent_pool_consent, eligibility, internal_notes, "
+            "created_at, updated_at) VALUES (1, 1, 'in_review', 'l', '', '', '', '', FALSE, "
+            "'{}', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);"
+            "INSERT INTO application_event (application_id, actor_id, from_status, to_status, "
+            "comment, created_at) VALUES (1, 1, 'received', 'in_review', '', CURRENT_TIMESTAMP);"
         )
         await Tortoise.close_connections()
         await migrate(database_url)
@@ -54,6 +61,14 @@ async def check(database_url: str) -> None:
         assert len(await conn.execute_query_dict("SELECT id FROM email_outbox")) == 1
         offers = await conn.execute_query_dict("SELECT title, form_data FROM offer")
         assert offers == [{"title": "VTA", "form_data": None}], offers
+        events = await conn.execute_query_dict("SELECT to_status FROM application_event")
+        assert events == [{"to_status": "in_review"}], events
+        try:  # 0007: the application log is append-only from now on, old rows included
+            await conn.execute_script("UPDATE application_event SET comment = 'réécrit'")
+        except Exception as refused:
+            assert "append-only" in str(refused), refused
+        else:
+            raise AssertionError("application_event accepted an UPDATE")
         await conn.execute_script(
             "INSERT INTO user_session (key_hash, user_id, created_at, last_seen_at) "
             f"VALUES ('k', {users[0]['id']}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"

@@ -54,6 +54,7 @@ def plan_save(
             raise TransitionRefused(refusal)  # in front of staff or candidates: keep it valid
         return SavePlan((action,))
     saved = ("create",) if status is None else ("save_draft",)
+    check_actor(saved[0], role, verification)  # a draft is saved as typed, by its recruiters
     if not submit:
         return SavePlan(saved)
     refusal = _refusal("submit", blocking, role, verification)
