@@ -1,6 +1,7 @@
 """Applications: applying with a CV, the recruiter's pipeline, withdrawal, and what the
-offer's end (closing, expiry) does to them. Every change is logged and e-mailed in the same
-transaction; a CV is stored whole or not at all, and removed if its row is not written."""
+offer's end (closing, expiry, refusal) does to them. Every status change, the first included,
+goes through `transition_application`: logged and e-mailed in the same transaction. A CV is
+stored whole or not at all, and removed if its row is not written."""
 
 from __future__ import annotations
 
@@ -50,10 +51,9 @@ async def transition_application(
     status (conditional on the one read), the log row, and the e-mails the transition declares.
     An application not written yet (`application.id is None`) is created by "apply". Call
     inside a transaction; ApplicationRefused when not allowed (nothing written)."""
-    transition = APPLICATION_TRANSITIONS.get(action)
     source = "" if application.id is None else application.status
     target = next_application_status(action, source, by)
-    assert transition is not None  # next_application_status refuses unknown actions
+    transition = APPLICATION_TRANSITIONS[action]  # known: next_application_status checked it
     if application.id is None:
         application.status = target
         await application.save()
