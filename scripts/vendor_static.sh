@@ -23,6 +23,30 @@ grep -o 'url(icons/[^)]*)' "$dist/dsfr.min.css" | sed 's/^url(//; s/)$//' | sort
   mkdir -p "$out/dsfr/$(dirname "$icon")"
   cp "$dist/$icon" "$out/dsfr/$icon"
 done
+# The fr-icon-* utility classes the templates use: DSFR ships them in utility/icons/, outside
+# dsfr.min.css. Keep only their rules (not the IE high-contrast fallbacks) in dsfr/icons.min.css.
+grep -rhoE 'fr-icon-[a-z0-9-]+' "$root/templates" | grep -vE '^fr-icon--' | sort -u >"$work/icons.txt"
+python3 - "$dist/utility/icons/icons.min.css" "$work/icons.txt" "$out/dsfr/icons.min.css" <<'PY'
+import re, sys
+css = open(sys.argv[1], encoding="utf-8").read()
+css = css[: css.find("@media")]  # the top-level rules come before any media query
+wanted = set(open(sys.argv[2], encoding="utf-8").read().split())
+rules = [
+    m.group(0).replace("../../icons/", "icons/")
+    for m in re.finditer(r"([^{}]+)\{([^{}]*)\}", css)
+    if {s.split(":")[0].lstrip(".") for s in m.group(1).split(",")} & wanted
+]
+missing = wanted - {s.split(":")[0].lstrip(".") for r in rules for s in r.split("{")[0].split(",")}
+if missing:
+    sys.exit(f"DSFR has no icon class {sorted(missing)}")
+header = "/* DSFR utility icon classes used by the templates (scripts/vendor_static.sh) */\n"
+open(sys.argv[3], "w", encoding="utf-8").write(header + "\n".join(rules) + "\n")
+PY
+python3 -c 'import re,sys; print(*sorted(set(re.findall(r"url\((icons/[^)]*)\)", open(sys.argv[1]).read()))), sep="\n")' \
+  "$out/dsfr/icons.min.css" | while read -r icon; do
+  mkdir -p "$out/dsfr/$(dirname "$icon")"
+  cp "$dist/$icon" "$out/dsfr/$icon"
+done
 cat > "$out/VERSIONS" <<TXT
 htmx.org $HTMX_VERSION (npm, 0BSD): htmx/htmx.min.js
 @gouvfr/dsfr $DSFR_VERSION (npm, Etalab-2.0 code; Marianne fonts under their own terms, State sites only): dsfr/
