@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -25,7 +26,7 @@ from jobboard.search.store import IndexStore
 from jobboard.services import accounts, demo, expiry, reference
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
-from jobboard.settings import Settings, tortoise_config
+from jobboard.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, local_base_url, tortoise_config
 
 DEMO_ACCOUNTS_FILE = "demo-comptes.txt"
 
@@ -209,7 +210,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     cmd_migrate(settings, args)
     if not args.no_demo:
         cmd_load_demo(settings, args)
-    print(f"Bourse PVD : http://{args.host}:{args.port}")
+    address = local_base_url(args.host, args.port)
+    # The app is built by uvicorn from the environment: links in e-mails point where we listen.
+    os.environ.setdefault("JOBBOARD_BASE_URL", address)
+    print(f"Bourse PVD : {address}")
     uvicorn.run(
         "jobboard.app:create_app",
         factory=True,
@@ -295,8 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve", help="migre, charge la démo au premier lancement, puis sert le site"
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--workers", type=int, default=1, help="plus d'un worker demande PostgreSQL")
     serve.add_argument(
         "--no-demo", action="store_true", help="ne charge pas les données de démonstration"

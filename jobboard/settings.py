@@ -12,6 +12,19 @@ from jobboard import PROJECT_ROOT
 
 MODELS_MODULE = "jobboard.models"
 SMTP_TLS_MODES = ("starttls", "ssl", "none")
+# Where `jobboard serve` listens unless told otherwise; the default site address follows it.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+_WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 (recognised, not bound)
+
+
+def local_base_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens to reach `serve --host HOST --port PORT`."""
+    if host in _WILDCARD_HOSTS:
+        host = DEFAULT_HOST
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 def _sqlite_url(data_dir: Path) -> str:
@@ -29,8 +42,9 @@ class Settings:
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     page_size: int = 20
     # Absolute address used in e-mails; never taken from the request's Host header, so a forged
-    # Host cannot plant its own domain in a password-reset link.
-    base_url: str = "http://localhost:8000"
+    # Host cannot plant its own domain in a password-reset link. By default the address `serve`
+    # listens on, so a confirmation link opens on the origin that holds the session cookie.
+    base_url: str = local_base_url(DEFAULT_HOST, DEFAULT_PORT)
     email_from: str = "Bourse Petites villes de demain <ne-pas-repondre@localhost>"
     smtp_host: str = ""  # empty: messages go to the log and data/outbox/
     smtp_port: int = 587

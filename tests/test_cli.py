@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from jobboard import cli
+from jobboard.settings import Settings
 from tests.conftest import TEST_DB_URL, is_postgres, offer_row
 
 COMMANDS = (
@@ -158,3 +160,35 @@ def test_migrate_on_a_fresh_postgresql_database(tmp_path: Path) -> None:
         assert int(checks.stdout) >= 13
     finally:
         subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+
+
+def test_site_address_defaults_to_where_serve_listens(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # setenv first so that the variable serve exports is removed after the test.
+    monkeypatch.setenv("JOBBOARD_BASE_URL", "")
+    monkeypatch.delenv("JOBBOARD_BASE_URL")
+    defaults = cli.build_parser().parse_args(["serve"])
+    env = {"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "k"}
+    assert Settings.from_env(env).base_url == f"http://{defaults.host}:{defaults.port}"
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(cli, "cmd_migrate", lambda settings, args: 0)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: served.update(kwargs))
+    args = cli.build_parser().parse_args(["serve", "--port", "8123", "--no-demo"])
+    assert cli.cmd_serve(Settings.from_env(env), args) == 0
+    assert served["port"] == 8123
+    # The app uvicorn builds reads its settings from the environment.
+    assert Settings.from_env({**env, **os.environ}).base_url == "http://127.0.0.1:8123"
+
+
+def test_site_address_set_by_the_operator_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JOBBOARD_BASE_URL", "https://bourse.example.fr")
+    monkeypatch.setattr(cli, "cmd_migrate", lambda settings, args: 0)
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    env = {"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "k"}
+    args = cli.build_parser().parse_args(["serve", "--host", "0.0.0.0", "--no-demo"])
+    assert cli.cmd_serve(Settings.from_env(env), args) == 0
+    assert os.environ["JOBBOARD_BASE_URL"] == "https://bourse.example.fr"
