@@ -35,6 +35,7 @@ from jobboard.web import (
 )
 from jobboard.web.auth import AuthMiddleware, public
 from jobboard.web.csrf import CSRFMiddleware
+from jobboard.web.disconnect import ClientDisconnectMiddleware
 from jobboard.web.errors import http_error, server_error
 from jobboard.web.security_headers import SecurityHeadersMiddleware
 from jobboard.web.session import SessionMiddleware
@@ -227,6 +228,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     middleware = [
+        Middleware(ClientDisconnectMiddleware),
         Middleware(SecurityHeadersMiddleware),
         Middleware(GZipMiddleware, minimum_size=1000),
         Middleware(
