@@ -6,6 +6,12 @@
     var status = document.getElementById("nombre-resultats");
     if (status) { document.title = status.textContent.trim() + " – Bourse Petites villes de demain"; }
   });
+  // An htmx action replaces the button that had focus, which then falls to <body>: move it to
+  // what the new content marks (the updated status, or the message explaining a refusal).
+  document.addEventListener("htmx:after:swap", function () {
+    var target = document.querySelector("[data-focus-after-swap]");
+    if (target) { target.focus(); }
+  });
   // After a refused form, move focus to the list of errors so screen readers announce it.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("erreurs");

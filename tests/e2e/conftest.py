@@ -38,6 +38,15 @@ AXE_CACHE_DIR = Path(tempfile.gettempdir()) / "jobboard-e2e-axe-core-4"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING_IMPACTS = {"critical", "serious"}
 
+# Injected before any page script (DevTools protocol, so the CSP does not apply to it): every
+# Content-Security-Policy violation of the page lands in window.cspViolations.
+CSP_RECORDER = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.cspViolations.push(`${e.violatedDirective} ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
+});
+"""
+
 # The machine may be busy (two cores, other jobs): give htmx swaps and debounces room.
 expect.set_options(timeout=10_000)
 

@@ -11,7 +11,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
 
-from tests.e2e.conftest import log_in, screenshot
+from tests.e2e.conftest import CSP_RECORDER, log_in, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 RECRUITER = "recrutement@fumel-demo.fr"
@@ -27,9 +27,9 @@ def _pdf() -> bytes:
 
 
 def _context_page(browser: Browser, live_server: str) -> Page:
-    return browser.new_context(
-        base_url=live_server, locale="fr-FR", accept_downloads=True
-    ).new_page()
+    context = browser.new_context(base_url=live_server, locale="fr-FR", accept_downloads=True)
+    context.add_init_script(CSP_RECORDER)
+    return context.new_page()
 
 
 def test_apply_then_review(
@@ -90,8 +90,14 @@ def test_apply_then_review(
         assert download.value.suggested_filename == "CV Camille.pdf"
         recruiter.get_by_role("button", name="Passer en examen").click()
         expect(recruiter.locator("#suivi").get_by_role("status")).to_have_text("En cours d'examen")
+        # Focus follows the swap to the new status, not down to <body>.
+        expect(recruiter.locator("#suivi-statut")).to_be_focused()
         recruiter.get_by_role("button", name="Ne pas retenir").click()
         expect(recruiter.locator("#suivi")).to_contain_text("Indiquez le motif")
+        expect(recruiter.locator("#suivi-erreur")).to_be_focused()
+        # htmx adds no stylesheet of its own, and nothing broke the CSP along the way.
+        assert recruiter.evaluate("document.adoptedStyleSheets.length") == 0
+        assert recruiter.evaluate("window.cspViolations") == []
         recruiter.get_by_label("Message au candidat").fill(
             "Un profil plus expérimenté a été retenu."
         )
