@@ -9,8 +9,9 @@ from jobboard.settings import tortoise_config
 
 
 def _migration_url(database_url: str) -> str:
-    """SQLite table rebuilds (AlterField) cascade-delete rows unless foreign keys are off while
-    migrating (research/tortoise_pg.md §2); PostgreSQL alters in place."""
+    """SQLite table rebuilds (AlterField) cascade-delete the rows that reference the table unless
+    foreign keys are off while migrating (tests/test_migrations.py upgrades a populated
+    database); PostgreSQL alters in place."""
     if not database_url.startswith("sqlite"):
         return database_url
     separator = "&" if "?" in database_url else "?"

@@ -38,3 +38,19 @@ def test_every_icon_used_in_a_template_is_shipped() -> None:
         assert images, f"{icon}: its rule names no image"
         for image in images:
             assert (DSFR / image).is_file(), f"{icon}: {image} is not vendored"
+
+
+# A path a docstring or comment names, relative to the repository root.
+_REPO_PATH = re.compile(
+    r"\b(?:research|docs|tests|fixtures|scripts)/[\w./-]*\w\.(?:md|py|json|csv|sh)\b"
+)
+
+
+def test_files_named_in_the_code_are_in_the_repository() -> None:
+    named = {
+        (source.relative_to(ROOT), path)
+        for source in (ROOT / "jobboard").rglob("*.py")
+        for path in _REPO_PATH.findall(source.read_text(encoding="utf-8"))
+    }
+    assert named  # the pattern finds something (tests/test_relevance.py, at least)
+    assert [(str(s), p) for s, p in sorted(named) if not (ROOT / p).exists()] == []

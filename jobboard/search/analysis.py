@@ -4,8 +4,8 @@ The Snowball French stemmer stems accented and unaccented spellings differently
 (« infirmière » → infirmi, « infirmiere » → infirmier), and folding accents before stemming
 breaks other pairs (« chargée » / « chargé »). So each word gets both forms — stemmed then
 folded, and folded then stemmed — at the same position of one field, and a query word matches
-either of its own two forms (research/deps.md §1). One field instead of two halves the
-postings written and the lists a query merges.
+either of its own two forms (tests/test_relevance.py holds pairs each order alone misses). One
+field instead of two halves the postings written and the lists a query merges.
 """
 
 from __future__ import annotations
