@@ -465,3 +465,49 @@ async def test_field_failing_a_rule_is_marked_invalid(
     field = re.search(r'<input[^>]*id="duration_months"[^>]*>', response.text)
     assert field and 'aria-invalid="true"' in field.group(0)
     assert 'maxlength="150"' in response.text
+
+
+def _h1(page: str) -> str:
+    match = re.search(r"<h1>(.*?)</h1>", page)
+    assert match, "no heading"
+    return match.group(1)
+
+
+async def test_a_blank_form_reads_to_be_completed_until_something_is_typed(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    blank = await client.get("/espace/recruteur/offres/nouvelle")
+    assert blank.status_code == 200 and "À compléter" in blank.text
+    assert "Non éligible" not in blank.text and "verdict-reason" not in blank.text
+    # The first live check (a field was touched) gives the real verdict, in the panel and in
+    # the compact summary that phones keep in view.
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    checked = await client.post(
+        "/espace/recruteur/offres/verifier",
+        data={"kind": "vta", "duration_months": "24", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert "À compléter" not in checked.text and "Non éligible" in checked.text
+    compact = re.search(
+        r'<div id="verdict-compact"[^>]*hx-swap-oob="true">(.*?)</div>', checked.text, re.S
+    )
+    assert compact and "Non éligible" in compact.group(1)
+    assert re.search(r"\d+ points à revoir", compact.group(1))
+    # A save attempt shows the verdict too, never « À compléter ».
+    refused = await _new(client, {"kind": "vta"}, "soumettre")
+    assert refused.status_code == 400 and "À compléter" not in refused.text
+    assert "Non éligible" in refused.text
+
+
+async def test_the_heading_follows_the_address_after_a_refused_submit(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    refused = await _new(client, {**VTA, "duration_months": "24"}, "soumettre")
+    assert refused.status_code == 400 and "Votre brouillon est enregistré." in refused.text
+    assert _h1(refused.text) == "Nouvelle offre"
+    assert "<title>Erreur – Nouvelle offre" in refused.text
+    # The draft exists now: the form saves into it rather than creating a second one.
+    offer = await Offer.get()
+    assert f'action="/espace/recruteur/offres/{offer.id}/modifier"' in refused.text
+    edit = await client.get(f"/espace/recruteur/offres/{offer.id}/modifier")
+    assert _h1(edit.text) == "Modifier l&#39;offre" and "À compléter" not in edit.text

@@ -29,6 +29,8 @@ from jobboard.web.forms import form_fields
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
+NEW_OFFER_PATH = "/espace/recruteur/offres/nouvelle"
+
 STATUS_ORDER = (
     OfferStatus.DRAFT,
     OfferStatus.CHANGES_REQUESTED,
@@ -153,7 +155,12 @@ def _form_context(
     show_required: bool,
     alert: str = "",
     conflict: Offer | None = None,
+    creating: bool = False,
+    pristine: bool = False,
 ) -> dict[str, Any]:
+    """`creating`: the page is at the new-offer address (its heading says so, even once a
+    refused submit saved a draft); `pristine`: nothing typed nor saved yet, so the verdict
+    reads « À compléter » instead of listing every empty field as a failed rule."""
     reasons = checked.assessment.reasons
     by_field: dict[str, list[Reason]] = {}
     for reason in reasons:
@@ -176,6 +183,8 @@ def _form_context(
         "remote_choices": [(r.value, r.label) for r in RemoteWork],
         "alert": alert,
         "conflict": conflict,
+        "creating": creating,
+        "pristine": pristine,
         "oob": False,
         "previews": render_offer_texts(form),
     }
@@ -192,6 +201,7 @@ async def _form_page(
     show_required: bool = False,
     alert: str = "",
     conflict: Offer | None = None,
+    pristine: bool = False,
 ) -> Response:
     organisation = await _organisation(user)
     communes = await offer_editing.allowed_communes(organisation)
@@ -209,6 +219,8 @@ async def _form_page(
         show_required=show_required,
         alert=alert,
         conflict=conflict,
+        creating=request.url.path == NEW_OFFER_PATH,
+        pristine=pristine,
     )
     return templates().page(request, "recruiter/offer_form.html", context, status_code=status_code)
 
@@ -303,7 +315,7 @@ async def offer_new(request: Request) -> Response:
     user = user_of(request)
     if request.method == "POST":
         return await _save(request, user, None)
-    return await _form_page(request, user, OfferForm(), None, version=None)
+    return await _form_page(request, user, OfferForm(), None, version=None, pristine=True)
 
 
 @signed_in("recruiter")
@@ -342,7 +354,10 @@ async def offer_check(request: Request) -> Response:
     )
     context["oob"] = True
     return templates().page(
-        request, "recruiter/offer_form.html", context, fragment_blocks=["verdict", "field_messages"]
+        request,
+        "recruiter/offer_form.html",
+        context,
+        fragment_blocks=["verdict", "field_messages", "verdict_compact"],
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, screenshot
 
@@ -84,5 +84,35 @@ def test_statistics_labels_stay_readable_on_a_phone(
             })"""
         )
         assert sizes and min(sizes) >= 12, sizes
+    finally:
+        context.close()
+
+
+def test_the_offer_form_keeps_a_compact_verdict_in_view_on_a_phone(
+    browser: Browser, live_server: str, demo_passwords: dict[str, str]
+) -> None:
+    recruiter = "recrutement@fumel-demo.fr"
+    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=PHONE)
+    page = context.new_page()
+    try:
+        log_in(page, recruiter, demo_passwords[recruiter])
+        page.goto("/espace/recruteur/offres/nouvelle")
+        compact = page.locator("#verdict-compact")
+        expect(compact).to_contain_text("À compléter")
+        expect(page.locator("#verdict-zone")).not_to_contain_text("Non éligible")
+        hours = page.get_by_label("Durée hebdomadaire, en heures")
+        hours.fill("20")
+        expect(compact).to_contain_text("Non éligible")
+        expect(compact).to_contain_text("points à revoir")
+        expect(hours).to_be_focused()
+        # Both the field being typed in and the summary are on screen; the full panel is not.
+        expect(hours).to_be_in_viewport()
+        box = compact.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
+        panel = page.locator("#verdict-zone").bounding_box()
+        assert panel and panel["y"] > PHONE["height"]
+        screenshot(page, "390-offre-verdict-compact")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        expect(compact).to_be_hidden()  # the side panel is in view on a wide screen
     finally:
         context.close()
