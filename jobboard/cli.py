@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -214,6 +215,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # The app is built by uvicorn from the environment: links in e-mails point where we listen.
     os.environ.setdefault("JOBBOARD_BASE_URL", address)
     print(f"Bourse PVD : {address}")
+    # The app's own notices (search index, e-mails written to files) beside uvicorn's lines.
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO,
+        format="%(levelname)s:  %(message)s",
+    )
     uvicorn.run(
         "jobboard.app:create_app",
         factory=True,

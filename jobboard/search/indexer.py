@@ -175,7 +175,12 @@ class Indexer:
         usable = await anyio.to_thread.run_sync(self.store.is_usable)
         if usable:
             return False
-        log.warning("search index missing or unreadable: rebuilding from the database")
+        # Operator-facing lines, in French like the rest of `serve`'s output. No index yet is
+        # the normal first start, not a problem.
+        if self.store.generation() is None:
+            log.info("Premier démarrage : création de l'index de recherche à partir de la base.")
+        else:
+            log.warning("Index de recherche illisible : reconstruction à partir de la base.")
         await self.rebuild()
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,9 @@ import pytest
 from starlette.applications import Starlette
 
 from jobboard.models import Offer, SearchChange, SearchState
+from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchRequest
+from jobboard.search.store import IndexStore
 from jobboard.services.moderation import DecisionRefused
 from jobboard.services.offer_editing import close_offer
 from jobboard.services.offer_import import import_offers
@@ -106,8 +109,11 @@ async def test_applying_changes_twice_or_out_of_order_is_harmless(app: Starlette
     assert (await SearchState.get(replica="default")).last_change_id <= top + 5
 
 
+INDEXER_LOG = "jobboard.search.indexer"
+
+
 async def test_a_missing_or_corrupted_index_is_rebuilt_from_the_database(
-    app: Starlette,
+    app: Starlette, caplog: pytest.LogCaptureFixture
 ) -> None:
     await import_offers([offer_row(title="Archiviste du patrimoine")], today=date.today())
     await index_now(app)
@@ -116,7 +122,11 @@ async def test_a_missing_or_corrupted_index_is_rebuilt_from_the_database(
     for path in store.current.resolve().iterdir():
         path.write_bytes(b"garbage")
     assert not store.is_usable()
+    caplog.set_level(logging.INFO, logger=INDEXER_LOG)
     assert await app.state.indexer.ensure_ready() is True
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == INDEXER_LOG] == [
+        (logging.WARNING, "Index de recherche illisible : reconstruction à partir de la base.")
+    ]
     assert titles(app, "archiviste") == ["Archiviste du patrimoine"]
     await assert_clean(app)
     assert await app.state.indexer.ensure_ready() is False
@@ -180,3 +190,15 @@ def test_an_indexer_killed_midway_leaves_a_consistent_index_after_restart(
     assert restarted.returncode == 0, restarted.stderr
     check = run(tmp_path, "check-index")
     assert check.returncode == 0, check.stdout
+
+
+async def test_the_first_start_builds_the_index_with_a_calm_french_notice(
+    db: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    indexer = Indexer(IndexStore(tmp_path / "index"))  # nothing on disk yet
+    caplog.set_level(logging.INFO, logger=INDEXER_LOG)
+    assert await indexer.ensure_ready() is True
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.INFO, "Premier démarrage : création de l'index de recherche à partir de la base.")
+    ]
+    assert indexer.store.is_usable()
