@@ -215,11 +215,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # The app is built by uvicorn from the environment: links in e-mails point where we listen.
     os.environ.setdefault("JOBBOARD_BASE_URL", address)
     print(f"Bourse PVD : {address}")
-    # The app's own notices (search index, e-mails written to files) beside uvicorn's lines.
-    logging.basicConfig(
-        level=logging.DEBUG if settings.debug else logging.INFO,
-        format="%(levelname)s:  %(message)s",
-    )
+    # The app's own notices (search index, e-mails written to files) beside uvicorn's lines;
+    # the libraries' loggers stay quiet.
+    notices = logging.StreamHandler()
+    notices.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+    app_log = logging.getLogger("jobboard")
+    app_log.addHandler(notices)
+    app_log.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     uvicorn.run(
         "jobboard.app:create_app",
         factory=True,

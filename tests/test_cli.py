@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import subprocess
@@ -162,6 +163,13 @@ def test_migrate_on_a_fresh_postgresql_database(tmp_path: Path) -> None:
         subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
 
 
+def _keep_logging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` gives the app's logger a handler: take it back after the test."""
+    app_log = logging.getLogger("jobboard")
+    monkeypatch.setattr(app_log, "handlers", [])
+    monkeypatch.setattr(app_log, "level", app_log.level)
+
+
 def test_site_address_defaults_to_where_serve_listens(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -175,6 +183,7 @@ def test_site_address_defaults_to_where_serve_listens(
     served: dict[str, object] = {}
     monkeypatch.setattr(cli, "cmd_migrate", lambda settings, args: 0)
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: served.update(kwargs))
+    _keep_logging(monkeypatch)
     args = cli.build_parser().parse_args(["serve", "--port", "8123", "--no-demo"])
     assert cli.cmd_serve(Settings.from_env(env), args) == 0
     assert served["port"] == 8123
@@ -188,6 +197,7 @@ def test_site_address_set_by_the_operator_is_kept(
     monkeypatch.setenv("JOBBOARD_BASE_URL", "https://bourse.example.fr")
     monkeypatch.setattr(cli, "cmd_migrate", lambda settings, args: 0)
     monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    _keep_logging(monkeypatch)
     env = {"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "k"}
     args = cli.build_parser().parse_args(["serve", "--host", "0.0.0.0", "--no-demo"])
     assert cli.cmd_serve(Settings.from_env(env), args) == 0
