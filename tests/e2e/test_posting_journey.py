@@ -40,7 +40,9 @@ def test_recruiter_posts_a_vta_with_the_live_verdict(
     log_in(page, FUMEL_RECRUITER, demo_passwords[FUMEL_RECRUITER])
     page.get_by_role("link", name="Nouvelle offre").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Nouvelle offre")
-    expect(_verdict(page)).to_contain_text("Non éligible")  # nothing filled yet
+    # Nothing typed yet: no red verdict, just « À compléter ».
+    expect(_verdict(page)).to_contain_text("À compléter")
+    expect(_verdict(page)).not_to_contain_text("Non éligible")
 
     # Choosing VTA shows its rules at once, under the fields they concern.
     pick(page, page.get_by_role("radio", name="Volontariat territorial en administration (VTA)"))
