@@ -12,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from jobboard.models import Offer, OfferEvent, SearchChange, User
+from jobboard.search.searcher import SearchRequest
 from jobboard.settings import Settings
 from tests.conftest import approve, csrf_token, index_now, log_in, make_user, post_form
 
@@ -217,6 +218,10 @@ async def test_preview_shows_the_offer_as_candidates_will_see_it(
     ).status_code == 404
 
 
+def _found(app: Starlette, query: str) -> list[int]:
+    return [hit.id for hit in app.state.search.search(SearchRequest(q=query)).hits]
+
+
 async def test_editing_a_published_offer_sends_it_back_to_moderation(
     app: Starlette, client: httpx.AsyncClient, recruiter: User, settings: Settings
 ) -> None:
@@ -224,7 +229,9 @@ async def test_editing_a_published_offer_sends_it_back_to_moderation(
     await approve(offer_id, settings)
     await index_now(app)
     assert (await client.get(f"/offres/{offer_id}")).status_code == 200
+    assert _found(app, "transition écologique") == [offer_id]
     offer = await Offer.get(id=offer_id)
+    changes_before = await SearchChange.filter(offer_id=offer_id).count()
     changed = {
         **VTA,
         "title": "VTA – Transition écologique et mobilités",
@@ -236,10 +243,15 @@ async def test_editing_a_published_offer_sends_it_back_to_moderation(
     assert response.status_code == 303
     offer = await Offer.get(id=offer_id)
     assert offer.status == "submitted" and offer.title.endswith("mobilités")
-    assert await SearchChange.filter(offer_id=offer_id).exists()
+    assert await SearchChange.filter(offer_id=offer_id).count() == changes_before + 1
+    await index_now(app)
+    assert _found(app, "mobilités") == _found(app, "transition écologique") == []
     assert (await client.get(f"/offres/{offer_id}")).status_code == 404  # hidden until approved
-    # An invalid edit of a published offer is refused and changes nothing.
+    # Approved again, it is searched as edited.
     await approve(offer_id, settings)
+    await index_now(app)
+    assert _found(app, "mobilités") == [offer_id]
+    # An invalid edit of a published offer is refused and changes nothing.
     offer = await Offer.get(id=offer_id)
     bad = {**changed, "duration_months": "30", "version": str(offer.version)}
     refused = await _post(
