@@ -8,13 +8,15 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.app import create_app
 from jobboard.models import User
+from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from jobboard.web.csrf import csrf_token as make_token
 from jobboard.web.csrf import token_matches
 from jobboard.web.session import COOKIE_NAME
-from tests.conftest import PASSWORD, csrf_token, log_in, make_user
+from tests.conftest import PASSWORD, csrf_token, index_now, log_in, make_user, offer_row
 
 LOGIN = {"email": "lea@example.fr", "password": PASSWORD}
 
@@ -142,9 +144,30 @@ async def test_session_cookie_is_secure_over_https(app: Starlette) -> None:
     assert "; Secure" in response.headers["set-cookie"]
 
 
-async def test_pages_without_forms_set_no_cookie_for_visitors(client: httpx.AsyncClient) -> None:
-    response = await client.get("/sante")
-    assert "set-cookie" not in response.headers
+async def test_pages_without_forms_set_no_cookie_for_visitors(
+    client: httpx.AsyncClient, app: Starlette
+) -> None:
+    offer_id = (await import_offers([offer_row()], today=clock.today())).created[0]
+    await index_now(app)
+    paths = [
+        "/",
+        "/offres",
+        "/offres?q=climat",
+        f"/offres/{offer_id}",
+        "/accessibilite",
+        "/mentions-legales",
+        "/donnees-personnelles",
+        "/sante",
+    ]
+    for path in paths:
+        response = await client.get(path)
+        assert response.status_code == 200, path
+        assert "set-cookie" not in response.headers, path
+        assert 'name="csrf-token"' not in response.text, path
+    assert client.cookies.get(COOKIE_NAME) is None
+    # A page with a form does set one: the token in the form needs the session's secret.
+    login = await client.get("/connexion")
+    assert COOKIE_NAME in login.headers["set-cookie"]
 
 
 async def test_tampered_session_cookie_is_ignored(client: httpx.AsyncClient) -> None:

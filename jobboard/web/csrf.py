@@ -38,6 +38,15 @@ def csrf_token(connection: HTTPConnection) -> str:
     return base64.urlsafe_b64encode(mask + masked).decode().rstrip("=")
 
 
+def existing_csrf_token(connection: HTTPConnection) -> str:
+    """A token only if the session already holds a secret (the layout's `<meta>` for htmx):
+    a visitor's page without a form creates no secret, so it sets no cookie."""
+    session = connection.scope.get("session")
+    if not session or not session.get("csrf"):
+        return ""
+    return csrf_token(connection)
+
+
 def rotate_csrf(connection: HTTPConnection) -> None:
     """A new secret (at login): a token seen before signing in is worthless afterwards."""
     connection.session["csrf"] = secrets.token_urlsafe(_SECRET_BYTES)

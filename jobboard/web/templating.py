@@ -14,7 +14,7 @@ from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
 from jobboard.formats import date_fr, datetime_fr
 from jobboard.web.auth import current_user, staff_counts
-from jobboard.web.csrf import csrf_token
+from jobboard.web.csrf import csrf_token, existing_csrf_token
 from jobboard.web.session import pop_flashes
 
 
@@ -65,6 +65,7 @@ class Templates:
         )
         env.globals.update(
             csrf_token=csrf_token,
+            existing_csrf_token=existing_csrf_token,
             current_user=current_user,
             pop_flashes=pop_flashes,
             staff_counts=staff_counts,

@@ -17,12 +17,16 @@
     var summary = document.getElementById("erreurs");
     if (summary) { summary.focus(); }
   });
-  // Unsafe htmx requests carry the CSRF token the layout put in <meta name="csrf-token">.
+  // Unsafe htmx requests carry the CSRF token the layout put in <meta name="csrf-token">
+  // (or, on a visitor's first page, the one in the page's form: the layout only has one once
+  // the session holds a secret).
   document.addEventListener("htmx:config:request", function (event) {
     var meta = document.querySelector('meta[name="csrf-token"]');
+    var field = document.querySelector('input[name="csrf_token"]');
+    var token = meta ? meta.content : (field ? field.value : "");
     var request = event.detail && event.detail.ctx && event.detail.ctx.request;
-    if (meta && request && !/^(GET|HEAD)$/i.test(request.method)) {
-      request.headers["X-CSRF-Token"] = meta.content;
+    if (token && request && !/^(GET|HEAD)$/i.test(request.method)) {
+      request.headers["X-CSRF-Token"] = token;
     }
   });
 })();
