@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from jobboard import clock
 from jobboard.domain.offer import THEMES, OfferKind
 from jobboard.search.schema import SUMMARY_LENGTH, document
 from jobboard.search.searcher import SearchRequest, SearchService
@@ -864,7 +865,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     geo = load_geography()
-    today = date.today()
+    today = clock.today()
 
     def docs() -> Iterator[dict[str, Any]]:
         return generate(args.n, args.seed, geo, today)

@@ -24,9 +24,9 @@ import aiosmtplib
 import anyio.to_thread
 import jinja2
 from tortoise.expressions import Q
-from tortoise.timezone import now
 
 from jobboard import PROJECT_ROOT
+from jobboard.clock import now
 from jobboard.formats import date_fr
 from jobboard.models import EmailOutbox
 from jobboard.settings import Settings

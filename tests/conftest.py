@@ -2,6 +2,11 @@
 
 The suite runs on SQLite by default; set JOBBOARD_TEST_DATABASE_URL to a PostgreSQL URL with a
 `{}` placeholder (e.g. postgres://postgres@127.0.0.1:5432/jobboard_test_{}) to run it there.
+
+Set JOBBOARD_TEST_NOW to an ISO instant with its offset (e.g. 2026-12-15T23:30:00+00:00) to run
+the whole suite with the clock moved there (time-machine, ticking): tests read "today" from
+jobboard.clock, never from the host, so they must pass at any hour. The browser tests drive a
+server in another process on the host's clock and refuse to run under a moved clock.
 """
 
 from __future__ import annotations
@@ -18,20 +23,20 @@ import re
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
+import time_machine
 from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.context import tortoise_test_context
-from tortoise.timezone import now
 
-from jobboard import PROJECT_ROOT
+from jobboard import PROJECT_ROOT, clock
 from jobboard.app import create_app
 from jobboard.clock import today
 from jobboard.models import Commune, Offer, User
@@ -46,6 +51,46 @@ TEST_DB_URL = os.environ.get("JOBBOARD_TEST_DATABASE_URL", "sqlite://:memory:")
 # Communes that tests name explicitly, on top of those the demo files use.
 EXTRA_COMMUNES = {"75056", "2A004", "69123", "33063", "13055", "01001", "01002"}
 REFERENCE_TABLES = ("region", "departement", "epci", "commune")
+
+
+TEST_NOW_VARIABLE = "JOBBOARD_TEST_NOW"
+_travellers: list[time_machine.travel] = []
+
+
+def moved_clock() -> datetime | None:
+    """The instant JOBBOARD_TEST_NOW moves the clock to, if set (an offset is required)."""
+    value = os.environ.get(TEST_NOW_VARIABLE, "").strip()
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"{TEST_NOW_VARIABLE}={value!r} is not an ISO instant") from None
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"{TEST_NOW_VARIABLE}={value!r} needs an offset (+00:00, Z)")
+    return moment
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the clock before collection, so module-level dates are read on the moved clock."""
+    moment = moved_clock()
+    if moment is not None:
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        _travellers.append(traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _travellers:
+        _travellers.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    moment = moved_clock()
+    if moment is None:
+        return "clock: the host's"
+    paris = moment.astimezone(clock.PARIS)
+    return f"clock: moved to {moment.isoformat()} (Paris {paris:%Y-%m-%d %H:%M}), ticking"
 
 
 def is_postgres() -> bool:
@@ -202,7 +247,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 def offer_row(**changes: Any) -> dict[str, Any]:
     """A valid import row (a VTA in Espinasses, rural and PVD) to vary in tests."""
-    today = date.today()
+    today = clock.today()
     row: dict[str, Any] = {
         "kind": "vta",
         "title": "VTA – Chargé(e) de mission transition écologique",
@@ -238,13 +283,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # Accounts: a signed-in client needs a CSRF token from a page, then a login.
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+CSRF_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
 PASSWORD = "Marianne et ses 36 000 communes"
 
 
 async def csrf_token(client: httpx.AsyncClient, path: str = "/connexion") -> str:
     """The token a page hands to its forms (also sets the session cookie)."""
     response = await client.get(path)
-    match = CSRF_META.search(response.text)
+    match = CSRF_META.search(response.text) or CSRF_FIELD.search(response.text)
     assert match, f"no CSRF token on {path}"
     return html.unescape(match.group(1))
 
@@ -269,7 +315,7 @@ async def make_user(
     organisation = None
     if role == "recruiter":
         organisation = await commune_organisation(await Commune.get(insee=commune))
-    defaults: dict[str, Any] = {"full_name": "Léa Martin", "email_confirmed_at": now()}
+    defaults: dict[str, Any] = {"full_name": "Léa Martin", "email_confirmed_at": clock.now()}
     if role == "candidate":
         defaults.update(birth_date=date(2001, 5, 4), diploma_level=7)
     defaults.update(fields)

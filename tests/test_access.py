@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 
+from jobboard import clock
 from jobboard.clock import today
 from jobboard.models import Application, EmailOutbox, Offer, Organisation, User
 from jobboard.services.offer_editing import form_of, save_offer
@@ -42,7 +42,7 @@ def test_every_route_declares_who_may_use_it(app: Starlette) -> None:
 
 
 async def _offers() -> tuple[int, int]:
-    result = await import_offers([FUMEL, THIZY], today=date.today())
+    result = await import_offers([FUMEL, THIZY], today=clock.today())
     assert not result.errors, result.errors
     fumel, thizy = result.created
     return fumel, thizy

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from jobboard import mail
+from jobboard import clock, mail
 from jobboard.models import EmailOutbox, Organisation, User, UserSession
 from jobboard.passwords import verify_password
 from jobboard.services import accounts
@@ -102,7 +102,7 @@ async def test_candidate_signup_bad_input_gets_french_message_next_to_field(
 
 
 async def test_future_birth_date_is_refused(client: httpx.AsyncClient) -> None:
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (clock.today() + timedelta(days=2)).isoformat()
     response = await post_form(
         client, "/inscription/candidat", {**CANDIDATE, "birth_date": tomorrow}
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import os
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,13 +15,14 @@ import pytest
 from pypdf import PdfWriter
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.models import Application, ApplicationEvent, EmailOutbox, Offer, User
 from jobboard.services.applications import change_status
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
-from tests.conftest import PASSWORD, csrf_token, log_in, make_user, offer_row, post_form
+from tests.conftest import csrf_token, log_in, make_user, offer_row, post_form
 
-TODAY = date.today()
+TODAY = clock.today()
 START = TODAY + timedelta(days=60)
 
 
@@ -415,7 +417,7 @@ async def test_another_collectivite_sees_no_application(client: httpx.AsyncClien
         await client.get(f"/espace/recruteur/offres/{application.offer_id}/candidatures")
     ).status_code == 404
     assert (await _move(client, application, "review")).status_code == 404
-    assert PASSWORD
+    await Application.get(id=application.id, status="received")  # the move did not happen
 
 
 async def test_orphan_and_half_written_cv_files_are_swept(
@@ -430,8 +432,15 @@ async def test_orphan_and_half_written_cv_files_are_swept(
     partial = settings.cv_dir / "4567ef.part"
     orphan.write_bytes(b"%PDF-")
     partial.write_bytes(b"%PDF-")
+    # File times are the kernel's: set them on the board's clock, which tests may move.
+    a_minute_ago = clock.now().timestamp() - 60
+    for path in (orphan, partial, kept):
+        os.utime(path, (a_minute_ago, a_minute_ago))
     assert await sweep_cv_orphans(settings) == 0  # too recent: may still be in flight
-    assert await sweep_cv_orphans(settings, older_than=-1) == 2
+    two_hours_ago = a_minute_ago - 7200
+    for path in (orphan, partial, kept):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    assert await sweep_cv_orphans(settings) == 2
     assert _stored(settings) == [kept]
 
 

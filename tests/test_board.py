@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from jobboard import clock
 from jobboard.app import create_app
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer
@@ -23,7 +24,7 @@ from tests.conftest import csrf_token, index_now, offer_row
 
 @pytest.fixture
 async def demo(app: Starlette, reference_dir: Path) -> None:
-    result = await load_demo_offers(reference_dir, date.today())
+    result = await load_demo_offers(reference_dir, clock.today())
     assert result.errors == []
     await index_now(app)
 
@@ -94,7 +95,7 @@ async def test_filters_combine(client: httpx.AsyncClient, demo: None) -> None:
 async def test_expired_deadline_leaves_the_board_but_the_page_says_so(
     client: httpx.AsyncClient, app: Starlette
 ) -> None:
-    result = await import_offers([offer_row(title="Offre bientôt expirée")], today=date.today())
+    result = await import_offers([offer_row(title="Offre bientôt expirée")], today=clock.today())
     offer_id = result.created[0]
     await index_now(app)
     assert "Offre bientôt expirée" in (await client.get("/offres")).text
@@ -102,14 +103,14 @@ async def test_expired_deadline_leaves_the_board_but_the_page_says_so(
     day_after_deadline = offer.deadline + timedelta(days=1)
     assert await app.state.indexer.sweep_expired(on=day_after_deadline) == 1
     assert "Offre bientôt expirée" not in (await client.get("/offres")).text
-    await Offer.filter(id=offer_id).update(deadline=date.today() - timedelta(days=1))
+    await Offer.filter(id=offer_id).update(deadline=clock.today() - timedelta(days=1))
     page = await client.get(f"/offres/{offer_id}")
     assert page.status_code == 200 and "Offre expirée" in page.text
 
 
 async def test_offer_page_shows_every_fact_in_french(client: httpx.AsyncClient, db: None) -> None:
     row = offer_row(title="Chargé de mission patrimoine", min_diploma_level=6, duration_months=18)
-    offer_id = (await import_offers([row], today=date.today())).created[0]
+    offer_id = (await import_offers([row], today=clock.today())).created[0]
     response = await client.get(f"/offres/{offer_id}")
     assert response.status_code == 200
     html = response.text
@@ -134,7 +135,7 @@ async def test_markdown_in_offers_is_sanitised(client: httpx.AsyncClient, db: No
         description="<script>alert(1)</script> [clic](javascript:alert(1)) "
         "<img src=x onerror=alert(1)>",
     )
-    offer_id = (await import_offers([row], today=date.today())).created[0]
+    offer_id = (await import_offers([row], today=clock.today())).created[0]
     html = (await client.get(f"/offres/{offer_id}")).text
     # Everything is shown as inert text: no script element, no javascript: link, no img tag.
     assert "<script>alert" not in html and 'href="javascript:' not in html
@@ -153,7 +154,7 @@ async def test_unknown_pages_get_a_french_404(
 
 
 async def test_draft_offers_are_not_reachable(client: httpx.AsyncClient, db: None) -> None:
-    offer_id = (await import_offers([offer_row(status="draft")], today=date.today())).created[0]
+    offer_id = (await import_offers([offer_row(status="draft")], today=clock.today())).created[0]
     assert (await client.get(f"/offres/{offer_id}")).status_code == 404
     await Offer.filter(id=offer_id).update(status=OfferStatus.PUBLISHED)
     assert (await client.get(f"/offres/{offer_id}")).status_code == 200
@@ -204,7 +205,7 @@ async def test_health_reports_database_index_and_lag(client: httpx.AsyncClient, 
         "index": "ok",
         "offres_en_attente_d_indexation": 0,
     }
-    await import_offers([offer_row()], today=date.today())
+    await import_offers([offer_row()], today=clock.today())
     assert (await client.get("/sante")).json()["offres_en_attente_d_indexation"] == 1
 
 

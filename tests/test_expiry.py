@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.models import Application, ApplicationEvent, EmailOutbox, Offer, OfferEvent
 from jobboard.services.expiry import run_expiry
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from tests.conftest import index_now, make_user, offer_row
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 async def _published(deadline_in_days: int, title: str = "VTA – Espinasses") -> Offer:

@@ -10,10 +10,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
-from jobboard import mail
+from jobboard import clock, mail
 from jobboard.models import EmailOutbox
 from jobboard.settings import Settings
 from tests.conftest import SmtpServer, free_port, make_user, smtp_settings, text_part
@@ -68,14 +67,14 @@ async def test_outbox_survives_an_smtp_outage(db: None, settings: Settings) -> N
     assert await mail.send_pending(backend, settings.email_from) == (0, 1)
     row = await EmailOutbox.get()
     assert row.status == "pending" and row.attempts == 1 and row.last_error
-    assert row.next_attempt_at is not None and row.next_attempt_at > now()
+    assert row.next_attempt_at is not None and row.next_attempt_at > clock.now()
     # Not retried before its time.
     assert await mail.send_pending(backend, settings.email_from) == (0, 0)
 
     server = SmtpServer(port)
     server.start()
     try:
-        later = now() + timedelta(minutes=5)
+        later = clock.now() + timedelta(minutes=5)
         assert await mail.send_pending(backend, settings.email_from, moment=later) == (1, 0)
         assert len(server.messages) == 1
     finally:
@@ -94,7 +93,7 @@ async def test_gives_up_after_max_attempts_with_growing_delays(
 ) -> None:
     user = await make_user()
     await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
-    moment = now()
+    moment = clock.now()
     delays = []
     for _ in range(mail.MAX_ATTEMPTS):
         await mail.send_pending(_AlwaysDown(), settings.email_from, moment=moment)
@@ -176,7 +175,7 @@ async def test_lease_and_retry_count_from_the_claim_not_the_round_start(
 ) -> None:
     user = await make_user()
     await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
-    round_start = now() - timedelta(minutes=10)  # a round slowed down by earlier timeouts
+    round_start = clock.now() - timedelta(minutes=10)  # a round slowed down by earlier timeouts
     await mail.send_pending(_AlwaysDown(), settings.email_from, moment=round_start)
     row = await EmailOutbox.get()
-    assert row.next_attempt_at is not None and row.next_attempt_at > now()
+    assert row.next_attempt_at is not None and row.next_attempt_at > clock.now()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from tortoise import connections
 from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
+from jobboard import clock
 from jobboard.models import Application, Commune, Offer, Organisation, User
 from jobboard.services.offer_import import import_offers
 from tests.conftest import offer_row
@@ -42,7 +41,7 @@ async def test_role_and_recruiter_organisation_are_checked(db: None) -> None:
 
 
 async def test_offer_status_is_checked_and_application_is_unique(db: None) -> None:
-    result = await import_offers([offer_row()], today=date.today())
+    result = await import_offers([offer_row()], today=clock.today())
     offer = await Offer.get(id=result.created[0])
     with pytest.raises(ConstraintError):
         async with in_transaction():

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.domain.offer_form import OfferForm
 from jobboard.models import Application, EmailOutbox, Offer, OfferEvent, Organisation, User
 from jobboard.services import moderation, statistics
@@ -19,7 +20,7 @@ from jobboard.services.offer_editing import save_offer
 from jobboard.settings import Settings
 from tests.conftest import csrf_token, index_now, log_in, make_user, post_form
 
-TODAY = date.today()
+TODAY = clock.today()
 VTA: dict[str, Any] = {
     "kind": "vta",
     "title": "VTA – Chargé(e) de mission énergie",
@@ -82,13 +83,15 @@ async def test_queue_lists_submitted_offers_oldest_first(
     await Offer.filter(id=first.id).update(submitted_at=first.submitted_at - timedelta(days=3))  # type: ignore[operator]
     page = await client.get("/moderation")
     assert page.status_code == 200
+    assert page.text.index(f'href="/moderation/offres/{first.id}"') < page.text.index(
+        f'href="/moderation/offres/{second.id}"'
+    )
     assert page.text.index("Première offre") < page.text.index("Seconde offre")
     assert "3 jours" in page.text and "Espinasses" in page.text and "Hautes-Alpes" in page.text
     filtered = await client.get("/moderation", params={"type": "chef_de_projet"})
     assert "Première offre" not in filtered.text
     bad = await client.get("/moderation", params={"departement": "zz", "verdict": "x"})
     assert bad.status_code == 200 and "Département inconnu" in bad.text
-    assert second.id
 
 
 async def test_approve_publishes_indexes_and_emails_every_recruiter(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from jobboard import clock
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer, OfferEvent, OfferTheme, SearchChange
 from jobboard.services.demo import load_demo_offers
@@ -15,7 +16,7 @@ from tests.conftest import offer_row
 
 async def test_a_valid_file_creates_published_offers_with_log_and_search_change(db: None) -> None:
     result = await import_offers(
-        [offer_row(), offer_row(kind="chef_de_projet", duration_months=36)], today=date.today()
+        [offer_row(), offer_row(kind="chef_de_projet", duration_months=36)], today=clock.today()
     )
     assert result.errors == []
     assert len(result.created) == 2
@@ -40,7 +41,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(db: None)
         {"title": "sans le reste"},
         "pas un objet",
     ]
-    result = await import_offers(rows, today=date.today())
+    result = await import_offers(rows, today=clock.today())
     assert result.created == []
     assert await Offer.all().count() == 0
     found = {(e.index, e.field) for e in result.errors}
@@ -57,23 +58,23 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(db: None)
 
 async def test_skip_invalid_imports_the_good_rows_only(db: None) -> None:
     result = await import_offers(
-        [offer_row(), offer_row(weekly_hours=20)], today=date.today(), skip_invalid=True
+        [offer_row(), offer_row(weekly_hours=20)], today=clock.today(), skip_invalid=True
     )
     assert len(result.created) == 1 and result.skipped == 1
     assert "26,25 heures" in str(result.errors[0])
 
 
 async def test_a_dense_city_vta_is_refused_and_an_intermediate_one_goes_to_review(db: None) -> None:
-    result = await import_offers([offer_row(employer_insee="69123")], today=date.today())
+    result = await import_offers([offer_row(employer_insee="69123")], today=clock.today())
     assert result.errors and result.errors[0].field == "employer"
-    result = await import_offers([offer_row(employer_insee="62215")], today=date.today())  # Carvin
+    result = await import_offers([offer_row(employer_insee="62215")], today=clock.today())  # Carvin
     assert result.errors == []
     offer = await Offer.get(id=result.created[0])
     assert offer.eligibility_verdict == "to_review"
 
 
 async def test_the_demo_file_imports_cleanly(db: None, reference_dir: Path) -> None:
-    result = await load_demo_offers(reference_dir, date.today())
+    result = await load_demo_offers(reference_dir, clock.today())
     assert result.errors == []
     rows = json.loads((reference_dir / "demo_offers.json").read_text())
     assert len(result.created) == len(rows) >= 60
@@ -83,14 +84,14 @@ async def test_the_demo_file_imports_cleanly(db: None, reference_dir: Path) -> N
 
 
 async def test_a_non_list_file_is_refused(db: None) -> None:
-    result = await import_offers({"kind": "vta"}, today=date.today())
+    result = await import_offers({"kind": "vta"}, today=clock.today())
     assert result.errors and result.errors[0].index == 0
 
 
 async def test_an_imported_offer_carries_the_dates_and_log_of_its_status(db: None) -> None:
-    past = (date.today() - timedelta(days=10)).isoformat()
+    past = (clock.today() - timedelta(days=10)).isoformat()
     result = await import_offers(
-        [offer_row(status="closed", deadline=past), offer_row(status="draft")], today=date.today()
+        [offer_row(status="closed", deadline=past), offer_row(status="draft")], today=clock.today()
     )
     closed, draft = [await Offer.get(id=i) for i in result.created]
     assert closed.submitted_at and closed.published_at and closed.closed_at

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -11,12 +11,13 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.models import Offer, OfferEvent, SearchChange, User
 from jobboard.search.searcher import SearchRequest
 from jobboard.settings import Settings
 from tests.conftest import approve, csrf_token, index_now, log_in, make_user, post_form
 
-TODAY = date.today()
+TODAY = clock.today()
 # Espinasses (05050): rural (density 4) and PVD. Fumel (47106): PVD, intermediate density.
 VTA = {
     "kind": "vta",

@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -19,6 +18,7 @@ import pytest
 import pytest_asyncio
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.app import create_app
 from jobboard.models import Commune
 from jobboard.search.searcher import SearchRequest, SearchResult
@@ -256,7 +256,7 @@ async def demo_app(
     settings = replace(base, database_url=TEST_DB_URL, fixtures_dir=reference_dir)
     application = create_app(settings, with_database=False)
     await application.state.indexer.rebuild()
-    result = await load_demo_offers(reference_dir, date.today())
+    result = await load_demo_offers(reference_dir, clock.today())
     assert result.errors == []
     await index_now(application)
     yield application
@@ -389,7 +389,7 @@ async def test_highlights_mark_matches_and_escape_html(app: Starlette) -> None:
         title="Chargé(e) de mission <b>patrimoine</b> & remparts",
         description="Le patrimoine de la ville & ses remparts : 3 < 5 et <i>a</i> > b.",
     )
-    created = await import_offers([row], today=date.today())
+    created = await import_offers([row], today=clock.today())
     assert created.errors == []
     await index_now(app)
     [hit] = search(app, "patrimoine").hits

@@ -19,9 +19,8 @@ from typing import Any, cast
 
 import anyio
 import anyio.to_thread
-from tortoise.timezone import now
 
-from jobboard.clock import today
+from jobboard.clock import now, today
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search.schema import date_number, offer_document
 from jobboard.search.store import IndexStore

@@ -15,9 +15,9 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from jobboard.clock import now
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.password import password_problem
 from jobboard.mail import queue_email, render_email

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import IO
 import anyio.to_thread
 from pypdf import PdfReader
 from tortoise.exceptions import IntegrityError
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from jobboard import clock
+from jobboard.clock import now
 from jobboard.domain.application import (
     APPLICATION_TRANSITIONS,
     COVER_LETTER_MAX_LENGTH,
@@ -311,7 +311,7 @@ async def sweep_cv_orphans(settings: Settings, *, older_than: float = ORPHAN_AGE
 
     def sweep() -> int:
         removed = 0
-        limit = time.time() - older_than
+        limit = clock.now().timestamp() - older_than
         for path in settings.cv_dir.iterdir():
             if f"cv/{path.name}" in known or path.stat().st_mtime > limit:
                 continue

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from jobboard.clock import now
 from jobboard.models import Commune, Offer, User
 from jobboard.passwords import hash_password
 from jobboard.services.offer_import import ImportResult, import_offers

@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from tortoise.timezone import now
 from tortoise.transactions import in_transaction
 
+from jobboard.clock import now
 from jobboard.clock import today as paris_today
 from jobboard.domain.offer import OfferStatus
 from jobboard.formats import date_fr

@@ -15,6 +15,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from jobboard.clock import now
 from jobboard.domain.eligibility import Assessment, Reason, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus
 from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.timezone import now
-
+from jobboard.clock import now
 from jobboard.domain.offer import OfferStatus
 from jobboard.domain.workflow import OFFER_TRANSITIONS, SYSTEM, check_actor, next_status, stamps
 from jobboard.mail import queue_email

@@ -19,8 +19,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
-from tortoise.timezone import now
 
+from jobboard.clock import now
 from jobboard.models import Offer, User, UserSession
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash

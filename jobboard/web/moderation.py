@@ -13,9 +13,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
-from tortoise.timezone import now
 
-from jobboard.clock import PARIS, today
+from jobboard.clock import PARIS, now, today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus

@@ -59,6 +59,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The server runs in another process on the host's clock: a moved clock here would fill
+    its forms with another day's dates. Refuse rather than test something else."""
+    if os.environ.get("JOBBOARD_TEST_NOW") and any(
+        _HERE in Path(str(item.path)).parents for item in session.items
+    ):
+        raise pytest.UsageError(
+            "JOBBOARD_TEST_NOW moves only this process's clock: deselect the browser tests "
+            '(-m "not e2e") or unset it'
+        )
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

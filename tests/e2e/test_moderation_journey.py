@@ -7,11 +7,12 @@ import random
 import string
 import time
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
+from jobboard import clock
 from tests.e2e.conftest import log_in, pick, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
@@ -36,7 +37,7 @@ def test_moderation_round_trip_ends_on_the_board(
 ) -> None:
     word = _word()
     title = f"VTA – Valorisation du patrimoine {word}"
-    today = date.today()
+    today = clock.today()
     recruiter = _new_page(browser, live_server)
     staff = _new_page(browser, live_server)
     try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from jobboard import clock
 from tests.e2e.conftest import log_in, pick, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
@@ -20,7 +21,7 @@ def _verdict(page: Page) -> Any:
 
 
 def _fill_vta(page: Page, title: str) -> None:
-    today = date.today()
+    today = clock.today()
     page.get_by_label("Intitulé du poste").fill(title)
     page.get_by_label("Le poste et son contexte").fill(
         "Fumel, 4 700 habitants, engage son **plan de sobriété** avec la communauté de communes."

@@ -9,13 +9,13 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import anyio
 import pytest
 from starlette.applications import Starlette
 
+from jobboard import clock
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchRequest
@@ -50,7 +50,7 @@ async def test_approved_offer_is_searchable_within_a_second_and_closed_one_leave
     app: Starlette, settings: Settings
 ) -> None:
     row = offer_row(title="Chargé de mission halles gourmandes", status="submitted")
-    offer_id = (await import_offers([row], today=date.today())).created[0]
+    offer_id = (await import_offers([row], today=clock.today())).created[0]
     recruiter = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
     await index_now(app)
     assert titles(app, "halles gourmandes") == []  # submitted offers are not public
@@ -69,7 +69,7 @@ async def test_changes_of_a_published_offer_write_a_change_row_and_refusals_writ
     app: Starlette, settings: Settings
 ) -> None:
     row = offer_row(status="submitted")
-    offer_id = (await import_offers([row], today=date.today())).created[0]
+    offer_id = (await import_offers([row], today=clock.today())).created[0]
     recruiter = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
     before = await SearchChange.all().count()
     await approve(offer_id, settings)
@@ -87,7 +87,7 @@ async def test_applying_changes_twice_or_out_of_order_is_harmless(app: Starlette
     created = (
         await import_offers(
             [offer_row(title=f"Mission numéro {i} médiathèque") for i in range(3)],
-            today=date.today(),
+            today=clock.today(),
         )
     ).created
     indexer = app.state.indexer
@@ -115,7 +115,7 @@ INDEXER_LOG = "jobboard.search.indexer"
 async def test_a_missing_or_corrupted_index_is_rebuilt_from_the_database(
     app: Starlette, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await import_offers([offer_row(title="Archiviste du patrimoine")], today=date.today())
+    await import_offers([offer_row(title="Archiviste du patrimoine")], today=clock.today())
     await index_now(app)
     store = app.state.indexer.store
     app.state.search.close()
@@ -134,7 +134,7 @@ async def test_a_missing_or_corrupted_index_is_rebuilt_from_the_database(
 
 async def test_reindex_swaps_in_a_new_generation(app: Starlette) -> None:
     await import_offers(
-        [offer_row(title="Urbaniste"), offer_row(title="Paysagiste")], today=date.today()
+        [offer_row(title="Urbaniste"), offer_row(title="Paysagiste")], today=clock.today()
     )
     old = app.state.indexer.store.generation()
     assert await app.state.indexer.rebuild() == 2
