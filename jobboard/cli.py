@@ -52,7 +52,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_import_communes(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
-        count = await reference.import_communes(Path(args.dir))
+        count = await reference.import_communes(Path(args.dir or settings.fixtures_dir))
         print(f"{count} communes importées.")
         return 0
 
@@ -322,7 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     communes = sub.add_parser(
         "import-communes", help="importe communes, EPCI, départements et régions"
     )
-    communes.add_argument("--dir", default=str(Settings.from_env().fixtures_dir))
+    communes.add_argument(
+        "--dir", default=None, help="dossier des fichiers CSV (par défaut : fixtures/ du projet)"
+    )
     communes.set_defaults(func=cmd_import_communes)
 
     pvd = sub.add_parser("import-pvd", help="importe la liste Petites villes de demain (CSV)")

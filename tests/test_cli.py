@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import textwrap
 import uuid
 from pathlib import Path
 
@@ -57,6 +58,59 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in COMMANDS:
         assert command in result.stdout
+
+
+def test_help_writes_nothing(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    for args in (["--help"], ["import-communes", "--help"], ["serve", "--help"]):
+        result = run(data_dir, *args)
+        assert result.returncode == 0, result.stderr
+        assert "usage: jobboard" in result.stdout
+    assert not data_dir.exists()  # no secret key, no database, no directory
+    assert list(tmp_path.iterdir()) == []
+
+
+IMPORT_PROBE = textwrap.dedent(
+    """
+    import importlib, pkgutil, sys
+    import argon2
+
+    calls = []
+    real_hash = argon2.PasswordHasher.hash
+
+    def counting_hash(self, *args, **kwargs):
+        calls.append(1)
+        return real_hash(self, *args, **kwargs)
+
+    argon2.PasswordHasher.hash = counting_hash
+    import jobboard
+
+    names = [m.name for m in pkgutil.walk_packages(jobboard.__path__, "jobboard.")]
+    for name in names:
+        if ".migrations." not in name:
+            importlib.import_module(name)
+    print(len(names), len(calls))
+    """
+)
+
+
+def test_importing_the_package_does_no_expensive_work(tmp_path: Path) -> None:
+    """No argon2 hash (the login's dummy hash is made on first use), no file written."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBBOARD_")}
+    env["JOBBOARD_DATA_DIR"] = str(tmp_path / "data")
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_PROBE],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    modules, hashes = map(int, result.stdout.split())
+    assert modules > 30 and hashes == 0
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_import_commands_on_a_fresh_sqlite_database(tmp_path: Path, reference_dir: Path) -> None:

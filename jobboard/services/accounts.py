@@ -6,6 +6,7 @@ field. Every e-mail is queued in the same transaction as the change that causes 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -30,8 +31,13 @@ RESET_TOKEN_MAX_AGE = 3600  # seconds
 MIN_AGE = 16
 # Good enough to catch typos; the real check is the e-mail the user receives.
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# A real argon2 hash verified when the e-mail is unknown, so both answers take as long.
-_DUMMY_HASH = hash_password("ce mot de passe ne correspond à aucun compte")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real argon2 hash verified when the e-mail is unknown, so both answers take as long.
+    Made on first use: importing the module costs no argon2 round."""
+    return hash_password("ce mot de passe ne correspond à aucun compte")
 
 
 class FormInvalid(Exception):
@@ -200,7 +206,7 @@ _TAKEN = (
 async def authenticate(email: str, password: str) -> User | None:
     user = await User.get_or_none(email=normalise_email(email))
     if user is None:
-        await verify_password_async(_DUMMY_HASH, password)
+        await verify_password_async(_dummy_hash(), password)
         return None
     if not await verify_password_async(user.password_hash, password) or not user.is_active:
         return None
