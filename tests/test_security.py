@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import httpx
 import pytest
@@ -13,8 +14,8 @@ from jobboard.app import create_app
 from jobboard.models import User
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
+from jobboard.web.csrf import MULTIPART_PEEK_BYTES, token_matches
 from jobboard.web.csrf import csrf_token as make_token
-from jobboard.web.csrf import token_matches
 from jobboard.web.session import COOKIE_NAME
 from tests.conftest import PASSWORD, csrf_token, index_now, log_in, make_user, offer_row
 
@@ -102,9 +103,61 @@ async def test_a_file_sent_to_a_form_without_upload_gets_a_french_400(
     assert response.status_code == 400 and "contient trop de champs ou un fichier" in response.text
 
 
-async def test_multipart_token_must_be_the_first_part(client: httpx.AsyncClient) -> None:
-    """Uploads are streamed, so the token is read from the first part only (forms put their
-    hidden field first); a token hidden further, e.g. inside a file, is not looked for."""
+def _multipart(parts: list[tuple[str, str]], boundary: str, *, quoted: bool = True) -> bytes:
+    name = '"{}"' if quoted else "{}"
+    return (
+        "".join(
+            f"--{boundary}\r\nContent-Disposition: form-data; name={name.format(k)}\r\n\r\n{v}\r\n"
+            for k, v in parts
+        )
+        + f"--{boundary}--\r\n"
+    ).encode()
+
+
+async def _chunked(body: bytes, size: int) -> Any:
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
+@pytest.mark.parametrize(
+    ("boundary", "header_boundary", "order", "chunk", "quoted"),
+    [
+        ("limite", "limite", "first", 0, True),
+        ("limite", "limite", "last", 0, True),  # any part within the first 64 KiB
+        ("----WebKitFormBoundary7MA4YWxkTrZu0gW", None, "middle", 0, True),
+        ("a'()+_,-./:=?", '"a\'()+_,-./:=?"', "first", 0, True),  # RFC 2046 characters, quoted
+        ("limite", "limite", "first", 1, True),  # one byte per chunk: the token spans chunks
+        ("limite", "limite", "last", 7, False),  # name=csrf_token without quotes
+    ],
+)
+async def test_multipart_token_is_found_by_the_streaming_parser(
+    client: httpx.AsyncClient,
+    boundary: str,
+    header_boundary: str | None,
+    order: str,
+    chunk: int,
+    quoted: bool,
+) -> None:
+    await make_user(email="lea@example.fr")
+    token = ("csrf_token", await csrf_token(client))
+    fields = list(LOGIN.items())
+    # A value that looks like a boundary without the CRLF before it is data, not a delimiter.
+    fields.append(("note", f"--{boundary} n'est pas une limite"))
+    parts = {
+        "first": [token, *fields],
+        "middle": [fields[0], token, *fields[1:]],
+        "last": [*fields, token],
+    }[order]
+    body = _multipart(parts, boundary, quoted=quoted)
+    response = await client.post(
+        "/connexion",
+        content=_chunked(body, chunk) if chunk else body,
+        headers={"content-type": f"multipart/form-data; boundary={header_boundary or boundary}"},
+    )
+    assert response.status_code == 303, response.text  # and the route read email and password
+
+
+async def test_a_token_inside_a_file_is_not_a_token(client: httpx.AsyncClient) -> None:
     token = await csrf_token(client)
     response = await client.post(
         "/connexion",
@@ -112,6 +165,31 @@ async def test_multipart_token_must_be_the_first_part(client: httpx.AsyncClient)
         files={"piece": ("x.txt", f'name="csrf_token"\r\n\r\n{token}\r\n'.encode(), "text/plain")},
     )
     assert response.status_code == 403
+
+
+async def test_a_token_after_the_first_64_kib_is_not_looked_for(client: httpx.AsyncClient) -> None:
+    """Uploads stream to the route: the check reads a bounded head of the body, no more."""
+    token = await csrf_token(client)
+    early = _multipart([("note", "x" * 1000), ("csrf_token", token)], "b")
+    late = _multipart([("note", "x" * MULTIPART_PEEK_BYTES), ("csrf_token", token)], "b")
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    # The early one passes the check (the login route then wants its fields: 400, not 403).
+    assert (await client.post("/connexion", content=early, headers=headers)).status_code == 400
+    assert (await client.post("/connexion", content=late, headers=headers)).status_code == 403
+
+
+async def test_only_the_first_token_field_counts(client: httpx.AsyncClient) -> None:
+    await make_user(email="lea@example.fr")
+    token = await csrf_token(client)
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    wrong_first = _multipart([("csrf_token", "faux"), ("csrf_token", token), *LOGIN.items()], "b")
+    assert (
+        await client.post("/connexion", content=wrong_first, headers=headers)
+    ).status_code == 403
+    right_first = _multipart([("csrf_token", token), ("csrf_token", "faux"), *LOGIN.items()], "b")
+    assert (
+        await client.post("/connexion", content=right_first, headers=headers)
+    ).status_code == 303
 
 
 async def test_logout_by_a_forged_cross_site_form_is_refused(client: httpx.AsyncClient) -> None:
@@ -220,6 +298,8 @@ async def test_database_errors_never_reach_the_user(
     [
         ("multipart/form-data", b"no boundary here"),
         ("multipart/form-data; boundary=x", b"--x\r\nbroken"),
+        ("multipart/form-data; boundary=x", b"--x\r\nbroken: header\r\n"),  # truncated
+        ("multipart/form-data; boundary=x", b"garbage before any boundary\r\n--x--\r\n"),
         (
             "application/x-www-form-urlencoded",
             "&".join(f"f{i}=v" for i in range(1001)).encode(),
@@ -231,7 +311,7 @@ async def test_malformed_form_bodies_get_400_not_500(
 ) -> None:
     await csrf_token(client)
     response = await client.post("/connexion", content=body, headers={"content-type": content_type})
-    assert response.status_code in (400, 403)
+    assert response.status_code == 400
 
 
 async def test_body_limit_applies_with_the_htmx_header_too(client: httpx.AsyncClient) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import re
 import secrets
 
+from python_multipart.exceptions import FormParserError, MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import HTTPConnection, Request
@@ -119,20 +120,39 @@ class CSRFMiddleware:
         await self.app(scope, replay, send)
 
     async def _multipart(self, scope: Scope, receive: Receive, send: Send, secret: str) -> None:
-        """Uploads are not buffered: the token is read from the first part (forms put their
-        hidden `csrf_token` field first), then the body streams on to the route."""
+        """Uploads are not buffered: python-multipart's streaming parser reads the body as it
+        arrives until the `csrf_token` field is complete (forms put it first; it must end
+        within the first MULTIPART_PEEK_BYTES), then what was read is replayed and the rest
+        streams on to the route."""
+        _, params = parse_options_header(Request(scope).headers.get("content-type", ""))
+        boundary = params.get(b"boundary", b"")
+        try:
+            if not boundary:
+                raise FormParserError("no boundary")
+            reader = _TokenReader(boundary)
+        except FormParserError:  # no boundary, or an absurd one
+            await _bad_form(scope, receive, send)
+            return
         head = bytearray()
         more = True
-        while more and len(head) < MULTIPART_PEEK_BYTES:
+        while more and reader.token is None and len(head) < MULTIPART_PEEK_BYTES:
             message = await receive()
             if message["type"] != "http.request":
                 return  # the client went away
-            head.extend(message.get("body", b""))
+            chunk = message.get("body", b"")
             more = bool(message.get("more_body", False))
-        match = _MULTIPART_TOKEN.search(bytes(head))
-        token = match.group(1).decode("ascii", "replace") if match else ""
-        if not token_matches(token, secret):
-            await _refuse(scope, receive, send)
+            unread = MULTIPART_PEEK_BYTES - len(head)
+            head.extend(chunk)
+            try:
+                reader.feed(chunk[:unread])
+            except MultipartParseError:
+                await _bad_form(scope, _replayer(bytes(head), receive), send)
+                return
+        if reader.token is None and not more and not reader.finished:
+            await _bad_form(scope, _replayer(bytes(head), receive), send)  # a truncated body
+            return
+        if not token_matches(reader.token or "", secret):
+            await _refuse(scope, _replayer(bytes(head), receive), send)
             return
         sent = False
 
@@ -146,12 +166,72 @@ class CSRFMiddleware:
         await self.app(scope, limited_receive(replay, self.max_body_bytes), send)
 
 
-# The hidden field as browsers encode it in multipart/form-data.
-_MULTIPART_TOKEN = re.compile(
-    rb'\A--[^\r\n]{1,200}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
-    rb"([A-Za-z0-9_\-]{1,200})\r\n"
-)
 MULTIPART_PEEK_BYTES = 64 * 1024
+_MAX_TOKEN_BYTES = 512
+
+
+class _TokenReader:
+    """Feeds a multipart body to python-multipart's parser and keeps the `csrf_token` field's
+    value once its part has ended; every other part's data is skipped, never stored."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self.token: str | None = None
+        self.finished = False
+        self._field = bytearray()
+        self._value = bytearray()
+        self._name: bytes | None = None
+        self._in_token = False
+        self._data = bytearray()
+        self._parser = MultipartParser(
+            boundary,
+            {
+                "on_part_begin": self._part_begin,
+                "on_header_field": self._header_field,
+                "on_header_value": self._header_value,
+                "on_header_end": self._header_end,
+                "on_headers_finished": self._headers_finished,
+                "on_part_data": self._part_data,
+                "on_part_end": self._part_end,
+                "on_end": self._end,
+            },
+        )
+
+    def feed(self, chunk: bytes) -> None:
+        if chunk:
+            self._parser.write(chunk)
+
+    def _part_begin(self) -> None:
+        self._name = None
+        self._in_token = False
+        self._data.clear()
+
+    def _header_field(self, data: bytes, start: int, end: int) -> None:
+        self._field.extend(data[start:end])
+
+    def _header_value(self, data: bytes, start: int, end: int) -> None:
+        self._value.extend(data[start:end])
+
+    def _header_end(self) -> None:
+        if bytes(self._field).strip().lower() == b"content-disposition":
+            _, options = parse_options_header(bytes(self._value))
+            self._name = options.get(b"name")
+        self._field.clear()
+        self._value.clear()
+
+    def _headers_finished(self) -> None:
+        self._in_token = self._name == FIELD_NAME.encode() and self.token is None
+
+    def _part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._in_token and len(self._data) <= _MAX_TOKEN_BYTES:
+            self._data.extend(data[start:end])
+
+    def _part_end(self) -> None:
+        if self._in_token:
+            self.token = self._data.decode("ascii", "replace")
+            self._in_token = False
+
+    def _end(self) -> None:
+        self.finished = True
 
 
 def limited_receive(receive: Receive, limit: int) -> Receive:
