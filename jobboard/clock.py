@@ -8,7 +8,7 @@ the form the database hands back. Tests move this clock with time-machine
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -22,3 +22,9 @@ def now() -> datetime:
 def today() -> date:
     """Today's date in Paris."""
     return datetime.now(PARIS).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """The instant a Paris day begins, in UTC. Filters compare instants in UTC: SQLite keeps
+    them as text, where 00:00+01:00 sorts after 23:30+00:00 of the same instant's eve."""
+    return datetime.combine(day, time.min, tzinfo=PARIS).astimezone(UTC)

@@ -6,9 +6,9 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from jobboard.clock import PARIS
+from jobboard import clock
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, OfferKind, OfferStatus
 from jobboard.models import Application, Offer, OfferEvent
 
@@ -31,8 +31,8 @@ class Stats:
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return (
-        datetime.combine(start, time.min, tzinfo=PARIS),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=PARIS),
+        clock.start_of_day(start),
+        clock.start_of_day(end + timedelta(days=1)),
     )
 
 

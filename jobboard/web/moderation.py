@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
 
-from jobboard.clock import PARIS, now, today
+from jobboard.clock import PARIS, now, start_of_day, today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
@@ -387,11 +387,9 @@ async def journal(request: Request) -> Response:
     if (params.get("du") and start is None) or (params.get("au") and end is None):
         errors.append("Date invalide : format attendu JJ/MM/AAAA.")
     if start:
-        query = query.filter(created_at__gte=datetime.combine(start, time.min, tzinfo=PARIS))
+        query = query.filter(created_at__gte=start_of_day(start))
     if end:
-        query = query.filter(
-            created_at__lt=datetime.combine(end + timedelta(days=1), time.min, tzinfo=PARIS)
-        )
+        query = query.filter(created_at__lt=start_of_day(end + timedelta(days=1)))
     page = accounts.parse_int(params.get("page", "1")) or 1
     total = await query.count()
     pages = max(1, -(-total // JOURNAL_PAGE_SIZE))
