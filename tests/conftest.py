@@ -1,4 +1,4 @@
-"""Shared fixtures: one migrated-shape test database per session, emptied between tests.
+"""Shared fixtures: one test database per session, built by the migrations, emptied between tests.
 
 The suite runs on SQLite by default; set JOBBOARD_TEST_DATABASE_URL to a PostgreSQL URL with a
 `{}` placeholder (e.g. postgres://postgres@127.0.0.1:5432/jobboard_test_{}) to run it there.
@@ -21,7 +21,9 @@ import json
 import os
 import re
 import socket
+import warnings
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -34,7 +36,10 @@ import time_machine
 from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from tortoise import connections
-from tortoise.context import tortoise_test_context
+from tortoise.backends.base.config_generator import generate_config
+from tortoise.context import TortoiseContext
+from tortoise.migrations.executor import MigrationExecutor
+from tortoise.warnings import TortoiseLoopSwitchWarning
 
 from jobboard import PROJECT_ROOT, clock
 from jobboard.app import create_app
@@ -44,7 +49,7 @@ from jobboard.passwords import hash_password
 from jobboard.services.moderation import decide
 from jobboard.services.reference import import_communes, import_density, import_pvd
 from jobboard.services.territory import commune_organisation
-from jobboard.settings import Settings
+from jobboard.settings import MODELS_MODULE, Settings, tortoise_config
 
 FIXTURES = PROJECT_ROOT / "fixtures"
 TEST_DB_URL = os.environ.get("JOBBOARD_TEST_DATABASE_URL", "sqlite://:memory:")
@@ -162,26 +167,32 @@ class _Editor:
 LOG_MIGRATIONS = ("0006_moderation", "0007_application_log")
 
 
-async def _apply_check_constraints() -> None:
-    """generate_schemas() omits CHECK clauses: apply them as migration 0002 does."""
-    migration = importlib.import_module("jobboard.migrations.0002_check_constraints")
-    await migration.add_checks(None, _Editor())
-    indexes = importlib.import_module("jobboard.migrations.0004_email_confirmation")
-    await indexes.add_indexes(None, _Editor())
-    for name in LOG_MIGRATIONS:
-        await importlib.import_module(f"jobboard.migrations.{name}").protect_log(None, _Editor())
+@asynccontextmanager
+async def migrated_test_context(db_url: str) -> AsyncIterator[TortoiseContext]:
+    """tortoise_test_context, with the schema built by the project's migrations (what
+    `jobboard migrate` applies) instead of generate_schemas: the tests run on the tables,
+    CHECK constraints, triggers and indexes production has."""
+    ctx = TortoiseContext()
+    async with ctx:
+        config = generate_config(db_url, app_modules={"models": [MODELS_MODULE]}, testing=True)
+        apps = tortoise_config(db_url)["apps"]
+        config["apps"]["models"]["migrations"] = apps["models"]["migrations"]
+        await ctx.init(config=config, _create_db=True, use_tz=True, timezone="UTC")
+        await MigrationExecutor(connections.get("default"), config["apps"]).migrate()
+        yield ctx
 
 
 @pytest_asyncio.fixture(scope="session")
 async def _database(reference_dir: Path) -> AsyncIterator[None]:
-    async with tortoise_test_context(["jobboard.models"], db_url=TEST_DB_URL) as ctx:
-        await _apply_check_constraints()
-        await import_communes(reference_dir)
-        yield
-        if is_postgres():
-            await ctx.connections.close_all(discard=False)
-            for conn in ctx.connections.all():
-                await conn.db_delete()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=TortoiseLoopSwitchWarning)
+        async with migrated_test_context(TEST_DB_URL) as ctx:
+            await import_communes(reference_dir)
+            yield
+            if is_postgres():
+                await ctx.connections.close_all(discard=False)
+                for conn in ctx.connections.all():
+                    await conn.db_delete()
 
 
 async def _empty_tables() -> None:
