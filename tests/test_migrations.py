@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import subprocess
 import sys
@@ -56,3 +57,17 @@ def test_upgrade_to_latest_keeps_rows_on_sqlite(tmp_path: Path) -> None:
 @pytest.mark.skipif(not is_postgres(), reason="runs when JOBBOARD_TEST_DATABASE_URL is PostgreSQL")
 def test_upgrade_to_latest_keeps_rows_on_postgresql() -> None:
     _upgrade(TEST_DB_URL.replace("{}", f"upgrade_{uuid.uuid4().hex[:8]}"))
+
+
+def test_migrations_import_nothing_from_the_app() -> None:
+    """A migration is a record of what it created: live enums or constants imported from
+    jobboard/ would change an old migration when the code changes."""
+    folder = Path(__file__).parents[1] / "jobboard" / "migrations"
+    files = sorted(folder.glob("0*.py"))
+    assert files
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert not (node.module or "").startswith("jobboard"), (path.name, node.module)
+            elif isinstance(node, ast.Import):
+                assert all(not a.name.startswith("jobboard") for a in node.names), path.name

@@ -1,8 +1,33 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
-from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
+from enum import StrEnum
 from json import dumps, loads
+
+
+# The values as they were when this migration was written (a migration never follows the live
+# enums of jobboard.domain: renaming a member there must not change what this file creates).
+class OfferKind(StrEnum):
+    CHEF_DE_PROJET = "chef_de_projet"
+    VTA = "vta"
+    VTA_EXPERTISE = "vta_expertise"
+
+
+class OfferStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    CLOSED = "closed"
+    EXPIRED = "expired"
+    ARCHIVED = "archived"
+
+
+class RemoteWork(StrEnum):
+    NO = "no"
+    PARTIAL = "partial"
+    FULL = "full"
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
