@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 from dataclasses import replace
@@ -110,21 +111,35 @@ async def test_gives_up_after_max_attempts_with_growing_delays(
 
 
 async def test_two_senders_never_send_the_same_message(db: None, settings: Settings) -> None:
-    user = await make_user()
-    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
-    stale = await EmailOutbox.get()
+    """Two real senders (two `worker` processes) run one round at the same time: each message
+    goes out once. A barrier holds each sender inside its first send until the other one is
+    in its own, so the two rounds truly overlap."""
+    for n in range(10):
+        user = await make_user(email=f"lea{n}@example.fr")
+        await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    both_sending = asyncio.Barrier(2)
     sent: list[str] = []
 
     class Recorder:
-        async def send(self, message: EmailMessage) -> None:
-            sent.append(str(message["To"]))
+        def __init__(self) -> None:
+            self.first = True
 
-    assert await mail.send_pending(Recorder(), settings.email_from) == (1, 0)
-    # A second sender that read the row before the first claimed it loses the claim.
-    claimed = await EmailOutbox.filter(
-        id=stale.id, status="pending", attempts=stale.attempts
-    ).update(attempts=stale.attempts + 1)
-    assert claimed == 0 and sent == ["lea@example.fr"]
+        async def send(self, message: EmailMessage) -> None:
+            if self.first:
+                self.first = False
+                await both_sending.wait()
+            sent.append(str(message["To"]))
+            await asyncio.sleep(0)  # let the other sender run between messages
+
+    async with asyncio.timeout(60):
+        rounds = await asyncio.gather(
+            mail.send_pending(Recorder(), settings.email_from),
+            mail.send_pending(Recorder(), settings.email_from),
+        )
+    assert sorted(sent) == sorted(f"lea{n}@example.fr" for n in range(10))  # once each
+    assert all(round_sent >= 1 for round_sent, _ in rounds)  # both senders sent some
+    assert sum(round_sent for round_sent, _ in rounds) == 10
+    assert await EmailOutbox.filter(status="sent").count() == 10
 
 
 async def test_default_backend_writes_eml_files(db: None, settings: Settings) -> None:
