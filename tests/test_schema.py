@@ -29,11 +29,13 @@ CHECKS = {
     ("offer", "offer_version_positive"),
     ("organisation", "organisation_kind_matches_target"),
 }
-# Other triggers, as (table, the statement they guard): the moderation log refuses UPDATE and
-# DELETE (migration 0006; one trigger on PostgreSQL, two on SQLite).
+# Other triggers, as (table, the statement they guard): the offer log (migration 0006) and the
+# application log (0007) refuse UPDATE and DELETE (one trigger on PostgreSQL, two on SQLite).
 LOG_TRIGGERS = {
     ("offer_event", "UPDATE"),
     ("offer_event", "DELETE"),
+    ("application_event", "UPDATE"),
+    ("application_event", "DELETE"),
 }
 PARTIAL_UNIQUE_INDEXES = {
     ("organisation", "organisation_one_per_commune", "(commune_id) WHERE kind = 'commune'"),

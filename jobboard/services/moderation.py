@@ -16,7 +16,6 @@ from typing import Any
 from markupsafe import Markup, escape
 from tortoise.transactions import in_transaction
 
-from jobboard.clock import now
 from jobboard.domain.offer import OfferStatus
 from jobboard.domain.offer_form import OfferForm
 from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused, next_status

@@ -15,7 +15,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from jobboard.clock import now
 from jobboard.domain.eligibility import Assessment, Reason, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus
 from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form

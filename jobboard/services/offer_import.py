@@ -10,7 +10,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from jobboard.clock import now
 from jobboard.domain.eligibility import OfferFacts, Verdict, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
 from jobboard.models import Commune, Offer, User
