@@ -17,9 +17,12 @@ from starlette.applications import Starlette
 
 from jobboard import clock
 from jobboard.models import Application, ApplicationEvent, EmailOutbox, Offer, User
+from jobboard.services import pdf_check
 from jobboard.services.applications import change_status
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
+from jobboard.web import throttle
+from tests import pdf_corpus
 from tests.conftest import csrf_token, log_in, make_user, offer_row, post_form
 
 TODAY = clock.today()
@@ -503,3 +506,89 @@ async def test_the_application_log_cannot_be_rewritten(db: None, settings: Setti
     # Deleting an account only forgets who acted (ON DELETE SET NULL).
     await ApplicationEvent.filter(id=event.id).update(actor_id=None)
     assert (await ApplicationEvent.get(id=event.id)).actor_id is None
+
+
+# Hostile PDFs (issue 12, points 4 and 5): refused by a check in a child process with limits.
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("many-pages", "dépasse 30 pages"),
+        ("thirty-one-pages", "dépasse 30 pages"),
+        ("many-objects", "trop complexe"),
+        ("open-action-javascript", pdf_check.ACTIVE_CONTENT),
+        ("embedded-file", pdf_check.ACTIVE_CONTENT),
+        ("html-polyglot", pdf_check.ACTIVE_CONTENT),
+        ("zip-polyglot", pdf_check.ACTIVE_CONTENT),
+    ],
+)
+async def test_hostile_pdfs_are_refused_with_a_french_message(
+    client: httpx.AsyncClient, lea: User, settings: Settings, name: str, message: str
+) -> None:
+    corpus = {
+        **pdf_corpus.ACTIVE,
+        "many-pages": lambda: pdf_corpus.many_pages(58_000),
+        "thirty-one-pages": lambda: pdf_corpus.simple_pdf(31),
+        "many-objects": lambda: pdf_corpus.many_objects(25_000),
+    }
+    offer = await _offer()
+    response = await _apply(client, offer, corpus[name]())
+    assert response.status_code == 400
+    assert message in response.text
+    assert await Application.all().count() == 0 and _stored(settings) == []
+
+
+async def test_hostile_pdfs_are_refused_while_the_board_keeps_answering(
+    client: httpx.AsyncClient, lea: User, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four heavy uploads at once: the checks run in child processes, so the event loop keeps
+    answering other requests while they are in flight, and each upload is refused."""
+    offer = await _offer()
+    started = asyncio.Event()
+    finished: list[str] = []
+    inspect = pdf_check.inspect_in_child
+
+    async def observed(data: bytes, limits: pdf_check.PdfLimits) -> str:
+        started.set()
+        try:
+            return await inspect(data, limits)
+        finally:
+            finished.append("check")
+
+    monkeypatch.setattr(pdf_check, "inspect_in_child", observed)
+    hostile = [
+        pdf_corpus.many_pages(58_000),
+        pdf_corpus.many_objects(25_000),
+        pdf_corpus.many_pages(58_000),
+        pdf_corpus.many_objects(25_000),
+    ]
+    async with asyncio.timeout(120):  # generous: "refused, not hung"
+        uploads = [asyncio.create_task(_apply(client, offer, content)) for content in hostile]
+        await started.wait()
+        answers = [await client.get("/sante") for _ in range(3)]
+        in_flight_after_answers = len(hostile) - len(finished)
+        responses = await asyncio.gather(*uploads)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert in_flight_after_answers > 0  # the board answered while checks were running
+    assert [r.status_code for r in responses] == [400] * 4
+    assert await Application.all().count() == 0 and _stored(settings) == []
+
+
+async def test_application_attempts_are_limited_per_candidate_and_per_address(
+    app: Starlette, client: httpx.AsyncClient, lea: User, settings: Settings
+) -> None:
+    offer = await _offer()
+    limiter = app.state.throttle
+    for _ in range(20):
+        await limiter.hit(throttle.APPLY_PER_CANDIDATE, str(lea.id))
+    response = await _apply(client, offer, small_pdf())
+    assert response.status_code == 429 and "Trop de candidatures" in response.text
+    await limiter.clear(throttle.APPLY_PER_CANDIDATE, str(lea.id))
+    for _ in range(60):
+        await limiter.hit(throttle.APPLY_PER_IP, "127.0.0.1")
+    response = await _apply(client, offer, small_pdf())
+    assert response.status_code == 429 and "Trop de candidatures" in response.text
+    assert await Application.all().count() == 0 and _stored(settings) == []
+    await limiter.clear(throttle.APPLY_PER_IP, "127.0.0.1")
+    assert (await _apply(client, offer, small_pdf())).status_code == 303

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -15,6 +18,7 @@ from jobboard import clock
 from jobboard.models import Offer, OfferEvent, SearchChange, User
 from jobboard.search.searcher import SearchRequest
 from jobboard.settings import Settings
+from jobboard.web import recruiter as recruiter_web
 from tests.conftest import approve, csrf_token, index_now, log_in, make_user, post_form
 
 TODAY = clock.today()
@@ -524,3 +528,53 @@ async def test_the_heading_follows_the_address_after_a_refused_submit(
     assert f'action="/espace/recruteur/offres/{offer.id}/modifier"' in refused.text
     edit = await client.get(f"/espace/recruteur/offres/{offer.id}/modifier")
     assert _h1(edit.text) == "Modifier l&#39;offre" and "À compléter" not in edit.text
+
+
+async def test_live_check_body_is_bounded_with_a_french_message(
+    client: httpx.AsyncClient, recruiter: User
+) -> None:
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    # Each text under Starlette's 1 MB per field, the whole form past the offer form's bound.
+    texts = {name: "é" * 150_000 for name in ("description", "missions", "profile")}
+    huge = {**VTA, **texts, "csrf_token": token}
+    response = await client.post(
+        "/espace/recruteur/offres/verifier", data=huge, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 413 and "Le formulaire est trop long" in response.text
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length to refuse up front
+        body = urlencode(huge).encode()
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    response = await client.post(
+        "/espace/recruteur/offres/verifier",
+        content=chunked(),
+        headers={
+            "HX-Request": "true",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-CSRF-Token": token,
+        },
+    )
+    assert response.status_code == 413 and "Le formulaire est trop long" in response.text
+
+
+async def test_markdown_previews_render_off_the_event_loop(
+    client: httpx.AsyncClient, recruiter: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[bool] = []
+    render = recruiter_web.render_offer_texts
+
+    def observed(source: object) -> Any:
+        threads.append(threading.current_thread() is threading.main_thread())
+        return render(source)
+
+    monkeypatch.setattr(recruiter_web, "render_offer_texts", observed)
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    response = await client.post(
+        "/espace/recruteur/offres/verifier",
+        data={**VTA, "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert "<strong>plan climat</strong>" in response.text
+    assert threads and not any(threads)  # rendered, and never in the event loop's thread

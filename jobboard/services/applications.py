@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import IO
 
 import anyio.to_thread
-from pypdf import PdfReader
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -27,12 +26,12 @@ from jobboard.domain.application import (
     PENDING,
     STATUS_LABELS,
     ApplicationRefused,
-    looks_like_pdf,
     next_application_status,
 )
 from jobboard.domain.eligibility import Assessment, assess_candidate
 from jobboard.mail import queue_email
 from jobboard.models import Application, ApplicationEvent, Offer, User
+from jobboard.services import pdf_check
 from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 
@@ -128,26 +127,9 @@ class StoredCV:
     filename: str
 
 
-def _check_and_store(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
-    """Blocking: size, PDF by content (magic bytes, then pypdf reads it), then written under a
-    random name, complete or not at all (temporary file, fsync, rename)."""
-    source.seek(0, os.SEEK_END)
-    size = source.tell()
-    source.seek(0)
-    if size == 0:
-        raise ApplyRefused("Le fichier est vide.", "cv")
-    if size > settings.cv_max_bytes:
-        raise ApplyRefused(_too_big(settings), "cv")
-    if not looks_like_pdf(source.read(1024)):
-        raise ApplyRefused("Le CV doit être un fichier PDF.", "cv")
-    source.seek(0)
-    try:
-        reader = PdfReader(source, strict=False)
-        pages = len(reader.pages)
-    except Exception:  # pypdf raises many kinds of errors on broken files
-        pages = 0
-    if pages < 1:
-        raise ApplyRefused("Ce PDF est illisible ou vide. Enregistrez-le à nouveau en PDF.", "cv")
+def _store(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
+    """Blocking: a checked CV written under a random name, complete or not at all (temporary
+    file, fsync, rename)."""
     settings.cv_dir.mkdir(parents=True, exist_ok=True)
     name = f"{secrets.token_hex(16)}.pdf"
     final = settings.cv_dir / name
@@ -175,10 +157,6 @@ def _check_and_store(source: IO[bytes], filename: str, settings: Settings) -> St
     stem = "".join(c for c in Path(filename.replace("\\", "/")).stem if c.isprintable())
     clean_name = f"{stem.strip(' .')[:140] or 'cv'}.pdf"
     return StoredCV(f"cv/{name}", digest.hexdigest(), clean_name)
-
-
-def _too_big(settings: Settings) -> str:
-    return f"Le CV dépasse {settings.cv_max_bytes // (1024 * 1024)} Mo."
 
 
 def remove_cv(relative_path: str, settings: Settings) -> None:
@@ -221,7 +199,11 @@ async def apply(
     if len(message) > MESSAGE_MAX_LENGTH:
         raise ApplyRefused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "message")
     assessment = await check_can_apply(offer, candidate, today)
-    stored = await anyio.to_thread.run_sync(_check_and_store, cv, cv_filename, settings)
+    try:
+        await pdf_check.check_cv(cv, settings.cv_max_bytes)
+    except pdf_check.CVRefused as refused:
+        raise ApplyRefused(refused.message, "cv") from None
+    stored = await anyio.to_thread.run_sync(_store, cv, cv_filename, settings)
     try:
         async with in_transaction():
             # Locked and checked again: a close or an expiry may have committed meanwhile, and

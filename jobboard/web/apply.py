@@ -17,6 +17,7 @@ from jobboard.services import applications
 from jobboard.services.accounts import parse_int
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
+from jobboard.web import throttle
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.csrf import limited_receive
 from jobboard.web.forms import clean_text
@@ -86,6 +87,12 @@ async def offer_apply(request: Request) -> Response:
         except applications.ApplyRefused as refused:
             return _page(request, offer, user, alert=refused.message)
         return _page(request, offer, user)
+    limiter: throttle.Throttle = request.app.state.throttle
+    if not (
+        await limiter.hit(throttle.APPLY_PER_CANDIDATE, str(user.id))
+        and await limiter.hit(throttle.APPLY_PER_IP, throttle.client_ip(request))
+    ):
+        return _page(request, offer, user, alert=throttle.APPLY_PER_IP.message, status_code=429)
     settings = _settings(request)
     limit = settings.cv_max_bytes + FORM_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")

@@ -14,9 +14,11 @@ def clean_text(value: str) -> str:
     return value.replace("\x00", "")
 
 
-async def form_fields(request: Request) -> ImmutableMultiDict[str, str]:
+async def form_fields(
+    request: Request, *, too_large: str = "Ce formulaire est trop long."
+) -> ImmutableMultiDict[str, str]:
     """The text fields of a form that takes no file (`getlist` for repeated ones, such as
-    checkboxes); a file upload gets a French 400."""
+    checkboxes); a file upload gets a French 400, a body past a `limited_receive` bound a 413."""
     try:
         async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
             return ImmutableMultiDict(
@@ -24,6 +26,8 @@ async def form_fields(request: Request) -> ImmutableMultiDict[str, str]:
                  if isinstance(value, str)]
             )  # fmt: skip
     except HTTPException as exc:  # Starlette's multipart limits, in English
+        if exc.status_code == 413:
+            raise HTTPException(413, too_large) from exc
         raise HTTPException(
             400, "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."
         ) from exc

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
+import anyio.to_thread
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -18,13 +20,20 @@ from tortoise.queryset import QuerySet
 from jobboard.clock import today
 from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
 from jobboard.domain.eligibility import Reason
-from jobboard.domain.offer import THEMES, OfferKind, OfferStatus, RemoteWork
+from jobboard.domain.offer import (
+    DESCRIPTION_MAX_LENGTH,
+    THEMES,
+    OfferKind,
+    OfferStatus,
+    RemoteWork,
+)
 from jobboard.domain.offer_form import KIND_HINTS, OfferForm
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
 from jobboard.services import offer_editing
 from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
+from jobboard.web.csrf import limited_receive
 from jobboard.web.forms import form_fields
 from jobboard.web.session import flash
 from jobboard.web.state import templates
@@ -105,7 +114,7 @@ async def _offer_page(
             "reasons": [r for r in checked.assessment.reasons if r.verdict.value != "eligible"],
             "last_comment": last_comment,
             "alert": alert,
-            "html": render_offer_texts(facts),
+            "html": await _rendered(facts),
         },
         status_code=status_code,
     )
@@ -140,14 +149,33 @@ async def _organisation(user: User) -> Organisation:
     return await Organisation.get(id=user.organisation_id)
 
 
+# Three texts of DESCRIPTION_MAX_LENGTH characters, URL-encoded, and the other fields fit.
+OFFER_FORM_MAX_BYTES = 1024 * 1024
+_FORM_TOO_LONG = (
+    f"Le formulaire est trop long : chaque texte compte {DESCRIPTION_MAX_LENGTH:_} caractères "
+    "au plus.".replace("_", "\u202f")
+)
+
+
 async def _read_form(request: Request) -> tuple[OfferForm, Mapping[str, str]]:
-    fields = await form_fields(request)
+    """The offer form, its size bounded (the live check posts it on every keystroke)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > OFFER_FORM_MAX_BYTES:
+        raise HTTPException(413, _FORM_TOO_LONG)
+    bounded = Request(request.scope, limited_receive(request.receive, OFFER_FORM_MAX_BYTES))
+    fields = await form_fields(bounded, too_large=_FORM_TOO_LONG)
     return OfferForm.from_fields(fields, fields.getlist("themes")), fields
+
+
+async def _rendered(source: object) -> dict[str, Markup]:
+    """Markdown rendering is CPU work: in a thread, so the event loop keeps serving."""
+    return await anyio.to_thread.run_sync(render_offer_texts, source)
 
 
 def _form_context(
     *,
     form: OfferForm,
+    previews: dict[str, Markup],
     checked: offer_editing.Checked,
     communes: list[Commune],
     offer: Offer | None,
@@ -186,7 +214,7 @@ def _form_context(
         "creating": creating,
         "pristine": pristine,
         "oob": False,
-        "previews": render_offer_texts(form),
+        "previews": previews,
     }
 
 
@@ -212,6 +240,7 @@ async def _form_page(
     )
     context = _form_context(
         form=form,
+        previews=await _rendered(form),
         checked=checked,
         communes=communes,
         offer=offer,
@@ -346,6 +375,7 @@ async def offer_check(request: Request) -> Response:
     checked = await offer_editing.check_form(form, organisation, communes, today(), override)
     context = _form_context(
         form=form,
+        previews=await _rendered(form),
         checked=checked,
         communes=communes,
         offer=None,
@@ -404,7 +434,7 @@ async def offer_preview(request: Request) -> Response:
             "closed": False,
             "can_apply": False,
             "diploma": diploma_label(facts.min_diploma_level),
-            "html": render_offer_texts(facts),
+            "html": await _rendered(facts),
             "today": today(),
             "preview": {"assessment": checked.assessment, "offer_id": offer.id},
         },

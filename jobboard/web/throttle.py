@@ -38,6 +38,10 @@ LOGIN_FAILURES_PER_ACCOUNT = Rule(
 SIGNUP_PER_IP = Rule("signup-ip", parse("10/hour"), _RETRY_LATER)
 RESET_PER_IP = Rule("reset-ip", parse("10/hour"), _RETRY_LATER)
 RESET_PER_ACCOUNT = Rule("reset-account", parse("3/hour"), _RETRY_LATER)
+# Each application attempt costs a PDF check in a child process (about 0.2 s of CPU).
+_APPLY_LATER = "Trop de candidatures envoyées en peu de temps. Réessayez dans une heure."
+APPLY_PER_CANDIDATE = Rule("apply-candidate", parse("20/hour"), _APPLY_LATER)
+APPLY_PER_IP = Rule("apply-ip", parse("60/hour"), _APPLY_LATER)
 
 
 def account_key(email: str) -> str:
