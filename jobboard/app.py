@@ -64,13 +64,17 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             yield
             return
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
-            await indexer.ensure_ready()
-            async with anyio.create_task_group() as background:
-                background.start_soon(indexer.run_forever)
-                background.start_soon(mail.run_forever, settings)
-                background.start_soon(expiry.run_forever, settings)
-                yield
-                background.cancel_scope.cancel()
+            if settings.background == "worker":
+                yield  # a `jobboard worker` process builds the index and runs the loops
+            else:
+                # Several workers may start at once: one builds, the others wait for it.
+                await indexer.ensure_ready()
+                async with anyio.create_task_group() as background:
+                    background.start_soon(indexer.run_forever)  # in one process per directory
+                    background.start_soon(mail.run_forever, settings)
+                    background.start_soon(expiry.run_forever, settings)
+                    yield
+                    background.cancel_scope.cancel()
         search.close()
         await app.state.throttle.aclose()
 

@@ -8,6 +8,7 @@ import getpass
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -179,8 +180,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         indexer = _indexer(settings)
-        await indexer.ensure_ready()
         async with anyio.create_task_group() as loops:
+            loops.start_soon(_stop_on_signal, loops.cancel_scope)
+            # The indexer loop builds a missing index first (one builder per directory).
             loops.start_soon(indexer.run_forever)
             loops.start_soon(mail.run_forever, settings)
             loops.start_soon(expiry.run_forever, settings)
@@ -190,6 +192,14 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         return _with_db(settings, work)
     except KeyboardInterrupt:
         return 0
+
+
+async def _stop_on_signal(scope: anyio.CancelScope) -> None:
+    """SIGTERM or SIGINT ends the loops cleanly (a rebuild stops after its current chunk)."""
+    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -211,6 +221,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     cmd_migrate(settings, args)
     if not args.no_demo:
         cmd_load_demo(settings, args)
+    if args.no_background:
+        os.environ["JOBBOARD_BACKGROUND"] = "worker"  # read by each web worker's create_app
+    if args.no_background or settings.background == "worker":
+        print("Tâches de fond (index, e-mails, expiration) : lancez `jobboard worker` à côté.")
     address = local_base_url(args.host, args.port)
     # The app is built by uvicorn from the environment: links in e-mails point where we listen.
     os.environ.setdefault("JOBBOARD_BASE_URL", address)
@@ -312,6 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="plus d'un worker demande PostgreSQL")
     serve.add_argument(
         "--no-demo", action="store_true", help="ne charge pas les données de démonstration"
+    )
+    serve.add_argument(
+        "--no-background",
+        action="store_true",
+        help="les workers web ne lancent pas les tâches de fond : `jobboard worker` s'en charge "
+        "(équivaut à JOBBOARD_BACKGROUND=worker)",
     )
     serve.set_defaults(func=cmd_serve)
 

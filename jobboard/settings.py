@@ -27,6 +27,11 @@ def local_base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+# Where the background loops (indexer, e-mail sender, expiry) run: in every `serve` process, or
+# only in a separate `jobboard worker` process (then web workers run none of them).
+BACKGROUND_MODES = ("inline", "worker")
+
+
 def _sqlite_url(data_dir: Path) -> str:
     return f"sqlite://{data_dir / 'jobboard.sqlite3'}"
 
@@ -55,6 +60,7 @@ class Settings:
     cv_max_bytes: int = 5 * 1024 * 1024
     session_idle_minutes: int = 120
     session_max_hours: int = 24
+    background: str = "inline"  # inline | worker (JOBBOARD_BACKGROUND, `serve --no-background`)
 
     @property
     def index_dir(self) -> Path:
@@ -81,6 +87,12 @@ class Settings:
                 f"JOBBOARD_SMTP_TLS vaut « {smtp_tls} » : valeurs possibles "
                 + ", ".join(SMTP_TLS_MODES)
             )
+        background = env.get("JOBBOARD_BACKGROUND", cls.background)
+        if background not in BACKGROUND_MODES:
+            raise ValueError(
+                f"JOBBOARD_BACKGROUND vaut « {background} » : valeurs possibles "
+                + ", ".join(BACKGROUND_MODES)
+            )
         data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
         database_url = env.get("JOBBOARD_DATABASE_URL") or _sqlite_url(data_dir)
         return cls(
@@ -101,6 +113,7 @@ class Settings:
             ),
             session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
             cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
+            background=background,
         )
 
 

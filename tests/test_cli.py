@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from jobboard import cli
 from jobboard.settings import Settings
-from tests.conftest import TEST_DB_URL, is_postgres, offer_row
+from tests.conftest import TEST_DB_URL, free_port, is_postgres, offer_row
 
 COMMANDS = (
     "serve",
@@ -256,3 +261,99 @@ def test_site_address_set_by_the_operator_is_kept(
     args = cli.build_parser().parse_args(["serve", "--host", "0.0.0.0", "--no-demo"])
     assert cli.cmd_serve(Settings.from_env(env), args) == 0
     assert os.environ["JOBBOARD_BASE_URL"] == "https://bourse.example.fr"
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return 0
+
+
+def _until(predicate: Callable[[], bool], limit: float, what: str) -> None:
+    deadline = time.monotonic() + limit  # generous bounds: "happens", not "happens fast"
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {limit} s")
+        time.sleep(0.5)
+
+
+@pytest.mark.skipif(not is_postgres(), reason="runs when JOBBOARD_TEST_DATABASE_URL is PostgreSQL")
+def test_a_cold_start_with_two_web_workers_and_a_worker_process(
+    tmp_path: Path, reference_dir: Path
+) -> None:
+    """`serve --workers 2 --no-background` plus `jobboard worker` on a fresh database without an
+    index: both web workers start and answer, one index generation is built, an import of
+    1,200 offers (three indexer chunks) is indexed, and SIGTERM stops everything."""
+    url = TEST_DB_URL.replace("{}", f"workers_{uuid.uuid4().hex[:8]}")
+    name = url.rsplit("/", 1)[1]
+    admin = ["psql", url.rsplit("/", 1)[0] + "/postgres", "-qtAc"]
+    subprocess.run([*admin, f'CREATE DATABASE "{name}"'], check=True)
+    data = tmp_path / "data"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        assert run(data, "migrate", database_url=url).returncode == 0
+        for command in (
+            ("import-communes", "--dir", str(reference_dir)),
+            ("import-pvd", str(reference_dir / "pvd_sample.csv")),
+            ("import-density", str(reference_dir / "density_sample.csv")),
+        ):
+            assert run(data, *command, database_url=url).returncode == 0
+        env = {k: v for k, v in os.environ.items() if not k.startswith("JOBBOARD_")}
+        env.update(JOBBOARD_DATA_DIR=str(data), JOBBOARD_DATABASE_URL=url)
+        port = free_port()
+        serve_log, worker_log = tmp_path / "serve.log", tmp_path / "worker.log"
+        serve = ["serve", "--workers", "2", "--no-background", "--no-demo", "--port", str(port)]
+        for log, command in ((serve_log, serve), (worker_log, ["worker"])):
+            with log.open("wb") as out:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "jobboard.cli", *command],
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                    )
+                )
+        health = f"http://127.0.0.1:{port}/sante"
+        _until(lambda: _get(health) == 200, 90, "/sante healthy")
+        _until(
+            lambda: serve_log.read_text().count("Application startup complete.") == 2,
+            30,
+            "both web workers started",
+        )
+        assert [_get(health) for _ in range(20)] == [200] * 20
+        index = data / "index"
+        assert len(list(index.glob("gen-*"))) == 1
+
+        offers = tmp_path / "offers.json"
+        offers.write_text(json.dumps([offer_row(title=f"Poste {i}") for i in range(1200)]))
+        imported = subprocess.run(
+            [sys.executable, "-m", "jobboard.cli", "import-offers", str(offers)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert imported.returncode == 0, imported.stderr
+        _until(
+            lambda: run(data, "check-index", database_url=url).returncode == 0,
+            90,
+            "check-index clean after the import",
+        )
+        assert len(list(index.glob("gen-*"))) == 1
+        assert _get(f"http://127.0.0.1:{port}/offres?q=poste") == 200
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)  # raises if SIGTERM did not stop it
+        assert "Traceback" not in worker_log.read_text(), worker_log.read_text()
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)

@@ -5,14 +5,19 @@ document, so applying a row twice, or out of order, is harmless. PostgreSQL sequ
 become visible out of order (id 709 before 708), so the stored watermark is not "everything
 below W is applied" but "every row created more than LAG ago and at or below W is applied":
 each pass re-reads the rows above W and skips those this process already applied.
+
+One process per index directory runs the incremental loop (it holds `indexer.lock`; the others
+skip and try again later, so a dead holder is replaced), and one process at a time builds
+(`build.lock`). Progress is kept per chunk: a catch-up pass that fails at chunk 9 resumes at
+chunk 9, and an interrupted rebuild resumes from its last committed chunk.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, cast
@@ -23,13 +28,15 @@ import anyio.to_thread
 from jobboard.clock import now, today
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search.schema import date_number, offer_document
-from jobboard.search.store import IndexStore
+from jobboard.search.store import BUILD_CHUNK, Build, DirectoryLock, IndexStore
 from jobboard.services.visibility import visible_offers
 
 log = logging.getLogger(__name__)
 LAG = timedelta(minutes=5)
 KEEP_CHANGES = timedelta(days=2)
 CHUNK = 500
+LOCK_POLL_SECONDS = 0.2
+CLAIM_EVERY_SECONDS = 5.0
 _RELATED = ("commune__departement", "organisation")
 
 
@@ -54,6 +61,8 @@ class Indexer:
         self._swept_on: date | None = None
         # Test hook: stop the process after this many offers were written (crash testing).
         self.crash_after: int | None = None
+        self.loop_lock = DirectoryLock(store.directory / "indexer.lock")
+        self.build_lock = DirectoryLock(store.directory / "build.lock")
 
     async def _watermark(self) -> int:
         state = await SearchState.get_or_none(replica=self.replica)
@@ -86,8 +95,11 @@ class Indexer:
         if pending:
             offer_ids = sorted({oid for _, oid in pending})
             for start in range(0, len(offer_ids), CHUNK):
-                await self._reindex(offer_ids[start : start + CHUNK])
-            self._applied.update(cid for cid, _ in pending)
+                chunk = offer_ids[start : start + CHUNK]
+                await self._reindex(chunk)
+                # Checkpoint: a pass that fails later starts again after this chunk.
+                done = set(chunk)
+                self._applied.update(cid for cid, oid in pending if oid in done)
         safe = await self._safe_watermark(watermark)
         if safe != watermark:
             await self._save_watermark(safe)
@@ -121,66 +133,76 @@ class Indexer:
         await SearchChange.filter(created_at__lt=now() - KEEP_CHANGES).delete()
         return count
 
+    @asynccontextmanager
+    async def _building(self) -> AsyncIterator[None]:
+        """Hold build.lock: wait (cancellably) while another process builds."""
+        waited = False
+        while not await anyio.to_thread.run_sync(self.build_lock.acquire):
+            if not waited:
+                log.info("another process is building the search index: waiting for it")
+                waited = True
+            await anyio.sleep(LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            self.build_lock.release()
+
     async def rebuild(self, progress: Callable[[], None] | None = None) -> int:
-        """Rebuild the replica from the database (never from itself) and swap it in."""
-        started = await SearchChange.all().order_by("-id").first().values_list("id", flat=True)
-        floor = await self._safe_watermark(0) if started else 0
-        ids = await visible_offers().order_by("id").values_list("id", flat=True)
-        chunks: queue.Queue[list[dict[str, Any]] | None] = queue.Queue(maxsize=4)
-        failed = threading.Event()
+        """Rebuild the replica from the database (never from itself) and swap it in; resumes an
+        interrupted rebuild from its last committed chunk."""
+        async with self._building():
+            return await self._rebuild(progress)
 
-        def documents() -> Iterator[dict[str, Any]]:
-            while (chunk := chunks.get()) is not None:
-                yield from chunk
-
-        async def produce() -> None:
-            try:
-                for start in range(0, len(ids), CHUNK):
-                    if failed.is_set():
-                        return
-                    chunk_ids = ids[start : start + CHUNK]
-                    offers = await Offer.filter(id__in=chunk_ids).prefetch_related(*_RELATED)
-                    batch = [offer_document(o) for o in offers]
-                    await anyio.to_thread.run_sync(chunks.put, batch)
-            finally:
-                await anyio.to_thread.run_sync(chunks.put, None)
-
-        def build() -> int:
-            try:
-                return self.store.rebuild(documents(), progress)
-            except BaseException:
-                failed.set()
-                while chunks.get() is not None:  # let the producer finish
-                    pass
-                raise
-
-        count = 0
-
-        async def consume() -> None:
-            nonlocal count
-            count = await anyio.to_thread.run_sync(build)
-
-        async with anyio.create_task_group() as group:
-            group.start_soon(produce)
-            group.start_soon(consume)
-        await self._save_watermark(floor)
+    async def _rebuild(self, progress: Callable[[], None] | None) -> int:
+        build = await anyio.to_thread.run_sync(
+            self.store.resume_build, KEEP_CHANGES.total_seconds() / 2
+        )
+        if build is None:
+            started = await SearchChange.all().order_by("-id").first().values_list("id", flat=True)
+            floor = await self._safe_watermark(0) if started else 0
+            build = await anyio.to_thread.run_sync(self.store.start_build, floor)
+        else:
+            log.info("resuming the index rebuild after offer %d", build.last_id)
+        remaining = visible_offers().filter(id__gt=build.last_id).order_by("id")
+        ids = [cast(int, i) for i in await remaining.values_list("id", flat=True)]
+        for start in range(0, len(ids), BUILD_CHUNK):
+            await self._build_chunk(build, ids[start : start + BUILD_CHUNK])
+            if progress:
+                for _ in range(min(BUILD_CHUNK, len(ids) - start)):
+                    progress()
+        count = await anyio.to_thread.run_sync(build.finish)
+        await self._save_watermark(build.floor)
         self._applied.clear()
         self._generation = self.store.generation()
         self._swept_on = today()
         return count
 
+    async def _build_chunk(self, build: Build, chunk_ids: list[int]) -> None:
+        documents: list[dict[str, Any]] = []
+        for start in range(0, len(chunk_ids), CHUNK):
+            part = chunk_ids[start : start + CHUNK]
+            offers = await Offer.filter(id__in=part).prefetch_related(*_RELATED)
+            documents.extend(offer_document(o) for o in offers)
+        # One committed chunk per call: cancelling waits for at most this one, never hangs.
+        await anyio.to_thread.run_sync(build.add, documents, chunk_ids[-1])
+
     async def ensure_ready(self) -> bool:
-        """Rebuild a missing or unreadable index; True when a rebuild happened."""
-        usable = await anyio.to_thread.run_sync(self.store.is_usable)
-        if usable:
+        """Rebuild a missing or unreadable index; True when this process rebuilt it. Several
+        processes may call it at once: one builds, the others wait and then find it built."""
+        if await anyio.to_thread.run_sync(self.store.is_usable):
             return False
-        # Operator-facing lines, in French like the rest of `serve`'s output. No index yet is
-        # the normal first start, not a problem.
-        if self.store.generation() is None:
-            log.info("Premier démarrage : création de l'index de recherche à partir de la base.")
-        else:
-            log.warning("Index de recherche illisible : reconstruction à partir de la base.")
-        await self.rebuild()
+        async with self._building():
+            if await anyio.to_thread.run_sync(self.store.is_usable):
+                return False  # built by another process while this one waited
+            # Operator-facing lines, in French like the rest of `serve`'s output. No index yet
+            # is the normal first start, not a problem.
+            if self.store.generation() is None:
+                log.info(
+                    "Premier démarrage : création de l'index de recherche à partir de la base."
+                )
+            else:
+                log.warning("Index de recherche illisible : reconstruction à partir de la base.")
+            await self._rebuild(None)
         return True
 
     async def pending(self) -> int:
@@ -195,12 +217,32 @@ class Indexer:
         visible = {cast(int, i) for i in await visible_offers().values_list("id", flat=True)}
         return IndexCheck(missing=sorted(visible - indexed), extra=sorted(indexed - visible))
 
-    async def run_forever(self, interval: float = 0.5) -> None:
-        """The background loop of `serve` / `worker`: apply changes, sweep expiries."""
+    async def run_forever(
+        self, interval: float = 0.5, claim_every: float = CLAIM_EVERY_SECONDS
+    ) -> None:
+        """The background loop of `serve` / `worker`: apply changes, sweep expiries. Only the
+        process holding indexer.lock runs it; the others try to take over every `claim_every`
+        seconds (the holder may have died)."""
+        try:
+            while True:
+                if not await anyio.to_thread.run_sync(self.loop_lock.acquire):
+                    await anyio.sleep(claim_every)
+                    continue
+                log.info("process %d indexes %s", os.getpid(), self.store.directory)
+                await self._index_forever(interval)
+        finally:
+            self.loop_lock.release()
+
+    async def _index_forever(self, interval: float) -> None:
+        ready = False
         while True:
             try:
+                if not ready:
+                    await self.ensure_ready()
+                    ready = True
                 await self.apply_pending()
                 await self.sweep_expired()
             except Exception:
                 log.exception("search indexer pass failed; retrying")
+                ready = False  # the index may be gone: check it again first
             await anyio.sleep(interval)

@@ -2,19 +2,26 @@
 
 `<dir>/current` is a symlink to a generation directory. A rebuild writes a new generation and
 replaces the symlink with `os.replace` (atomic), so readers see the old index or the new one,
-never half of one. Incremental updates go through `writer(timeout=…)` (never AsyncWriter, whose
-errors are lost).
+never half of one. A rebuild commits chunk by chunk and records its progress in the generation
+(`build.json`), so a failed or interrupted rebuild resumes where it stopped. Incremental updates
+go through `writer(timeout=…)` (never AsyncWriter, whose errors are lost).
+
+Processes sharing the directory coordinate with `flock` on two files in it: `build.lock` (one
+builder at a time) and `indexer.lock` (one incremental indexer loop per directory).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
+import json
 import logging
 import os
 import shutil
 import time
 import warnings
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,8 @@ from jobboard.search.schema import build_schema
 
 log = logging.getLogger(__name__)
 WRITER_TIMEOUT = 30.0
+# Offers per committed chunk of a rebuild (a segment and a checkpoint each).
+BUILD_CHUNK = 5000
 
 
 class IndexStore:
@@ -65,32 +74,69 @@ class IndexStore:
     def rebuild(
         self, documents: Iterable[dict[str, Any]], progress: Callable[[], None] | None = None
     ) -> int:
-        """Write every document into a fresh generation, then swap it in atomically."""
+        """Write every document into a fresh generation, then swap it in (no resume: callers
+        that can resume drive a `Build` themselves, as the indexer does)."""
+        build = self.start_build(floor=0)
+        batch: list[dict[str, Any]] = []
+        for document in documents:
+            batch.append(document)
+            if progress:
+                progress()
+            if len(batch) >= BUILD_CHUNK:
+                build.add(batch, last_id=0)
+                batch = []
+        build.add(batch, last_id=0)
+        return build.finish()
+
+    def start_build(self, floor: int) -> Build:
+        """A new generation to fill; unfinished ones are removed. Call with build.lock held."""
+        self._remove_unfinished()
         self.directory.mkdir(parents=True, exist_ok=True)
         name = f"gen-{time.time_ns()}"
         target = self.directory / name
         target.mkdir()
-        ix = index.create_in(str(target), build_schema())
-        # compound=False: Whoosh copies each part of a compound segment into memory when it
-        # opens it (about 500 MB per process at 100,000 offers); separate files stay mapped.
-        writer = ix.writer(limitmb=256, procs=1, compound=False)
-        count = 0
-        try:
-            for document in documents:
-                writer.add_document(**document)
-                count += 1
-                if progress:
-                    progress()
-            writer.commit(optimize=True)
-        except BaseException:
-            writer.cancel()
-            shutil.rmtree(target, ignore_errors=True)
-            raise
-        link = self.directory / f"current.{name}"
-        os.symlink(name, link)
+        index.create_in(str(target), build_schema())
+        build = Build(self, target, floor=floor, last_id=0, count=0)
+        build.save()
+        return build
+
+    def resume_build(self, max_age_seconds: float) -> Build | None:
+        """The unfinished rebuild to continue, unless it is older than `max_age_seconds` (the
+        change rows it relies on may be gone). Call with build.lock held."""
+        for path in sorted(self.directory.glob("gen-*"), reverse=True):
+            checkpoint = path / Build.CHECKPOINT
+            if path.name == self.generation() or not checkpoint.is_file():
+                continue
+            if time.time() - path.stat().st_mtime > max_age_seconds:
+                return None
+            try:
+                state = json.loads(checkpoint.read_text())
+                index.open_dir(str(path))
+                return Build(
+                    self,
+                    path,
+                    floor=int(state["floor"]),
+                    last_id=int(state["last_id"]),
+                    count=int(state["count"]),
+                )
+            except Exception as exc:  # a damaged unfinished build is started again
+                log.warning("unfinished index build %s is unreadable: %r", path.name, exc)
+                return None
+        return None
+
+    def _remove_unfinished(self) -> None:
+        if not self.directory.exists():
+            return
+        for path in self.directory.glob("gen-*"):
+            if path.name != self.generation():
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _swap_in(self, target: Path) -> None:
+        link = self.directory / f"current.{target.name}"
+        link.unlink(missing_ok=True)
+        os.symlink(target.name, link)
         os.replace(link, self.current)
-        self._remove_old_generations(keep=name)
-        return count
+        self._remove_old_generations(keep=target.name)
 
     def _remove_old_generations(self, keep: str) -> None:
         for path in self.directory.glob("gen-*"):
@@ -127,3 +173,88 @@ class IndexStore:
         ix = self.open()
         with ix.searcher() as searcher:
             return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+
+
+@dataclass
+class Build:
+    """A generation being filled, chunk by chunk; each chunk is committed with its checkpoint."""
+
+    CHECKPOINT = "build.json"
+
+    store: IndexStore
+    path: Path
+    floor: int  # the change-table watermark to restart incremental indexing from
+    last_id: int  # every visible offer up to this id is in
+    count: int
+
+    def save(self) -> None:
+        partial = self.path / f"{self.CHECKPOINT}.part"
+        partial.write_text(
+            json.dumps({"floor": self.floor, "last_id": self.last_id, "count": self.count})
+        )
+        partial.replace(self.path / self.CHECKPOINT)
+
+    def add(self, documents: list[dict[str, Any]], last_id: int) -> None:
+        """Blocking: commit one chunk (a segment), then record that it is in."""
+        ix = index.open_dir(str(self.path))
+        # compound=False: Whoosh copies each part of a compound segment into memory when it
+        # opens it (about 500 MB per process at 100,000 offers); separate files stay mapped.
+        writer = ix.writer(limitmb=256, procs=1, compound=False)
+        try:
+            for document in documents:
+                writer.add_document(**document)
+            writer.commit(merge=False)  # segments are merged once, by finish()
+        except BaseException:
+            writer.cancel()
+            raise
+        self.last_id = last_id
+        self.count += len(documents)
+        self.save()
+
+    def finish(self) -> int:
+        """Blocking: merge the chunks' segments into one and swap the generation in."""
+        ix = index.open_dir(str(self.path))
+        writer = ix.writer(limitmb=256, procs=1, compound=False)
+        try:
+            writer.commit(optimize=True)
+        except BaseException:
+            writer.cancel()
+            raise
+        (self.path / self.CHECKPOINT).unlink()
+        self.store._swap_in(self.path)
+        return self.count
+
+
+class DirectoryLock:
+    """An exclusive `flock` on a file of the index directory. The kernel drops it when the
+    process dies, so a crashed holder never blocks the others."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        """Take the lock if it is free (never waits); True when this object holds it."""
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

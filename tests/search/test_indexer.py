@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -17,6 +20,7 @@ from starlette.applications import Starlette
 
 from jobboard import clock
 from jobboard.models import Offer, SearchChange, SearchState
+from jobboard.search import indexer as indexer_module
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchRequest
 from jobboard.search.store import IndexStore
@@ -203,3 +207,135 @@ async def test_the_first_start_builds_the_index_with_a_calm_french_notice(
         (logging.INFO, "Premier démarrage : création de l'index de recherche à partir de la base.")
     ]
     assert indexer.store.is_usable()
+
+
+# One indexer and one builder per index directory; progress kept per chunk (issue 12, point 6).
+
+
+async def test_one_indexer_loop_runs_per_index_directory(app: Starlette) -> None:
+    """Two processes' indexers on one directory (two lock descriptors behave as two processes):
+    one applies changes, the other only waits to take over."""
+    first = app.state.indexer
+    second = Indexer(IndexStore(first.store.directory))
+    passes = {"first": 0, "second": 0}
+
+    def counting(indexer: Indexer, name: str) -> None:
+        apply = indexer.apply_pending
+
+        async def counted() -> int:
+            passes[name] += 1
+            return await apply()
+
+        indexer.apply_pending = counted  # type: ignore[method-assign]
+
+    counting(first, "first")
+    counting(second, "second")
+    await import_offers([offer_row(title="Régisseur de la halle")], today=date.today())
+    async with anyio.create_task_group() as loops:
+        loops.start_soon(first.run_forever, 0.05, 0.05)
+        await _wait_until(lambda: first.loop_lock.held, limit=10)
+        loops.start_soon(second.run_forever, 0.05, 0.05)
+        await _wait_until(lambda: titles(app, "régisseur") != [], limit=10)
+        await _wait_until(lambda: passes["first"] > 5, limit=10)
+        loops.cancel_scope.cancel()
+    assert passes["second"] == 0 and not second.loop_lock.held
+    assert not first.loop_lock.held  # released when its loop ended: another may take over
+    assert second.loop_lock.acquire()
+    second.loop_lock.release()
+
+
+async def test_two_processes_starting_on_a_missing_index_build_it_once(app: Starlette) -> None:
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(3)], today=date.today())
+    directory = app.state.indexer.store.directory
+    app.state.search.close()
+    shutil.rmtree(directory)
+    first, second = Indexer(IndexStore(directory)), Indexer(IndexStore(directory))
+    with anyio.fail_after(60):
+        built = await asyncio.gather(first.ensure_ready(), second.ensure_ready())
+    assert sorted(built) == [False, True]  # one built, the other waited and found it built
+    assert len(list(directory.glob("gen-*"))) == 1
+    await assert_clean(app)
+
+
+async def test_a_failed_rebuild_resumes_from_its_last_committed_chunk(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=date.today())
+    monkeypatch.setattr(indexer_module, "BUILD_CHUNK", 2)
+    before = app.state.indexer.store.generation()
+    built: list[int] = []
+    document = indexer_module.offer_document
+
+    def failing_on_the_fifth(offer: Offer) -> dict[str, Any]:
+        if len(built) == 4:
+            raise OSError("disk full")
+        built.append(offer.id)
+        return document(offer)
+
+    monkeypatch.setattr(indexer_module, "offer_document", failing_on_the_fifth)
+    with anyio.fail_after(60), pytest.raises(OSError, match="disk full"):
+        await app.state.indexer.rebuild()
+    assert app.state.indexer.store.generation() == before  # nothing half-built swapped in
+    assert titles(app, "poste") == []
+
+    resumed: list[int] = []
+
+    def counting(offer: Offer) -> dict[str, Any]:
+        resumed.append(offer.id)
+        return document(offer)
+
+    monkeypatch.setattr(indexer_module, "offer_document", counting)
+    with anyio.fail_after(60):
+        assert await app.state.indexer.rebuild() == 6
+    ids = sorted(await Offer.all().values_list("id", flat=True))
+    assert built == ids[:4] and resumed == ids[4:]  # the first two chunks were not read again
+    assert len(list(app.state.indexer.store.directory.glob("gen-*"))) == 1
+    await assert_clean(app)
+
+
+async def test_a_cancelled_rebuild_stops_promptly_and_resumes(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(4)], today=date.today())
+    monkeypatch.setattr(indexer_module, "BUILD_CHUNK", 1)
+    first_chunk = anyio.Event()
+    document = indexer_module.offer_document
+
+    def signalling(offer: Offer) -> dict[str, Any]:
+        first_chunk.set()
+        return document(offer)
+
+    monkeypatch.setattr(indexer_module, "offer_document", signalling)
+    with anyio.fail_after(60):  # generous: "stops", not "hangs"
+        async with anyio.create_task_group() as group:
+            group.start_soon(app.state.indexer.rebuild)
+            await first_chunk.wait()
+            group.cancel_scope.cancel()
+        assert await app.state.indexer.rebuild() == 4
+    await assert_clean(app)
+
+
+async def test_a_failed_catch_up_pass_resumes_after_its_last_chunk(
+    app: Starlette, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=date.today())
+    monkeypatch.setattr(indexer_module, "CHUNK", 2)
+    store = app.state.indexer.store
+    applied: list[int] = []
+    apply = store.apply
+
+    def failing_once(documents: list[dict[str, Any]], deleted: list[str]) -> None:
+        if len(applied) == 4 and not failing_once.failed:  # type: ignore[attr-defined]
+            failing_once.failed = True  # type: ignore[attr-defined]
+            raise TimeoutError("index write lock")
+        applied.extend(int(d["id"]) for d in documents)
+        apply(documents, deleted)
+
+    failing_once.failed = False  # type: ignore[attr-defined]
+    monkeypatch.setattr(store, "apply", failing_once)
+    with pytest.raises(TimeoutError):
+        await app.state.indexer.apply_pending()
+    assert len(applied) == 4
+    await app.state.indexer.apply_pending()
+    assert len(applied) == 6 and len(set(applied)) == 6  # chunks one and two not redone
+    await assert_clean(app)
