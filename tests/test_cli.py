@@ -318,7 +318,8 @@ def test_a_cold_start_with_two_web_workers_and_a_worker_process(
                     )
                 )
         health = f"http://127.0.0.1:{port}/sante"
-        _until(lambda: _get(health) == 200, 90, "/sante healthy")
+        logs = f"see {serve_log} and {worker_log}"
+        _until(lambda: _get(health) == 200, 90, f"/sante healthy ({logs})")
         _until(
             lambda: serve_log.read_text().count("Application startup complete.") == 2,
             30,

@@ -163,6 +163,9 @@ class Indexer:
             build = await anyio.to_thread.run_sync(self.store.start_build, floor)
         else:
             log.info("resuming the index rebuild after offer %d", build.last_id)
+            for _ in range(build.count):
+                if progress:
+                    progress()  # the chunks already in
         remaining = visible_offers().filter(id__gt=build.last_id).order_by("id")
         ids = [cast(int, i) for i in await remaining.values_list("id", flat=True)]
         for start in range(0, len(ids), BUILD_CHUNK):

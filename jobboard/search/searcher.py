@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
-from whoosh.index import FileIndex
+from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Searcher
@@ -134,6 +134,10 @@ class _Facets:
         return sorted((f for f in found if f[1]), key=lambda f: (-f[1], f[0]))
 
 
+class IndexUnavailable(Exception):
+    """No index to search yet (a `jobboard worker` is still building it)."""
+
+
 class SearchService:
     """One reused searcher per process, refreshed when the index changed."""
 
@@ -151,7 +155,11 @@ class SearchService:
         if self._searcher is None or generation != self._generation:
             if self._searcher is not None:
                 self._searcher.close()
-            self._index = self.store.open()
+                self._searcher = None
+            try:
+                self._index = self.store.open()
+            except (OSError, EmptyIndexError) as exc:
+                raise IndexUnavailable(str(self.store.current)) from exc
             self._generation = generation
             self._searcher = self._index.searcher()
             self._facets = _Facets(self._searcher)

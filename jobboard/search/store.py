@@ -214,12 +214,14 @@ class Build:
     def finish(self) -> int:
         """Blocking: merge the chunks' segments into one and swap the generation in."""
         ix = index.open_dir(str(self.path))
-        writer = ix.writer(limitmb=256, procs=1, compound=False)
-        try:
-            writer.commit(optimize=True)
-        except BaseException:
-            writer.cancel()
-            raise
+        # One segment (up to BUILD_CHUNK offers, the programme's real size) is already merged.
+        if len(ix._segments()) > 1:
+            writer = ix.writer(limitmb=256, procs=1, compound=False)
+            try:
+                writer.commit(optimize=True)
+            except BaseException:
+                writer.cancel()
+                raise
         (self.path / self.CHECKPOINT).unlink()
         self.store._swap_in(self.path)
         return self.count

@@ -16,7 +16,12 @@ from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
-from jobboard.search.searcher import SearchRequest, SearchResult, SearchService
+from jobboard.search.searcher import (
+    IndexUnavailable,
+    SearchRequest,
+    SearchResult,
+    SearchService,
+)
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.web.auth import public
 from jobboard.web.state import templates
@@ -111,7 +116,12 @@ def parse_filters(request: Request, choices: dict[str, Any]) -> BoardFilters:
 async def run_search(request: Request, search_request: SearchRequest) -> SearchResult:
     """Whoosh blocks: it runs in a worker thread, never on the event loop."""
     service: SearchService = request.app.state.search
-    return await anyio.to_thread.run_sync(service.search, search_request)
+    try:
+        return await anyio.to_thread.run_sync(service.search, search_request)
+    except IndexUnavailable:
+        raise HTTPException(
+            503, "La recherche est momentanément indisponible. Réessayez dans une minute."
+        ) from None
 
 
 @public

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from starlette.applications import Starlette
 
@@ -339,3 +340,17 @@ async def test_a_failed_catch_up_pass_resumes_after_its_last_chunk(
     await app.state.indexer.apply_pending()
     assert len(applied) == 6 and len(set(applied)) == 6  # chunks one and two not redone
     await assert_clean(app)
+
+
+async def test_the_board_answers_503_until_a_worker_has_built_the_index(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    """Web workers under JOBBOARD_BACKGROUND=worker do not build the index themselves."""
+    await import_offers([offer_row(title="Archiviste")], today=date.today())
+    app.state.search.close()
+    shutil.rmtree(app.state.indexer.store.directory)
+    response = await client.get("/offres?q=archiviste")
+    assert response.status_code == 503 and "momentanément indisponible" in response.text
+    await Indexer(IndexStore(app.state.indexer.store.directory)).ensure_ready()
+    response = await client.get("/offres?q=archiviste")
+    assert response.status_code == 200 and "Archiviste" in response.text
