@@ -137,7 +137,7 @@ class Indexer:
     async def _building(self) -> AsyncIterator[None]:
         """Hold build.lock: wait (cancellably) while another process builds."""
         waited = False
-        while not await anyio.to_thread.run_sync(self.build_lock.acquire):
+        while not self.build_lock.acquire():  # never blocks: safe on the event loop
             if not waited:
                 log.info("another process is building the search index: waiting for it")
                 waited = True
@@ -228,7 +228,7 @@ class Indexer:
         seconds (the holder may have died)."""
         try:
             while True:
-                if not await anyio.to_thread.run_sync(self.loop_lock.acquire):
+                if not self.loop_lock.acquire():  # never blocks
                     await anyio.sleep(claim_every)
                     continue
                 log.info("process %d indexes %s", os.getpid(), self.store.directory)
