@@ -231,7 +231,7 @@ async def test_one_indexer_loop_runs_per_index_directory(app: Starlette) -> None
 
     counting(first, "first")
     counting(second, "second")
-    await import_offers([offer_row(title="Régisseur de la halle")], today=date.today())
+    await import_offers([offer_row(title="Régisseur de la halle")], today=clock.today())
     async with anyio.create_task_group() as loops:
         loops.start_soon(first.run_forever, 0.05, 0.05)
         await _wait_until(lambda: first.loop_lock.held, limit=10)
@@ -246,7 +246,7 @@ async def test_one_indexer_loop_runs_per_index_directory(app: Starlette) -> None
 
 
 async def test_two_processes_starting_on_a_missing_index_build_it_once(app: Starlette) -> None:
-    await import_offers([offer_row(title=f"Poste {i}") for i in range(3)], today=date.today())
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(3)], today=clock.today())
     directory = app.state.indexer.store.directory
     app.state.search.close()
     shutil.rmtree(directory)
@@ -261,7 +261,7 @@ async def test_two_processes_starting_on_a_missing_index_build_it_once(app: Star
 async def test_a_failed_rebuild_resumes_from_its_last_committed_chunk(
     app: Starlette, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=date.today())
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=clock.today())
     monkeypatch.setattr(indexer_module, "BUILD_CHUNK", 2)
     before = app.state.indexer.store.generation()
     built: list[int] = []
@@ -297,7 +297,7 @@ async def test_a_failed_rebuild_resumes_from_its_last_committed_chunk(
 async def test_a_cancelled_rebuild_stops_promptly_and_resumes(
     app: Starlette, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await import_offers([offer_row(title=f"Poste {i}") for i in range(4)], today=date.today())
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(4)], today=clock.today())
     monkeypatch.setattr(indexer_module, "BUILD_CHUNK", 1)
     first_chunk = anyio.Event()
     document = indexer_module.offer_document
@@ -319,7 +319,7 @@ async def test_a_cancelled_rebuild_stops_promptly_and_resumes(
 async def test_a_failed_catch_up_pass_resumes_after_its_last_chunk(
     app: Starlette, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=date.today())
+    await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=clock.today())
     monkeypatch.setattr(indexer_module, "CHUNK", 2)
     store = app.state.indexer.store
     applied: list[int] = []
@@ -346,7 +346,7 @@ async def test_the_board_answers_503_until_a_worker_has_built_the_index(
     app: Starlette, client: httpx.AsyncClient
 ) -> None:
     """Web workers under JOBBOARD_BACKGROUND=worker do not build the index themselves."""
-    await import_offers([offer_row(title="Archiviste")], today=date.today())
+    await import_offers([offer_row(title="Archiviste")], today=clock.today())
     app.state.search.close()
     shutil.rmtree(app.state.indexer.store.directory)
     response = await client.get("/offres?q=archiviste")
