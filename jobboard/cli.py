@@ -20,6 +20,7 @@ from tortoise import Tortoise
 from jobboard import mail
 from jobboard.clock import today
 from jobboard.db import migrate
+from jobboard.domain.account import Role
 from jobboard.domain.password import password_problem
 from jobboard.models import EmailOutbox, User
 from jobboard.passwords import hash_password
@@ -271,7 +272,7 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
             print(f"Un compte existe déjà avec l'adresse {email}.", file=sys.stderr)
             return 1
         await User.create(
-            email=email, full_name=full_name, role="staff", password_hash=hash_password(password)
+            email=email, full_name=full_name, role=Role.STAFF, password_hash=hash_password(password)
         )
         print(f"Compte ANCT créé : {email}")
         return 0

@@ -8,6 +8,8 @@ from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
+from jobboard.domain.account import Role, Verification
+from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
 
 
@@ -123,9 +125,6 @@ class Organisation(Model):
         )
 
 
-ROLES = ("candidate", "recruiter", "staff")
-
-
 class User(Model):
     id = fields.IntField(primary_key=True)
     email = fields.CharField(max_length=254, unique=True)  # stored lower-cased
@@ -136,7 +135,9 @@ class User(Model):
         "models.Organisation", related_name="members", null=True, on_delete=fields.RESTRICT
     )
     # Recruiters start unverified; staff verify them (or refuse with a reason).
-    verification = fields.CharField(max_length=10, default="none", db_default="none")
+    verification = fields.CharField(
+        max_length=10, default=Verification.NONE, db_default=Verification.NONE.value
+    )
     verification_note = fields.TextField(default="")
     birth_date = fields.DateField(null=True)
     diploma_level = fields.SmallIntField(null=True)
@@ -151,10 +152,9 @@ class User(Model):
     class Meta:
         table = "app_user"
         constraints = (
-            CheckConstraint(check=_in("role", ROLES), name="user_role_valid"),
+            CheckConstraint(check=_in("role", Role), name="user_role_valid"),
             CheckConstraint(
-                check="verification IN ('none', 'pending', 'verified', 'refused')",
-                name="user_verification_valid",
+                check=_in("verification", Verification), name="user_verification_valid"
             ),
             CheckConstraint(
                 check="role <> 'recruiter' OR organisation_id IS NOT NULL",
@@ -294,17 +294,6 @@ class OfferEvent(Model):
         raise PermissionError("Le journal des offres ne se supprime pas.")
 
 
-APPLICATION_STATUSES = (
-    "received",
-    "in_review",
-    "interview",
-    "accepted",
-    "rejected",
-    "withdrawn",
-    "obsolete",
-)
-
-
 class Application(Model):
     id = fields.IntField(primary_key=True)
     offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
@@ -313,7 +302,7 @@ class Application(Model):
     candidate: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="applications", null=True, on_delete=fields.SET_NULL
     )
-    status = fields.CharField(max_length=12, default="received")
+    status = fields.CharField(max_length=12, default=ApplicationStatus.RECEIVED)
     cover_letter = fields.TextField(default="")
     message = fields.TextField(default="")
     cv_path = fields.CharField(max_length=200, default="")  # relative to the data dir
@@ -335,7 +324,7 @@ class Application(Model):
         unique_together = (("offer", "candidate"),)
         constraints = (
             CheckConstraint(
-                check=_in("status", APPLICATION_STATUSES), name="application_status_valid"
+                check=_in("status", ApplicationStatus), name="application_status_valid"
             ),
         )
 

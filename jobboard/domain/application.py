@@ -3,27 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-PENDING = frozenset({"received", "in_review", "interview"})
+from jobboard.domain.account import SYSTEM, Role
 
-STATUS_LABELS = {
-    "received": "Reçue",
-    "in_review": "En cours d'examen",
-    "interview": "Entretien proposé",
-    "accepted": "Retenue",
-    "rejected": "Non retenue",
-    "withdrawn": "Retirée",
-    "obsolete": "Offre close",
+
+class ApplicationStatus(StrEnum):
+    RECEIVED = "received"
+    IN_REVIEW = "in_review"
+    INTERVIEW = "interview"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    OBSOLETE = "obsolete"  # the offer ended while the application was pending
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+A = ApplicationStatus
+PENDING = frozenset({A.RECEIVED, A.IN_REVIEW, A.INTERVIEW})
+
+STATUS_LABELS: dict[ApplicationStatus, str] = {
+    A.RECEIVED: "Reçue",
+    A.IN_REVIEW: "En cours d'examen",
+    A.INTERVIEW: "Entretien proposé",
+    A.ACCEPTED: "Retenue",
+    A.REJECTED: "Non retenue",
+    A.WITHDRAWN: "Retirée",
+    A.OBSOLETE: "Offre close",
 }
 
 
 @dataclass(frozen=True)
 class Transition:
     action: str
-    sources: frozenset[str]  # "" : the application is not written yet
-    target: str
+    sources: frozenset[str]  # statuses; "" : the application is not written yet
+    target: ApplicationStatus
     label: str  # the button, in French
-    by: str  # "recruiter", "candidate" or "system" (the offer's end)
+    by: str  # Role.RECRUITER, Role.CANDIDATE or SYSTEM (the offer's end)
     reason_required: bool = False
     tells_candidate: str = ""  # e-mail template sent to the candidate
     tells_recruiters: str = ""  # e-mail template sent to the offer's verified recruiters
@@ -35,60 +54,60 @@ APPLICATION_TRANSITIONS: dict[str, Transition] = {
         Transition(
             "apply",
             frozenset({""}),
-            "received",
+            A.RECEIVED,
             "Envoyer ma candidature",
-            "candidate",
+            Role.CANDIDATE,
             tells_candidate="application_received",
             tells_recruiters="application_new",
         ),
         Transition(
             "review",
-            frozenset({"received"}),
-            "in_review",
+            frozenset({A.RECEIVED}),
+            A.IN_REVIEW,
             "Passer en examen",
-            "recruiter",
+            Role.RECRUITER,
             tells_candidate="application_status",
         ),
         Transition(
             "interview",
-            frozenset({"in_review"}),
-            "interview",
+            frozenset({A.IN_REVIEW}),
+            A.INTERVIEW,
             "Proposer un entretien",
-            "recruiter",
+            Role.RECRUITER,
             tells_candidate="application_status",
         ),
         Transition(
             "accept",
-            frozenset({"in_review", "interview"}),
-            "accepted",
+            frozenset({A.IN_REVIEW, A.INTERVIEW}),
+            A.ACCEPTED,
             "Retenir",
-            "recruiter",
+            Role.RECRUITER,
             tells_candidate="application_status",
         ),
         Transition(
             "reject",
             PENDING,
-            "rejected",
+            A.REJECTED,
             "Ne pas retenir",
-            "recruiter",
+            Role.RECRUITER,
             reason_required=True,
             tells_candidate="application_status",
         ),
         Transition(
             "withdraw",
             PENDING,
-            "withdrawn",
+            A.WITHDRAWN,
             "Retirer ma candidature",
-            "candidate",
+            Role.CANDIDATE,
             tells_recruiters="application_withdrawn",
         ),
         # The offer closed, expired or was refused: what was still pending ends.
         Transition(
             "obsolete",
             PENDING,
-            "obsolete",
+            A.OBSOLETE,
             "Offre close",
-            "system",
+            SYSTEM,
             tells_candidate="application_obsolete",
         ),
     )
@@ -99,12 +118,12 @@ class ApplicationRefused(Exception):
     """A transition that is not allowed (message in French)."""
 
 
-def next_application_status(action: str, current: str, by: str) -> str:
+def next_application_status(action: str, current: str, by: str) -> ApplicationStatus:
     transition = APPLICATION_TRANSITIONS.get(action)
     if transition is None or transition.by != by:
         raise ApplicationRefused("Action inconnue.")
     if current not in transition.sources:
-        label = STATUS_LABELS.get(current, current).lower()
+        label = ApplicationStatus(current).label.lower() if current in STATUS_LABELS else current
         raise ApplicationRefused(f"Action impossible : la candidature est « {label} ».")
     return transition.target
 

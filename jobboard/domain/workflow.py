@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobboard.domain.account import SYSTEM, Role, Verification
 from jobboard.domain.offer import OfferStatus as S
 
-# Who acts: a user's role, or "system" for the CLI, the periodic expiry and the import.
-SYSTEM = "system"
-RECRUITER = frozenset({"recruiter"})
-STAFF = frozenset({"staff"})
+# Who acts: a user's role, or SYSTEM for the CLI, the periodic expiry and the import.
+RECRUITER = frozenset({Role.RECRUITER})
+STAFF = frozenset({Role.STAFF})
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
     for t in (
         Transition("create", frozenset({None}), S.DRAFT, "Création", RECRUITER),
         # An import writes offers in whatever state the file says (DESIGN.md §4).
-        Transition("import", frozenset({None}), None, "Import", frozenset({SYSTEM, "staff"})),
+        Transition("import", frozenset({None}), None, "Import", frozenset({SYSTEM, Role.STAFF})),
         Transition(
             "save_draft",
             frozenset({S.DRAFT, S.CHANGES_REQUESTED}),
@@ -114,7 +114,7 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
             applications_reason="date limite de candidature passée",
         ),
         Transition(
-            "archive", _ALL_BUT_ARCHIVED, S.ARCHIVED, "Archivage", frozenset({SYSTEM, "staff"})
+            "archive", _ALL_BUT_ARCHIVED, S.ARCHIVED, "Archivage", frozenset({SYSTEM, Role.STAFF})
         ),
     )
 }
@@ -183,5 +183,9 @@ def check_actor(action: str, role: str, verification: str) -> None:
         raise TransitionRefused(f"Action inconnue : {action}.")
     if role not in transition.by:
         raise TransitionRefused("Vous ne pouvez pas faire cette action sur cette offre.")
-    if action in _VERIFIED_ONLY and role == "recruiter" and verification != "verified":
+    if (
+        action in _VERIFIED_ONLY
+        and role == Role.RECRUITER
+        and verification != Verification.VERIFIED
+    ):
         raise TransitionRefused(UNVERIFIED_RECRUITER)

@@ -19,6 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from jobboard.clock import now
+from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.password import password_problem
 from jobboard.mail import queue_email, render_email
@@ -48,7 +49,7 @@ class FormInvalid(Exception):
 
 @dataclass
 class Signup:
-    role: str  # candidate | recruiter
+    role: Role  # candidate or recruiter
     full_name: str = ""
     email: str = ""
     password: str = ""
@@ -58,7 +59,7 @@ class Signup:
     errors: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_form(cls, role: str, form: Mapping[str, Any]) -> Signup:
+    def from_form(cls, role: Role, form: Mapping[str, Any]) -> Signup:
         def text(name: str) -> str:
             value = form.get(name, "")
             return value.strip() if isinstance(value, str) else ""
@@ -156,7 +157,7 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
         errors["password"] = problem
     birth_date: date | None = None
     diploma: int | None = None
-    if signup.role == "candidate":
+    if signup.role == Role.CANDIDATE:
         birth_date, problem = parse_birth_date(signup.birth_date, today)
         if problem:
             errors["birth_date"] = problem
@@ -166,7 +167,7 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
             errors["diploma_level"] = "Choisissez votre plus haut niveau de diplôme."
     async with in_transaction():
         organisation: Organisation | None = None
-        if signup.role == "recruiter":
+        if signup.role == Role.RECRUITER:
             organisation, problem = await _organisation(signup.collectivite)
             if problem:
                 errors["collectivite"] = problem
@@ -183,7 +184,9 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
                     role=signup.role,
                     password_hash=password_hash,
                     organisation=organisation,
-                    verification="pending" if signup.role == "recruiter" else "none",
+                    verification=(
+                        Verification.PENDING if signup.role == Role.RECRUITER else Verification.NONE
+                    ),
                     birth_date=birth_date,
                     diploma_level=diploma,
                 )
@@ -191,7 +194,7 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
             raise FormInvalid({"email": _TAKEN}) from None
         await queue_email(
             user.email,
-            "welcome_recruiter" if user.role == "recruiter" else "welcome_candidate",
+            "welcome_recruiter" if user.role == Role.RECRUITER else "welcome_candidate",
             {"user": user, "organisation": organisation, "link": confirmation_link(user, settings)},
             settings,
         )
@@ -254,7 +257,7 @@ async def request_password_reset(email: str, settings: Settings) -> None:
     await queue_email(user.email, "password_reset", _reset_context(user, link, settings), settings)
 
 
-_NOBODY = User(email="", full_name="", role="candidate", password_hash="")
+_NOBODY = User(email="", full_name="", role=Role.CANDIDATE, password_hash="")
 
 
 def _reset_context(user: User, link: str, settings: Settings) -> dict[str, Any]:
@@ -331,7 +334,7 @@ async def change_password(user: User, current: str, new: str, settings: Settings
 
 async def pending_recruiters() -> list[User]:
     return (
-        await User.filter(role="recruiter", verification="pending")
+        await User.filter(role=Role.RECRUITER, verification=Verification.PENDING)
         .select_related("organisation__commune__departement", "organisation__epci")
         .order_by("created_at", "id")
     )
@@ -348,7 +351,7 @@ async def decide_recruiter(
         raise FormInvalid({"reason": "2 000 caractères au maximum."})
     async with in_transaction():
         recruiter = await User.select_for_update().get_or_none(
-            id=recruiter_id, role="recruiter", verification="pending"
+            id=recruiter_id, role=Role.RECRUITER, verification=Verification.PENDING
         )
         if recruiter is None:
             raise LookupError(recruiter_id)
@@ -359,7 +362,7 @@ async def decide_recruiter(
                     "attendez qu'il ait suivi le lien reçu, ou refusez le compte."
                 }
             )
-        recruiter.verification = "verified" if verify else "refused"
+        recruiter.verification = Verification.VERIFIED if verify else Verification.REFUSED
         recruiter.verification_note = reason
         await recruiter.save(update_fields=["verification", "verification_note"])
         organisation = await Organisation.get(id=recruiter.organisation_id)

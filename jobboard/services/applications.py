@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from jobboard import clock
 from jobboard.clock import now
+from jobboard.domain.account import SYSTEM, Role, Verification
 from jobboard.domain.application import (
     APPLICATION_TRANSITIONS,
     COVER_LETTER_MAX_LENGTH,
@@ -98,7 +99,7 @@ async def end_pending_applications(offer: Offer, reason: str, settings: Settings
     )
     for application in pending:
         await transition_application(
-            application, "obsolete", None, by="system", offer=offer, settings=settings,
+            application, "obsolete", None, by=SYSTEM, offer=offer, settings=settings,
             comment=reason,
         )  # fmt: skip
     return len(pending)
@@ -233,7 +234,7 @@ async def apply(
                         ),
                         "apply",
                         candidate,
-                        by="candidate",
+                        by=Role.CANDIDATE,
                         offer=locked,
                         settings=settings,
                     )
@@ -254,7 +255,10 @@ async def apply(
 
 async def _recruiters(organisation_id: int) -> list[User]:
     return await User.filter(
-        organisation_id=organisation_id, role="recruiter", is_active=True, verification="verified"
+        organisation_id=organisation_id,
+        role=Role.RECRUITER,
+        is_active=True,
+        verification=Verification.VERIFIED,
     ).order_by("id")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from jobboard.clock import now
+from jobboard.domain.account import Role, Verification
 from jobboard.models import Commune, Offer, User
 from jobboard.passwords import hash_password
 from jobboard.services.offer_import import ImportResult, import_offers
@@ -62,7 +63,9 @@ async def load_demo_accounts(fixtures_dir: Path) -> list[DemoAccount]:
                 role=entry["role"],
                 password_hash=hash_password(password),
                 organisation=organisation,
-                verification="verified" if entry["role"] == "recruiter" else "none",
+                verification=(
+                    Verification.VERIFIED if entry["role"] == Role.RECRUITER else Verification.NONE
+                ),
                 birth_date=date.fromisoformat(entry["birth_date"])
                 if "birth_date" in entry
                 else None,

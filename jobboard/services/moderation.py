@@ -16,6 +16,7 @@ from typing import Any
 from markupsafe import Markup, escape
 from tortoise.transactions import in_transaction
 
+from jobboard.domain.account import Role
 from jobboard.domain.offer import OfferStatus
 from jobboard.domain.offer_form import OfferForm
 from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused, next_status
@@ -205,7 +206,7 @@ def _text(value: object) -> str:
 
 async def changes_since_last_review(offer: Offer) -> list[FieldChange] | None:
     """None when staff never judged this offer; else the fields changed since their last look."""
-    events = await OfferEvent.filter(offer_id=offer.id, actor__role="staff").order_by("-id")
+    events = await OfferEvent.filter(offer_id=offer.id, actor__role=Role.STAFF).order_by("-id")
     last = next((e for e in events if isinstance(e.snapshot, dict) and e.snapshot), None)
     if last is None:
         return None

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from jobboard.clock import now
+from jobboard.domain.account import SYSTEM, Role
 from jobboard.domain.offer import OfferStatus
-from jobboard.domain.workflow import OFFER_TRANSITIONS, SYSTEM, check_actor, next_status, stamps
+from jobboard.domain.workflow import OFFER_TRANSITIONS, check_actor, next_status, stamps
 from jobboard.mail import queue_email
 from jobboard.models import Offer, OfferEvent, SearchChange, User
 from jobboard.services.applications import end_pending_applications
@@ -39,7 +40,7 @@ class OfferChange:
 
 async def recruiters_of(organisation_id: int) -> list[User]:
     return await User.filter(
-        organisation_id=organisation_id, role="recruiter", is_active=True
+        organisation_id=organisation_id, role=Role.RECRUITER, is_active=True
     ).order_by("id")
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from jobboard import clock
+from jobboard.domain.account import Role
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, OfferKind, OfferStatus
 from jobboard.models import Application, Offer, OfferEvent
 
@@ -69,7 +70,7 @@ async def compute(start: date, end: date) -> Stats:
             event.from_status == OfferStatus.SUBMITTED
             and event.to_status != OfferStatus.SUBMITTED  # an override decides nothing
             and event.actor is not None
-            and event.actor.role == "staff"
+            and event.actor.role == Role.STAFF
             and event.offer_id in waiting
         ):
             submitted = waiting.pop(event.offer_id)

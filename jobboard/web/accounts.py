@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from jobboard.clock import today
+from jobboard.domain.account import Role
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.password import MIN_LENGTH, password_problem
 from jobboard.models import User
@@ -31,14 +32,14 @@ from jobboard.web.forms import form_fields
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
-HOME_BY_ROLE = {
-    "candidate": "/espace/candidat",
-    "recruiter": "/espace/recruteur",
-    "staff": "/moderation",
+HOME_BY_ROLE: dict[str, str] = {
+    Role.CANDIDATE: "/espace/candidat",
+    Role.RECRUITER: "/espace/recruteur",
+    Role.STAFF: "/moderation",
 }
-SIGNUP_TEMPLATES = {
-    "candidate": "accounts/signup_candidate.html",
-    "recruiter": "accounts/signup_recruiter.html",
+SIGNUP_TEMPLATES: dict[str, str] = {
+    Role.CANDIDATE: "accounts/signup_candidate.html",
+    Role.RECRUITER: "accounts/signup_recruiter.html",
 }
 
 
@@ -114,18 +115,20 @@ def _signup_page(
     )
 
 
-async def _signup(request: Request, role: str) -> Response:
+async def _signup(request: Request, role: Role) -> Response:
     if (signed := current_user(request)) is not None:
         return _redirect(HOME_BY_ROLE[signed.role])
     if request.method == "GET":
         query = request.query_params.get("collectivite_q", "").strip()[:100]
-        choices = (await _directory(request)).search(query) if query and role == "recruiter" else []
+        choices = (
+            (await _directory(request)).search(query) if query and role == Role.RECRUITER else []
+        )
         return _signup_page(
             request,
             accounts.Signup(role=role),
             choices=choices,
             query=query,
-            fragment_blocks=["collectivites"] if role == "recruiter" else [],
+            fragment_blocks=["collectivites"] if role == Role.RECRUITER else [],
         )
     form = await form_fields(request)
     signup = accounts.Signup.from_form(role, form)
@@ -143,7 +146,7 @@ async def _signup(request: Request, role: str) -> Response:
         signup.password = ""
         return _signup_page(request, signup, status_code=400, choices=choices)
     await start_session(request, user)
-    if user.role == "recruiter":
+    if user.role == Role.RECRUITER:
         flash(
             request,
             "Votre compte est créé. Confirmez votre adresse e-mail grâce au lien que nous venons "
@@ -158,14 +161,14 @@ async def _signup(request: Request, role: str) -> Response:
 
 @public
 async def signup_candidate(request: Request) -> Response:
-    return await _signup(request, "candidate")
+    return await _signup(request, Role.CANDIDATE)
 
 
 @public
 async def signup_recruiter(request: Request) -> Response:
     """The recruiter form; `?collectivite_q=` searches collectivités (the htmx autocomplete asks
     for the `collectivites` block only, a browser without JavaScript gets the whole page)."""
-    return await _signup(request, "recruiter")
+    return await _signup(request, Role.RECRUITER)
 
 
 # Login and logout

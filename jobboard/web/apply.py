@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from jobboard.clock import today
+from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import COVER_LETTER_MAX_LENGTH, MESSAGE_MAX_LENGTH
 from jobboard.models import Application, Offer, User
 from jobboard.services import applications
@@ -75,7 +76,7 @@ def _page(
     )
 
 
-@signed_in("candidate")
+@signed_in(Role.CANDIDATE)
 async def offer_apply(request: Request) -> Response:
     user = user_of(request)
     offer = await _open_offer(str(request.path_params["offer_id"]))
@@ -157,10 +158,10 @@ async def _readable_application(user: User, raw_id: str) -> Application | None:
     if application_id is None:
         return None
     query = Application.filter(id=application_id)
-    if user.role == "candidate":
+    if user.role == Role.CANDIDATE:
         query = query.filter(candidate_id=user.id)
-    elif user.role == "recruiter":
-        if user.verification != "verified":
+    elif user.role == Role.RECRUITER:
+        if user.verification != Verification.VERIFIED:
             return None
         query = query.filter(offer__organisation_id=user.organisation_id)
     return await query.first()

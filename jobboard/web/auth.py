@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobboard.clock import now
+from jobboard.domain.account import Role, Verification
 from jobboard.models import Offer, User, UserSession
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash
@@ -46,10 +47,12 @@ class AuthMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and "session" in scope:
             user = scope["user"] = await self._user(scope["session"])
-            if user is not None and user.role == "staff" and _renders_header(scope):
+            if user is not None and user.role == Role.STAFF and _renders_header(scope):
                 scope["staff_counts"] = {
                     "offers": await Offer.filter(status="submitted").count(),
-                    "accounts": await User.filter(role="recruiter", verification="pending").count(),
+                    "accounts": await User.filter(
+                        role=Role.RECRUITER, verification=Verification.PENDING
+                    ).count(),
                 }
         await self.app(scope, receive, send)
 
@@ -157,7 +160,7 @@ def login_url(request: Request) -> str:
     return "/connexion?suivant=" + quote(target, safe="")
 
 
-def signed_in(*roles: str) -> Callable[[Endpoint], Endpoint]:
+def signed_in(*roles: Role) -> Callable[[Endpoint], Endpoint]:
     """Signed-in users with one of `roles` (any role when none is given).
 
     Anonymous visitors are sent to the login page (htmx requests through HX-Redirect); a
@@ -180,7 +183,7 @@ def signed_in(*roles: str) -> Callable[[Endpoint], Endpoint]:
                 raise HTTPException(403)
             return await endpoint(request)
 
-        return _mark(guarded, frozenset(roles or ("candidate", "recruiter", "staff")))
+        return _mark(guarded, frozenset(roles or Role))
 
     return decorate
 

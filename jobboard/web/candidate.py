@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.queryset import QuerySet
 
+from jobboard.domain.account import Role
 from jobboard.domain.application import STATUS_LABELS, actions_for
 from jobboard.models import Application, ApplicationEvent, User
 from jobboard.services import applications
@@ -23,7 +24,7 @@ def own_applications(user: User) -> QuerySet[Application]:
     return Application.filter(candidate_id=user.id)
 
 
-@signed_in("candidate")
+@signed_in(Role.CANDIDATE)
 async def candidate_home(request: Request) -> Response:
     user = user_of(request)
     applications = (
@@ -38,7 +39,7 @@ async def candidate_home(request: Request) -> Response:
     )
 
 
-@signed_in("candidate")
+@signed_in(Role.CANDIDATE)
 async def candidate_application(request: Request) -> Response:
     user = user_of(request)
     application_id = parse_int(str(request.path_params["application_id"]))
@@ -61,12 +62,12 @@ async def candidate_application(request: Request) -> Response:
             "application": application,
             "status_labels": STATUS_LABELS,
             "events": events,
-            "can_withdraw": bool(actions_for(application.status, "candidate")),
+            "can_withdraw": bool(actions_for(application.status, Role.CANDIDATE)),
         },
     )
 
 
-@signed_in("candidate")
+@signed_in(Role.CANDIDATE)
 async def candidate_withdraw(request: Request) -> Response:
     user = user_of(request)
     application_id = parse_int(str(request.path_params["application_id"]))
@@ -79,7 +80,7 @@ async def candidate_withdraw(request: Request) -> Response:
         raise HTTPException(404)
     try:
         await applications.change_status(
-            application.id, "withdraw", user, by="candidate", comment="",
+            application.id, "withdraw", user, by=Role.CANDIDATE, comment="",
             settings=request.app.state.settings,
         )  # fmt: skip
     except applications.ApplyRefused as refused:

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
 
 from jobboard.clock import PARIS, now, start_of_day, today
+from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
@@ -39,7 +40,9 @@ async def _accounts_page(
 ) -> Response:
     recruiters = await accounts.pending_recruiters()
     recent = (
-        await User.filter(role="recruiter", verification__in=("verified", "refused"))
+        await User.filter(
+            role=Role.RECRUITER, verification__in=(Verification.VERIFIED, Verification.REFUSED)
+        )
         .select_related("organisation")
         .order_by("-id")
         .limit(20)
@@ -57,12 +60,12 @@ async def _accounts_page(
     )
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def account_queue(request: Request) -> Response:
     return await _accounts_page(request)
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def account_decide(request: Request) -> Response:
     recruiter_id = accounts.parse_int(str(request.path_params["user_id"]))
     if recruiter_id is None:
@@ -88,7 +91,7 @@ async def account_decide(request: Request) -> Response:
     except LookupError:
         flash(request, "Ce compte a déjà été traité ou n'existe pas.", "warning")
         return RedirectResponse("/moderation/comptes", status_code=303)
-    if recruiter.verification == "verified":
+    if recruiter.verification == Verification.VERIFIED:
         flash(request, f"Le compte de {recruiter.full_name} est vérifié ; un e-mail l'en informe.")
     else:
         flash(
@@ -152,7 +155,7 @@ def _filtered(query: QuerySet[Offer], filters: QueueFilters) -> QuerySet[Offer]:
     return query
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def offer_queue(request: Request) -> Response:
     """Submitted offers, oldest first, with how long each has waited."""
     filters = await _queue_filters(request)
@@ -186,7 +189,9 @@ async def offer_queue(request: Request) -> Response:
             "kinds": [(k.value, KIND_SHORT_LABELS[k]) for k in OfferKind],
             "verdicts": [(v.value, v.label) for v in Verdict],
             "departements": await Departement.all().order_by("code").values_list("code", "name"),
-            "pending_accounts": await User.filter(role="recruiter", verification="pending").count(),
+            "pending_accounts": await User.filter(
+                role=Role.RECRUITER, verification=Verification.PENDING
+            ).count(),
         },
     )
 
@@ -257,7 +262,7 @@ def _actions_for(status: OfferStatus) -> list[str]:
     return [a for a in moderation.DECISIONS if status in OFFER_TRANSITIONS[a].sources]
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def offer_review(request: Request) -> Response:
     return await _review_page(request, await _staff_offer(str(request.path_params["offer_id"])))
 
@@ -326,7 +331,7 @@ async def _staff_act(
     return _done(request, then(offer))
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def offer_decide(request: Request) -> Response:
     fields = await form_fields(request)
     action, comment = fields.get("decision", ""), fields.get("comment", "")
@@ -344,7 +349,7 @@ async def offer_decide(request: Request) -> Response:
     )  # fmt: skip
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def offer_override(request: Request) -> Response:
     fields = await form_fields(request)
     justification = fields.get("justification", "")
@@ -367,7 +372,7 @@ async def offer_override(request: Request) -> Response:
 JOURNAL_PAGE_SIZE = 50
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def journal(request: Request) -> Response:
     """Every offer transition, newest first, filterable by offer, actor and dates."""
     params = request.query_params
@@ -450,7 +455,7 @@ def _period(request: Request) -> tuple[date, date, list[str]]:
     return start, end, errors
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def stats_page(request: Request) -> Response:
     start, end, errors = _period(request)
     return templates().page(
@@ -468,7 +473,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-@signed_in("staff")
+@signed_in(Role.STAFF)
 async def export_csv(request: Request) -> Response:
     """Offers with the queue's filters (plus `statut`), for French Excel: UTF-8 with BOM, `;`."""
     filters = await _queue_filters(request)

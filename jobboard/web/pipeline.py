@@ -10,7 +10,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from jobboard.domain.application import STATUS_LABELS, actions_for
+from jobboard.domain.account import Role, Verification
+from jobboard.domain.application import STATUS_LABELS, ApplicationStatus, actions_for
 from jobboard.domain.diploma import diploma_label
 from jobboard.models import Application, ApplicationEvent, Offer, User
 from jobboard.services import applications
@@ -28,7 +29,7 @@ async def _offer(user: User, raw_id: str) -> Offer:
     offer_id = parse_int(raw_id)
     offer = (
         await organisation_offers(user).filter(id=offer_id).first()
-        if offer_id is not None and user.verification == "verified"
+        if offer_id is not None and user.verification == Verification.VERIFIED
         else None
     )
     if offer is None:
@@ -42,7 +43,7 @@ async def _application(user: User, raw_id: str) -> Application:
         await Application.filter(id=application_id, offer__organisation_id=user.organisation_id)
         .select_related("offer", "candidate")
         .first()
-        if application_id is not None and user.verification == "verified"
+        if application_id is not None and user.verification == Verification.VERIFIED
         else None
     )
     if application is None:
@@ -50,7 +51,7 @@ async def _application(user: User, raw_id: str) -> Application:
     return application
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def application_list(request: Request) -> Response:
     user = user_of(request)
     offer = await _offer(user, str(request.path_params["offer_id"]))
@@ -59,7 +60,7 @@ async def application_list(request: Request) -> Response:
         .select_related("candidate")
         .order_by("-created_at")
     )
-    counts = {status: 0 for status in STATUS_LABELS}
+    counts: dict[str, int] = {status: 0 for status in ApplicationStatus}
     for application in everything:
         counts[application.status] = counts.get(application.status, 0) + 1
     status = request.query_params.get("statut", "")
@@ -99,7 +100,7 @@ async def _detail(
             "application": application,
             "events": events,
             "labels": STATUS_LABELS,
-            "actions": actions_for(application.status, "recruiter"),
+            "actions": actions_for(application.status, Role.RECRUITER),
             "error": error,
             "typed": typed,
             "diploma": diploma_label(application.candidate.diploma_level)
@@ -111,14 +112,14 @@ async def _detail(
     )
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def application_detail(request: Request) -> Response:
     user = user_of(request)
     application = await _application(user, str(request.path_params["application_id"]))
     return await _detail(request, user, application)
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def application_move(request: Request) -> Response:
     """A status change (htmx swaps the pipeline block; without JavaScript, a redirect)."""
     user = user_of(request)
@@ -127,7 +128,7 @@ async def application_move(request: Request) -> Response:
     comment = fields.get("comment", "")
     try:
         await applications.change_status(
-            application.id, fields.get("action", ""), user, by="recruiter", comment=comment,
+            application.id, fields.get("action", ""), user, by=Role.RECRUITER, comment=comment,
             settings=request.app.state.settings,
         )  # fmt: skip
     except applications.ApplyRefused as refused:
@@ -137,11 +138,12 @@ async def application_move(request: Request) -> Response:
     fresh = await _application(user, str(application.id))
     if request.headers.get("hx-request") == "true":
         return await _detail(request, user, fresh)
-    flash(request, f"Candidature : {STATUS_LABELS[fresh.status].lower()}. Le candidat est prévenu.")
+    label = ApplicationStatus(fresh.status).label.lower()
+    flash(request, f"Candidature : {label}. Le candidat est prévenu.")
     return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def application_notes(request: Request) -> Response:
     """Internal notes: shared by the collectivité's recruiters, never shown to the candidate."""
     user = user_of(request)

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from tortoise.queryset import QuerySet
 
 from jobboard.clock import today
+from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
 from jobboard.domain.eligibility import Reason
 from jobboard.domain.offer import (
@@ -59,12 +60,12 @@ def organisation_offers(user: User) -> QuerySet[Offer]:
     for any commune, and must not read its drafts by doing so.
     """
     offers = Offer.filter(organisation_id=user.organisation_id)
-    if user.verification != "verified":
+    if user.verification != Verification.VERIFIED:
         offers = offers.filter(created_by_id=user.id)
     return offers
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def recruiter_home(request: Request) -> Response:
     user = user_of(request)
     organisation = await Organisation.get(id=user.organisation_id)
@@ -81,7 +82,7 @@ async def recruiter_home(request: Request) -> Response:
     )
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def recruiter_offer(request: Request) -> Response:
     """One offer of the collectivité: its state, its verdict today, what to do next."""
     user = user_of(request)
@@ -339,7 +340,7 @@ async def _save(request: Request, user: User, offer: Offer | None) -> Response:
     return RedirectResponse(f"/espace/recruteur/offres/{saved.id}", status_code=303)
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def offer_new(request: Request) -> Response:
     user = user_of(request)
     if request.method == "POST":
@@ -347,7 +348,7 @@ async def offer_new(request: Request) -> Response:
     return await _form_page(request, user, OfferForm(), None, version=None, pristine=True)
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def offer_edit(request: Request) -> Response:
     user = user_of(request)
     offer = await _own_offer(user, str(request.path_params["offer_id"]))
@@ -360,7 +361,7 @@ async def offer_edit(request: Request) -> Response:
     )
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def offer_check(request: Request) -> Response:
     """The live verdict: the panel plus every field's messages (htmx, out of band)."""
     if request.headers.get("hx-request") != "true":
@@ -391,7 +392,7 @@ async def offer_check(request: Request) -> Response:
     )
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def offer_preview(request: Request) -> Response:
     """The offer exactly as candidates will see it, drafts included."""
     user = user_of(request)
@@ -441,7 +442,7 @@ async def offer_preview(request: Request) -> Response:
     )
 
 
-@signed_in("recruiter")
+@signed_in(Role.RECRUITER)
 async def offer_close(request: Request) -> Response:
     user = user_of(request)
     offer = await _own_offer(user, str(request.path_params["offer_id"]))

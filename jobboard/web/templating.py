@@ -10,6 +10,8 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from jobboard.domain.account import Role, Verification
+from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
 from jobboard.formats import date_fr, datetime_fr
@@ -69,6 +71,12 @@ class Templates:
             current_user=current_user,
             pop_flashes=pop_flashes,
             staff_counts=staff_counts,
+            # The vocabularies, so templates compare with `Role.STAFF` rather than spell "staff".
+            Role=Role,
+            Verification=Verification,
+            ApplicationStatus=ApplicationStatus,
+            OfferKind=OfferKind,
+            OfferStatus=OfferStatus,
         )
         self.env = env
         self._blocks = Jinja2Blocks(env=env)
