@@ -82,6 +82,7 @@ async def test_candidate_signup_accepts_french_date_format(client: httpx.AsyncCl
     [
         ({"full_name": "  "}, "full_name", "Indiquez vos prénom et nom."),
         ({"email": "lea.example.fr"}, "email", "Format attendu : nom@domaine.fr"),
+        ({"email": '"><svg/onload=alert(1)>@x.fr'}, "email", "Format attendu : nom@domaine.fr"),
         ({"password": "court"}, "password", "au moins 12 caractères"),
         ({"password": "password1234"}, "password", "trop courant"),
         ({"birth_date": ""}, "birth_date", "Indiquez votre date de naissance."),

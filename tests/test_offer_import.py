@@ -40,6 +40,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(db: None)
         offer_row(kind="stage", start_date="15/03/2027"),
         {"title": "sans le reste"},
         "pas un objet",
+        offer_row(contact_email='"><svg/onload=alert(1)>@x.fr'),
     ]
     result = await import_offers(rows, today=clock.today())
     assert result.created == []
@@ -50,6 +51,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(db: None)
     assert (4, "kind") in found and (4, "start_date") in found
     assert (5, "kind") in found and (5, "deadline") in found
     assert (6, "-") in found
+    assert (7, "contact_email") in found
     assert 1 not in {e.index for e in result.errors}
     messages = " ".join(str(e) for e in result.errors)
     assert "La mission VTA dure de 12 à 18 mois." in messages

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from jobboard.models import Commune, Departement, Epci
-from jobboard.services.reference import import_density, import_pvd, parse_french_date
+from jobboard.services.reference import import_density, import_pvd
 
 
 async def test_communes_keep_string_codes_and_their_epci(db: None) -> None:
@@ -36,9 +36,11 @@ async def test_pvd_import_reads_both_date_formats_and_reports_unknown_codes(
         "47106;Fumel;pvd-47-01-1;15/03/2021\n"
         "69248;Thizy-les-Bourgs;pvd-69-01-1;2021-04-02\n"
         "99999;Nulle part;pvd-99-01-1;2021-04-02\n"
+        "05050;Espinasses;pvd-05-01-1;31/02/2021\n"
     )
     report = await import_pvd(path)
     assert report.loaded == 2 and report.unknown == ["99999"]
+    assert report.errors == ["ligne 5 : date illisible : '31/02/2021'"]
     assert (await Commune.get(insee="47106")).pvd_signed_on == date(2021, 3, 15)
     # The list replaces the previous one.
     assert not (await Commune.get(insee="05050")).is_pvd
@@ -51,8 +53,3 @@ async def test_density_import_validates_levels(db: None, tmp_path: Path) -> None
     assert report.loaded == 1
     assert len(report.errors) == 1
     assert (await Commune.get(insee="05050")).density_level == 3
-
-
-def test_french_dates() -> None:
-    assert parse_french_date("01/02/2026") == date(2026, 2, 1)
-    assert parse_french_date("2026-02-01") == date(2026, 2, 1)

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from jobboard.domain.diploma import BAC_PLUS_2
 from jobboard.domain.offer import DESCRIPTION_MAX_LENGTH, THEMES, TITLE_MAX_LENGTH, OfferKind
+from jobboard.domain.parsing import age_on
 
 VTA_MIN_MONTHS = 12
 VTA_MAX_MONTHS = 18
@@ -311,14 +312,6 @@ def _chef_de_projet_rules(offer: OfferFacts, territory: Territory | None) -> Ite
         f"{where} {verb} du programme Petites villes de demain : l'ANCT vérifiera le poste.",
         Verdict.TO_REVIEW,
     )
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Completed years on `day`; a birthday counts on the day itself (29 February → 1 March)."""
-    years = day.year - birth_date.year
-    if (day.month, day.day) < (birth_date.month, birth_date.day):
-        years -= 1
-    return years
 
 
 def assess_candidate(

@@ -7,21 +7,18 @@ with one `Reason` per value that is not in an understandable format.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.eligibility import OfferFacts, Reason
 from jobboard.domain.offer import THEMES, OfferKind, RemoteWork
+from jobboard.domain.parsing import is_email, parse_date, parse_decimal, parse_int
 
 MAX_WEEKLY_HOURS = Decimal(48)  # the legal weekly maximum
 MAX_MONTHS = 120
-CONTACT_MAX_LENGTH = 254
 SALARY_MAX_LENGTH = 300
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 TEXT_FIELDS = (
     "kind",
@@ -88,38 +85,6 @@ class ParsedOffer:
     problems: tuple[Reason, ...]  # formats the rules cannot read, all blocking
 
 
-def parse_date(value: str) -> date | None:
-    """ISO (what <input type=date> sends) or JJ/MM/AAAA (what people type)."""
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            return None
-    match = re.fullmatch(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})", value)
-    if not match:
-        return None
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def parse_decimal(value: str) -> Decimal | None:
-    """« 35 », « 26,25 » or « 26.25 »."""
-    text = value.replace(",", ".").replace(" ", "")
-    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9]{1,2})?", text):
-        return None
-    return Decimal(text)
-
-
-def _int(value: str, maximum: int) -> int | None:
-    if not re.fullmatch(r"[0-9]{1,4}", value):
-        return None
-    number = int(value)
-    return number if 0 < number <= maximum else None
-
-
 def parse_offer_form(form: OfferForm) -> ParsedOffer:
     problems: list[Reason] = []
 
@@ -135,7 +100,7 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
     deadline = parse_date(form.deadline) if form.deadline else None
     if form.deadline and deadline is None:
         bad("deadline", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 15/01/2027.")
-    months = _int(form.duration_months, MAX_MONTHS) if form.duration_months else None
+    months = parse_int(form.duration_months, minimum=1, maximum=MAX_MONTHS)
     if form.duration_months and months is None:
         bad("duration_months", f"Indiquez un nombre entier de mois, de 1 à {MAX_MONTHS}.")
     hours = parse_decimal(form.weekly_hours) if form.weekly_hours else None
@@ -146,8 +111,8 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
             "weekly_hours",
             "Indiquez un nombre d'heures supérieur à 0 et au plus 48, par exemple 35 ou 26,25.",
         )
-    level = _int(form.min_diploma_level, 99) if form.min_diploma_level else None
-    if level is not None and level not in DIPLOMA_LEVELS:
+    level = parse_int(form.min_diploma_level)
+    if level not in DIPLOMA_LEVELS:
         level = None
     if form.min_diploma_level and level is None:
         bad("min_diploma_level", "Choisissez un niveau de diplôme dans la liste.")
@@ -156,9 +121,7 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
     except ValueError:
         remote = RemoteWork.NO
         bad("remote", "Choisissez une option de télétravail dans la liste.")
-    if form.contact_email and (
-        len(form.contact_email) > CONTACT_MAX_LENGTH or not _EMAIL.match(form.contact_email)
-    ):
+    if form.contact_email and not is_email(form.contact_email):
         bad("contact_email", "Adresse e-mail invalide. Format attendu : nom@mairie-exemple.fr")
     if len(form.salary) > SALARY_MAX_LENGTH:
         bad("salary", f"{SALARY_MAX_LENGTH} caractères au maximum.")

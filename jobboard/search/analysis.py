@@ -16,15 +16,14 @@ from functools import lru_cache
 from whoosh.analysis import Analyzer, Filter, LowercaseFilter, RegexTokenizer
 from whoosh.analysis.acore import Token
 from whoosh.lang import stemmer_for_language, stopwords_for_language
-from whoosh.support.charset import accent_map
+
+from jobboard.domain.parsing import fold
 
 # Words split on hyphens and apostrophes: « Thizy-les-Bourgs » is found by « Thizy »,
 # « l'habitat » by « habitat ».
 WORD_PATTERN = r"\w+"
-# Whoosh's accent map leaves the ligatures alone: « Plœuc » must match « ploeuc ».
-FOLDING = {**accent_map, ord("œ"): "oe", ord("Œ"): "oe", ord("æ"): "ae", ord("Æ"): "ae"}
 _STOPWORDS = frozenset(stopwords_for_language("fr"))
-_FOLDED_STOPWORDS = frozenset(word.translate(FOLDING) for word in _STOPWORDS)
+_FOLDED_STOPWORDS = frozenset(fold(word) for word in _STOPWORDS)
 _stem = stemmer_for_language("fr")
 
 # Feminine and plural endings brought to the masculine singular before stemming, because the
@@ -60,10 +59,10 @@ def masculine(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def forms(word: str) -> tuple[str, ...]:
     """The indexed forms of one lower-case word: none for a stop word, else one or two."""
-    folded = word.translate(FOLDING)
+    folded = fold(word)
     if len(word) < 2 or word in _STOPWORDS or folded in _FOLDED_STOPWORDS:
         return ()
-    first = _stem(word).translate(FOLDING)
+    first = fold(_stem(word))
     second = _stem(masculine(folded))
     return (first,) if first == second else (first, second)
 

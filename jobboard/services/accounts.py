@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +20,7 @@ from tortoise.transactions import in_transaction
 from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS
+from jobboard.domain.parsing import age_on, is_email, parse_date, parse_int
 from jobboard.domain.password import password_problem
 from jobboard.mail import queue_email, render_email
 from jobboard.models import Commune, Epci, Organisation, User
@@ -30,8 +30,6 @@ from jobboard.settings import Settings
 
 RESET_TOKEN_MAX_AGE = 3600  # seconds
 MIN_AGE = 16
-# Good enough to catch typos; the real check is the e-mail the user receives.
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @functools.cache
@@ -75,14 +73,6 @@ class Signup:
         )
 
 
-def parse_int(value: str, maximum: int = 2**31 - 1) -> int | None:
-    """A plain ASCII number that fits a database integer, else None (never raises)."""
-    if not re.fullmatch(r"[0-9]{1,10}", value):
-        return None
-    number = int(value)
-    return number if number <= maximum else None
-
-
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -90,7 +80,7 @@ def normalise_email(email: str) -> str:
 def email_problem(email: str) -> str | None:
     if not email:
         return "Indiquez votre adresse e-mail."
-    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+    if not is_email(email):
         return "Format attendu : nom@domaine.fr"
     return None
 
@@ -98,25 +88,14 @@ def email_problem(email: str) -> str | None:
 def parse_birth_date(value: str, today: date) -> tuple[date | None, str | None]:
     if not value:
         return None, "Indiquez votre date de naissance."
-    parsed: date | None = None
-    try:
-        parsed = date.fromisoformat(value)
-    except ValueError:
-        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
-        if match:
-            day, month, year = map(int, match.groups())
-            try:
-                parsed = date(year, month, day)
-            except ValueError:
-                parsed = None
+    parsed = parse_date(value)
     if parsed is None:
         return None, "Format attendu : JJ/MM/AAAA, par exemple 14/07/2001."
     if parsed > today:
         return None, "La date de naissance ne peut pas être dans le futur."
     if parsed.year < 1900:
         return None, "Vérifiez l'année de naissance."
-    age = today.year - parsed.year - ((today.month, today.day) < (parsed.month, parsed.day))
-    if age < MIN_AGE:
+    if age_on(parsed, today) < MIN_AGE:
         return None, f"Il faut avoir au moins {MIN_AGE} ans pour créer un compte."
     return parsed, None
 

@@ -7,11 +7,11 @@ as a few folded strings each, which beats SQL LIKE for accent- and case-insensit
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import anyio
 
+from jobboard.domain import parsing
 from jobboard.models import Commune, Departement, Epci
 
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
@@ -19,10 +19,9 @@ MAX_RESULTS = 8
 
 
 def fold(text: str) -> str:
-    """« Plœuc-L'Hermitage » → « ploeuc l hermitage »."""
-    text = text.casefold().replace("œ", "oe").replace("æ", "ae")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    """A name as the autocomplete compares it: « Plœuc-L'Hermitage » → « ploeuc l hermitage »,
+    « St-Jean » → « saint jean »."""
+    words = re.sub(r"[^a-z0-9]+", " ", parsing.fold(text)).split()
     return " ".join(_ABBREVIATIONS.get(w, w) for w in words)
 
 

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
+from jobboard.domain.parsing import parse_iso_date
 from jobboard.models import Commune, Offer, User
 from jobboard.passwords import hash_password
 from jobboard.services.offer_import import ImportResult, import_offers
@@ -66,9 +67,7 @@ async def load_demo_accounts(fixtures_dir: Path) -> list[DemoAccount]:
                 verification=(
                     Verification.VERIFIED if entry["role"] == Role.RECRUITER else Verification.NONE
                 ),
-                birth_date=date.fromisoformat(entry["birth_date"])
-                if "birth_date" in entry
-                else None,
+                birth_date=parse_iso_date(entry.get("birth_date", "")),
                 diploma_level=entry.get("diploma_level"),
                 email_confirmed_at=now(),  # demo addresses cannot receive mail
             )

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from jobboard.domain.eligibility import OfferFacts, Verdict, assess_offer
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
+from jobboard.domain.parsing import is_email, parse_iso_date
 from jobboard.models import Commune, Offer, User
 from jobboard.services.offer_themes import set_offer_themes
 from jobboard.services.offer_transitions import transition_offer
@@ -66,10 +67,10 @@ class _Parsed:
 def _date(value: object) -> date:
     if not isinstance(value, str):
         raise ValueError("date attendue au format AAAA-MM-JJ")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"date invalide « {value} » (format AAAA-MM-JJ)") from None
+    parsed = parse_iso_date(value)
+    if parsed is None:
+        raise ValueError(f"date invalide « {value} » (format AAAA-MM-JJ)")
+    return parsed
 
 
 def _int(value: object) -> int:
@@ -94,6 +95,13 @@ def _text(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("texte attendu")
     return value.strip()
+
+
+def _email(value: object) -> str:
+    text = _text(value)
+    if text and not is_email(text):
+        raise ValueError(f"adresse e-mail invalide « {text[:80]} »")
+    return text
 
 
 def _kind(value: object) -> str:
@@ -145,7 +153,7 @@ def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
         "duration_months": _int,
         "weekly_hours": _decimal,
         "min_diploma_level": _int,
-        "contact_email": _text,
+        "contact_email": _email,
         "salary": _text,
         "remote": _remote,
         "status": _status,

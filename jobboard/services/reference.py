@@ -6,11 +6,12 @@ import csv
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from jobboard.domain.parsing import parse_date, parse_int
 from jobboard.models import Commune, Departement, Epci, Region
 
 BATCH = 2_000
@@ -84,16 +85,6 @@ async def import_communes(fixtures_dir: Path) -> int:
     return len(communes)
 
 
-def parse_french_date(value: str) -> date:
-    """ISO (2021-03-15) or French (15/03/2021) dates: the PVD file switched format in 2026."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"date illisible : {value!r}")
-
-
 async def _known_codes(codes: Iterable[str]) -> set[str]:
     wanted = list(set(codes))
     known: set[str] = set()
@@ -113,13 +104,11 @@ async def import_pvd(path: Path) -> ImportReport:
         if not code or not row.get("id_pvd"):
             report.errors.append(f"ligne {line} : insee_com ou id_pvd manquant")
             continue
-        signed = None
-        if row.get("date_signature"):
-            try:
-                signed = parse_french_date(row["date_signature"])
-            except ValueError as exc:
-                report.errors.append(f"ligne {line} : {exc}")
-                continue
+        # ISO (2021-03-15) or French (15/03/2021): the PVD file switched format in 2026.
+        signed = parse_date(row["date_signature"]) if row.get("date_signature") else None
+        if row.get("date_signature") and signed is None:
+            report.errors.append(f"ligne {line} : date illisible : {row['date_signature']!r}")
+            continue
         entries[code] = (row["id_pvd"], signed)
     known = await _known_codes(entries)
     report.unknown = sorted(set(entries) - known)
@@ -142,10 +131,11 @@ async def import_density(path: Path) -> ImportReport:
     for line, row in enumerate(_rows(path), start=2):
         code = row.get("codgeo", "")
         raw = next((row[c] for c in _DENSITY_COLUMNS if row.get(c)), "")
-        if not code or not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 4:
+        level = parse_int(raw, minimum=1, maximum=4)
+        if not code or level is None:
             report.errors.append(f"ligne {line} : CODGEO ou niveau de densité (1 à 4) invalide")
             continue
-        levels[code.zfill(5)] = int(raw)
+        levels[code.zfill(5)] = level
     known = await _known_codes(levels)
     report.unknown = sorted(set(levels) - known)
     async with in_transaction():

@@ -13,9 +13,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from jobboard.clock import today
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import COVER_LETTER_MAX_LENGTH, MESSAGE_MAX_LENGTH
+from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, Offer, User
 from jobboard.services import applications
-from jobboard.services.accounts import parse_int
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
 from jobboard.web import throttle
@@ -98,7 +98,7 @@ async def offer_apply(request: Request) -> Response:
     limit = settings.cv_max_bytes + FORM_OVERHEAD_BYTES
     declared = request.headers.get("content-length", "")
     too_big = f"Le CV dépasse {settings.cv_max_bytes // (1024 * 1024)} Mo."
-    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+    if (length := parse_int(declared, maximum=None)) is not None and length > limit:
         # Refused before reading the body; the connection is closed rather than drained.
         return _page(
             request, offer, user, errors={"cv": too_big}, status_code=413

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from jobboard.clock import today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind
+from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
 from jobboard.search.searcher import (
@@ -105,9 +106,9 @@ def parse_filters(request: Request, choices: dict[str, Any]) -> BoardFilters:
             setattr(filters, attribute, value)
         else:
             filters.errors.append(message.format(value[:50]))
-    page = params.get("page", "1")
-    if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
-        filters.page = int(page)
+    page = parse_int(params.get("page", "1"), minimum=1, maximum=MAX_PAGE)
+    if page is not None:
+        filters.page = page
     else:
         filters.errors.append("Le numéro de page doit être un nombre entier positif.")
     return filters
@@ -186,10 +187,10 @@ async def offer_list(request: Request) -> Response:
 
 @public
 async def offer_detail(request: Request) -> Response:
-    raw_id = request.path_params["offer_id"]
+    offer_id = parse_int(request.path_params["offer_id"])
     offer = None
-    if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 10:
-        offer = await Offer.get_or_none(id=int(raw_id)).prefetch_related(
+    if offer_id is not None:
+        offer = await Offer.get_or_none(id=offer_id).prefetch_related(
             "commune__departement", "commune__region", "organisation"
         )
     # Only offers that have been public are shown; drafts and moderation states are not.

@@ -12,9 +12,9 @@ from tortoise.queryset import QuerySet
 
 from jobboard.domain.account import Role
 from jobboard.domain.application import STATUS_LABELS, actions_for
+from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, ApplicationEvent, User
 from jobboard.services import applications
-from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.session import flash
 from jobboard.web.state import templates

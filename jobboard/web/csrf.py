@@ -18,6 +18,8 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jobboard.domain.parsing import parse_int
+
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -85,7 +87,8 @@ class CSRFMiddleware:
         request = Request(scope, receive)
         secret = scope["session"].get("csrf")
         declared = request.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
+        length = parse_int(declared, maximum=None)
+        if length is not None and length > self.max_body_bytes:
             await _too_large(scope, receive, send)
             return
         header = request.headers.get(HEADER_NAME, "")

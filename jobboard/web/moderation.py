@@ -19,7 +19,7 @@ from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
-from jobboard.domain.offer_form import parse_date
+from jobboard.domain.parsing import parse_date, parse_int
 from jobboard.domain.workflow import OFFER_TRANSITIONS
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Application, Commune, Departement, Offer, OfferEvent, User
@@ -67,7 +67,7 @@ async def account_queue(request: Request) -> Response:
 
 @signed_in(Role.STAFF)
 async def account_decide(request: Request) -> Response:
-    recruiter_id = accounts.parse_int(str(request.path_params["user_id"]))
+    recruiter_id = parse_int(str(request.path_params["user_id"]))
     if recruiter_id is None:
         raise HTTPException(404)
     form = await form_fields(request)
@@ -202,7 +202,7 @@ def _reasons(offer: Offer) -> list[dict[str, str]]:
 
 
 async def _staff_offer(raw_id: str) -> Offer:
-    offer_id = accounts.parse_int(raw_id)
+    offer_id = parse_int(raw_id)
     offer = (
         await Offer.filter(id=offer_id)
         .select_related("commune__departement", "commune__region", "commune__epci", "organisation")
@@ -311,7 +311,7 @@ async def _staff_act(
     """Run one staff action on the offer of the URL with the version the form was built on;
     the page again with the reason when it is refused, or a 409 when the offer moved."""
     offer = await _staff_offer(str(request.path_params["offer_id"]))
-    version = accounts.parse_int(fields.get("version", ""))
+    version = parse_int(fields.get("version", ""))
     if version is None:
         raise HTTPException(400, "Le formulaire est incomplet : rechargez la page.")
     try:
@@ -380,7 +380,7 @@ async def journal(request: Request) -> Response:
     query = OfferEvent.all()
     offer_id = params.get("offre", "").strip()
     if offer_id:
-        if (parsed := accounts.parse_int(offer_id)) is not None:
+        if (parsed := parse_int(offer_id)) is not None:
             query = query.filter(offer_id=parsed)
         else:
             errors.append("Le numéro d'offre doit être un nombre.")
@@ -395,7 +395,7 @@ async def journal(request: Request) -> Response:
         query = query.filter(created_at__gte=start_of_day(start))
     if end:
         query = query.filter(created_at__lt=start_of_day(end + timedelta(days=1)))
-    page = accounts.parse_int(params.get("page", "1")) or 1
+    page = parse_int(params.get("page", "1")) or 1
     total = await query.count()
     pages = max(1, -(-total // JOURNAL_PAGE_SIZE))
     page = min(page, pages)

@@ -13,9 +13,9 @@ from starlette.responses import RedirectResponse, Response
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import STATUS_LABELS, ApplicationStatus, actions_for
 from jobboard.domain.diploma import diploma_label
+from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, ApplicationEvent, Offer, User
 from jobboard.services import applications
-from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
 from jobboard.web.recruiter import organisation_offers

@@ -29,10 +29,10 @@ from jobboard.domain.offer import (
     RemoteWork,
 )
 from jobboard.domain.offer_form import KIND_HINTS, OfferForm
+from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
 from jobboard.services import offer_editing
-from jobboard.services.accounts import parse_int
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.csrf import limited_receive
 from jobboard.web.forms import form_fields

@@ -14,7 +14,6 @@ from jobboard.domain.eligibility import (
     OfferFacts,
     Territory,
     Verdict,
-    age_on,
     assess_candidate,
     assess_offer,
 )
@@ -152,11 +151,6 @@ def test_vta_expertise_has_no_age_ceiling_and_chef_de_projet_no_candidate_rule()
     assert assess_candidate("vta_expertise", date(1970, 1, 1), 7, start).verdict is Verdict.ELIGIBLE
     assert assess_candidate("chef_de_projet", None, None, start).verdict is Verdict.ELIGIBLE
     assert assess_candidate("vta", date(2000, 1, 1), 4, start).verdict is Verdict.INELIGIBLE
-
-
-def test_age_counts_leap_day_birthdays_on_march_first() -> None:
-    assert age_on(date(2004, 2, 29), date(2022, 2, 28)) == 17
-    assert age_on(date(2004, 2, 29), date(2022, 3, 1)) == 18
 
 
 @given(
