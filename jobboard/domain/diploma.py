@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+# What each level is called in a sentence (« bac+2 minimum »).
+DIPLOMA_NAMES: dict[int, str] = {
+    3: "CAP, BEP",
+    4: "baccalauréat",
+    5: "bac+2",
+    6: "bac+3/4",
+    7: "bac+5",
+    8: "doctorat",
+}
+_EXAMPLES = {5: "BTS, DUT", 6: "licence, BUT, master 1", 7: "master, diplôme d'ingénieur"}
+
+# « Niveau 5 – bac+2 (BTS, DUT) », as lists and pages show a level.
 DIPLOMA_LEVELS: dict[int, str] = {
-    3: "Niveau 3 – CAP, BEP",
-    4: "Niveau 4 – baccalauréat",
-    5: "Niveau 5 – bac+2 (BTS, DUT)",
-    6: "Niveau 6 – bac+3/4 (licence, BUT, master 1)",
-    7: "Niveau 7 – bac+5 (master, diplôme d'ingénieur)",
-    8: "Niveau 8 – doctorat",
+    level: f"Niveau {level} – {name}" + (f" ({_EXAMPLES[level]})" if level in _EXAMPLES else "")
+    for level, name in DIPLOMA_NAMES.items()
 }
 
 BAC_PLUS_2 = 5

@@ -1,7 +1,7 @@
 """Eligibility rules for offers and VTA candidates: pure functions returning a verdict with reasons.
 
-The same functions serve the import, the recruiter form, moderation and the API. Values come
-from DESIGN.md §2 and are named constants here.
+The same functions serve the import, the recruiter form, moderation and the API. Values and
+the texts that state them come from `domain/rules.py`.
 """
 
 from __future__ import annotations
@@ -12,28 +12,31 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from jobboard.domain.diploma import BAC_PLUS_2
+from jobboard.domain.french import number_fr
 from jobboard.domain.offer import DESCRIPTION_MAX_LENGTH, THEMES, TITLE_MAX_LENGTH, OfferKind
 from jobboard.domain.parsing import age_on
-
-VTA_MIN_MONTHS = 12
-VTA_MAX_MONTHS = 18
-CHEF_DE_PROJET_MIN_MONTHS = 12
-CHEF_DE_PROJET_MAX_MONTHS = 72
-VTA_MIN_WEEKLY_HOURS = Decimal("26.25")  # 75 % of 35 h
-VTA_STATE_AID_EUROS = 15_000
-INTERMEDIATE_EXCEPTION_POPULATION = 20_000
-VTA_MIN_AGE = 18
-VTA_AGE_LIMIT = 31  # "18-30 ans": not yet 31 on the mission start date
-
-DENSITY_DENSE = 1
-DENSITY_INTERMEDIATE = 2
-DENSITY_LABELS = {
-    1: "dense",
-    2: "de densité intermédiaire",
-    3: "peu dense",
-    4: "très peu dense",
-}
+from jobboard.domain.rules import (
+    CHEF_DE_PROJET_DURATION,
+    CHEF_DE_PROJET_MAX_MONTHS,
+    CHEF_DE_PROJET_MIN_MONTHS,
+    CHEF_DE_PROJET_YEARS,
+    DENSITY_DENSE,
+    DENSITY_INTERMEDIATE,
+    DENSITY_LABELS,
+    INTERMEDIATE_EXCEPTION_POPULATION,
+    INTERMEDIATE_POPULATION,
+    VTA_AGE_LIMIT,
+    VTA_AGE_RANGE,
+    VTA_DIPLOMA,
+    VTA_DURATION,
+    VTA_HOURS,
+    VTA_HOURS_SHARE,
+    VTA_MAX_MONTHS,
+    VTA_MIN_AGE,
+    VTA_MIN_DIPLOMA_LEVEL,
+    VTA_MIN_MONTHS,
+    VTA_MIN_WEEKLY_HOURS,
+)
 
 
 class Verdict(StrEnum):
@@ -191,7 +194,7 @@ def _lengths(offer: OfferFacts) -> Iterable[Reason]:
             yield Reason(
                 "text_too_long",
                 name,
-                f"Ce texte dépasse {DESCRIPTION_MAX_LENGTH:,} caractères.".replace(",", "\u202f"),
+                f"Ce texte dépasse {number_fr(DESCRIPTION_MAX_LENGTH)} caractères.",
             )
 
 
@@ -213,20 +216,22 @@ def _dates(offer: OfferFacts, today: date) -> Iterable[Reason]:
 def _vta_rules(offer: OfferFacts) -> Iterable[Reason]:
     months = offer.duration_months
     if months is not None and not VTA_MIN_MONTHS <= months <= VTA_MAX_MONTHS:
-        yield Reason("vta_duration", "duration_months", "La mission VTA dure de 12 à 18 mois.")
+        yield Reason("vta_duration", "duration_months", f"La mission VTA dure de {VTA_DURATION}.")
     level = offer.min_diploma_level
-    if level is not None and level < BAC_PLUS_2:
+    if level is not None and level < VTA_MIN_DIPLOMA_LEVEL:
         yield Reason(
             "vta_diploma",
             "min_diploma_level",
-            "Le VTA s'adresse aux diplômés de niveau bac+2 minimum (niveau 5).",
+            f"Le VTA s'adresse aux diplômés de niveau {VTA_DIPLOMA} minimum "
+            f"(niveau {VTA_MIN_DIPLOMA_LEVEL}).",
         )
     hours = offer.weekly_hours
     if hours is not None and hours < VTA_MIN_WEEKLY_HOURS:
         yield Reason(
             "vta_hours",
             "weekly_hours",
-            "Le VTA demande au moins 26,25 heures par semaine (75 % d'un temps plein).",
+            f"Le VTA demande au moins {VTA_HOURS} heures par semaine "
+            f"({VTA_HOURS_SHARE} d'un temps plein).",
         )
 
 
@@ -249,21 +254,24 @@ def _vta_territory(territory: Territory | None, override: bool) -> Iterable[Reas
             yield Reason(
                 "density_intermediate",
                 "employer",
-                f"{name} est de densité intermédiaire et compte moins de 20 000 habitants : "
+                f"{name} est de densité {DENSITY_LABELS[DENSITY_INTERMEDIATE]} et compte moins "
+                f"de {INTERMEDIATE_POPULATION} : "
                 "éligible seulement par dérogation, décidée par la préfecture.",
                 Verdict.TO_REVIEW,
             )
         else:
             yield _dense(
                 "density_intermediate_large",
-                f"{name} est de densité intermédiaire et compte 20 000 habitants ou plus : "
+                f"{name} est de densité {DENSITY_LABELS[DENSITY_INTERMEDIATE]} et compte "
+                f"{INTERMEDIATE_POPULATION} ou plus : "
                 "le VTA est réservé aux territoires ruraux.",
                 override,
             )
     elif density == DENSITY_DENSE:
         yield _dense(
             "density_dense",
-            f"{name} est une commune dense : le VTA est réservé aux territoires ruraux.",
+            f"{name} est une commune {DENSITY_LABELS[DENSITY_DENSE]} : "
+            "le VTA est réservé aux territoires ruraux.",
             override,
         )
     if territory.is_pvd:
@@ -293,7 +301,7 @@ def _chef_de_projet_rules(offer: OfferFacts, territory: Territory | None) -> Ite
         yield Reason(
             "cdp_duration",
             "duration_months",
-            "Le contrat de projet dure de 12 à 72 mois (1 à 6 ans).",
+            f"Le contrat de projet dure de {CHEF_DE_PROJET_DURATION} ({CHEF_DE_PROJET_YEARS}).",
         )
     if territory is None:
         yield Reason("commune_unknown", "employer", "La commune de l'employeur est inconnue.")
@@ -314,6 +322,9 @@ def _chef_de_projet_rules(offer: OfferFacts, territory: Territory | None) -> Ite
     )
 
 
+_AGES = f"Le VTA s'adresse aux {VTA_AGE_RANGE}."
+
+
 def assess_candidate(
     kind: str, birth_date: date | None, diploma_level: int | None, start_date: date
 ) -> Assessment:
@@ -329,15 +340,15 @@ def assess_candidate(
     else:
         age = age_on(birth_date, start_date)
         if age < VTA_MIN_AGE:
-            reasons.append(Reason("vta_too_young", "birth_date", "Le VTA s'adresse aux 18-30 ans."))
+            reasons.append(Reason("vta_too_young", "birth_date", _AGES))
         elif offer_kind is OfferKind.VTA and age >= VTA_AGE_LIMIT:
-            reasons.append(Reason("vta_too_old", "birth_date", "Le VTA s'adresse aux 18-30 ans."))
-    if diploma_level is None or diploma_level < BAC_PLUS_2:
+            reasons.append(Reason("vta_too_old", "birth_date", _AGES))
+    if diploma_level is None or diploma_level < VTA_MIN_DIPLOMA_LEVEL:
         reasons.append(
             Reason(
                 "vta_candidate_diploma",
                 "diploma_level",
-                "Le VTA s'adresse aux diplômés de niveau bac+2 minimum.",
+                f"Le VTA s'adresse aux diplômés de niveau {VTA_DIPLOMA} minimum.",
             )
         )
     return Assessment(tuple(reasons))

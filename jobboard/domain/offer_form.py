@@ -15,6 +15,16 @@ from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.eligibility import OfferFacts, Reason
 from jobboard.domain.offer import THEMES, OfferKind, RemoteWork
 from jobboard.domain.parsing import is_email, parse_date, parse_decimal, parse_int
+from jobboard.domain.rules import (
+    CHEF_DE_PROJET_DURATION,
+    CHEF_DE_PROJET_YEARS,
+    VTA_DIPLOMA,
+    VTA_DURATION,
+    VTA_HOURS,
+    VTA_HOURS_SHARE,
+    VTA_MIN_DIPLOMA_LEVEL,
+    WEEKLY_HOURS_EXAMPLES,
+)
 
 MAX_WEEKLY_HOURS = Decimal(48)  # the legal weekly maximum
 MAX_MONTHS = 120
@@ -109,7 +119,8 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
     if form.weekly_hours and hours is None:
         bad(
             "weekly_hours",
-            "Indiquez un nombre d'heures supérieur à 0 et au plus 48, par exemple 35 ou 26,25.",
+            f"Indiquez un nombre d'heures supérieur à 0 et au plus {MAX_WEEKLY_HOURS}, "
+            f"par exemple {WEEKLY_HOURS_EXAMPLES}.",
         )
     level = parse_int(form.min_diploma_level)
     if level not in DIPLOMA_LEVELS:
@@ -146,17 +157,20 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
 
 # What the form shows under a field, by kind: the rule before the recruiter breaks it.
 KIND_HINTS: dict[str, dict[str, str]] = {
-    "vta": {
-        "duration_months": "VTA : mission de 12 à 18 mois.",
-        "min_diploma_level": "VTA : bac+2 minimum (niveau 5).",
-        "weekly_hours": "VTA : au moins 26,25 heures par semaine (75 % d'un temps plein).",
+    OfferKind.VTA: {
+        "duration_months": f"VTA : mission de {VTA_DURATION}.",
+        "min_diploma_level": f"VTA : {VTA_DIPLOMA} minimum (niveau {VTA_MIN_DIPLOMA_LEVEL}).",
+        "weekly_hours": f"VTA : au moins {VTA_HOURS} heures par semaine "
+        f"({VTA_HOURS_SHARE} d'un temps plein).",
     },
-    "vta_expertise": {
-        "duration_months": "VTA expertise : mission de 12 à 18 mois.",
-        "min_diploma_level": "VTA expertise : bac+2 minimum (niveau 5).",
-        "weekly_hours": "VTA expertise : au moins 26,25 heures par semaine.",
+    OfferKind.VTA_EXPERTISE: {
+        "duration_months": f"VTA expertise : mission de {VTA_DURATION}.",
+        "min_diploma_level": f"VTA expertise : {VTA_DIPLOMA} minimum "
+        f"(niveau {VTA_MIN_DIPLOMA_LEVEL}).",
+        "weekly_hours": f"VTA expertise : au moins {VTA_HOURS} heures par semaine.",
     },
-    "chef_de_projet": {
-        "duration_months": "Chef de projet : contrat de projet de 12 à 72 mois (1 à 6 ans).",
+    OfferKind.CHEF_DE_PROJET: {
+        "duration_months": "Chef de projet : contrat de projet de "
+        f"{CHEF_DE_PROJET_DURATION} ({CHEF_DE_PROJET_YEARS}).",
     },
 }

@@ -10,28 +10,16 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from jobboard.domain import rules
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.diploma import diploma_label
+from jobboard.domain.french import hours_fr, months_fr, number_fr
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
 from jobboard.formats import date_fr, datetime_fr
 from jobboard.web.auth import current_user, staff_counts
 from jobboard.web.csrf import csrf_token, existing_csrf_token
 from jobboard.web.session import pop_flashes
-
-
-def number_fr(value: int | float) -> str:
-    """Thousands separated by a narrow no-break space, as French typography wants."""
-    return f"{value:,}".replace(",", "\u202f").replace(".", ",")
-
-
-def hours_fr(value: object) -> str:
-    text = f"{value}".rstrip("0").rstrip(".") if "." in f"{value}" else f"{value}"
-    return text.replace(".", ",")
-
-
-def months_fr(value: int) -> str:
-    return f"{value} mois"
 
 
 def is_htmx_fragment(request: Request) -> bool:
@@ -71,6 +59,7 @@ class Templates:
             current_user=current_user,
             pop_flashes=pop_flashes,
             staff_counts=staff_counts,
+            rules=rules,  # the programme's rule values and texts: {{ rules.VTA_DURATION }}
             # The vocabularies, so templates compare with `Role.STAFF` rather than spell "staff".
             Role=Role,
             Verification=Verification,

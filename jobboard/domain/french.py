@@ -1,0 +1,21 @@
+"""French typography for numbers: « 15 000 », « 26,25 », « 18 mois » (pure)."""
+
+from __future__ import annotations
+
+NARROW_NO_BREAK_SPACE = "\u202f"  # between thousands
+NO_BREAK_SPACE = "\u00a0"  # before a unit sign: « 75 % », « 15 000 € »
+
+
+def number_fr(value: int | float) -> str:
+    """Thousands separated by a narrow no-break space, as French typography wants."""
+    return f"{value:,}".replace(",", NARROW_NO_BREAK_SPACE).replace(".", ",")
+
+
+def hours_fr(value: object) -> str:
+    """A decimal without trailing zeros and with a comma: 26.50 → « 26,5 », 35.00 → « 35 »."""
+    text = f"{value}".rstrip("0").rstrip(".") if "." in f"{value}" else f"{value}"
+    return text.replace(".", ",")
+
+
+def months_fr(value: int) -> str:
+    return f"{value} mois"
