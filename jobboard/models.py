@@ -10,6 +10,7 @@ from tortoise.models import Model
 
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import ApplicationStatus
+from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
 
 
@@ -209,7 +210,7 @@ class Offer(Model):
     remote = fields.CharEnumField(RemoteWork, max_length=10, default=RemoteWork.NO)
     # Verdict computed by the domain rules at the last save: {"verdict": …, "reasons": […]}.
     eligibility: dict[str, object] = fields.JSONField(default=dict)
-    eligibility_verdict = fields.CharField(max_length=12, default="eligible")
+    eligibility_verdict = fields.CharField(max_length=12, default=Verdict.ELIGIBLE)
     territory_override = fields.TextField(default="")  # staff justification, empty if none
     # The form exactly as the recruiter last saved it (drafts may be incomplete or invalid);
     # the typed columns above hold what could be read from it.
@@ -237,10 +238,7 @@ class Offer(Model):
             CheckConstraint(check=_in("status", OfferStatus), name="offer_status_valid"),
             CheckConstraint(check=_in("kind", OfferKind), name="offer_kind_valid"),
             CheckConstraint(check=_in("remote", RemoteWork), name="offer_remote_valid"),
-            CheckConstraint(
-                check="eligibility_verdict IN ('eligible', 'to_review', 'ineligible')",
-                name="offer_verdict_valid",
-            ),
+            CheckConstraint(check=_in("eligibility_verdict", Verdict), name="offer_verdict_valid"),
             CheckConstraint(check="duration_months > 0", name="offer_duration_positive"),
             CheckConstraint(check="version > 0", name="offer_version_positive"),
         )

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
+from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer, User, UserSession
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash
@@ -49,7 +50,7 @@ class AuthMiddleware:
             user = scope["user"] = await self._user(scope["session"])
             if user is not None and user.role == Role.STAFF and _renders_header(scope):
                 scope["staff_counts"] = {
-                    "offers": await Offer.filter(status="submitted").count(),
+                    "offers": await Offer.filter(status=OfferStatus.SUBMITTED).count(),
                     "accounts": await User.filter(
                         role=Role.RECRUITER, verification=Verification.PENDING
                     ).count(),

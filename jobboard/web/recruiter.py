@@ -20,7 +20,7 @@ from tortoise.queryset import QuerySet
 from jobboard.clock import today
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
-from jobboard.domain.eligibility import Reason
+from jobboard.domain.eligibility import Reason, Verdict
 from jobboard.domain.offer import (
     DESCRIPTION_MAX_LENGTH,
     THEMES,
@@ -112,7 +112,7 @@ async def _offer_page(
             "offer": offer,
             "facts": facts,
             "verdict": checked.assessment.verdict,
-            "reasons": [r for r in checked.assessment.reasons if r.verdict.value != "eligible"],
+            "reasons": [r for r in checked.assessment.reasons if r.verdict is not Verdict.ELIGIBLE],
             "last_comment": last_comment,
             "alert": alert,
             "html": await _rendered(facts),
