@@ -128,7 +128,7 @@ async def test_offer_page_shows_every_fact_in_french(client: httpx.AsyncClient, 
         "35 h par semaine",
         "Télétravail partiel possible",
         "<li>Animer le plan climat</li>",
-        "15&nbsp;000&nbsp;€",
+        "aide de l'État de 15\u202f000\u00a0€",  # narrow and plain no-break spaces
     ):
         assert expected in html, expected
 

@@ -92,10 +92,15 @@ _UNDECOMPOSED = str.maketrans(
 )
 
 
+def _fold_once(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Case and accents removed: « Plœuc-L'Hermitage » → « ploeuc-l'hermitage »."""
-    text = text.casefold()
     if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+        return text.lower()
+    # Twice: a compatibility form may be a capital (mathematical 𝞐 → Α), a case folding may
+    # carry an accent (İ → i̇).
+    return _fold_once(_fold_once(text))
