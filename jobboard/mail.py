@@ -5,24 +5,32 @@ subject with `{% set subject = "…" %}`) and writes the row; the transaction th
 message commits it or rolls it back with everything else. `send_pending` claims due rows, hands
 them to a backend and records the outcome: sent, retried later with exponential backoff, or
 failed after `MAX_ATTEMPTS`. Nothing is lost while SMTP is down.
+
+Duplicates are kept rare and recognisable. Every row has one `Message-ID` for all its attempts,
+so receivers can drop a second copy. A send that may have reached the relay — no reply to the
+end of DATA within RFC 5321's ten minutes, the connection lost then, or a sender that died with
+the row claimed (`sending` past its lease) — is « perhaps delivered »: logged, retried once an
+hour later, and if that attempt is uncertain too the row stays `uncertain`, never re-sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, parseaddr
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import aiosmtplib
 import anyio.to_thread
 import jinja2
+from aiosmtplib.typing import Default
 from tortoise.expressions import Q
 
 from jobboard import PROJECT_ROOT
@@ -34,9 +42,18 @@ from jobboard.settings import Settings
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-# A claimed message is retried by another sender if this one dies before recording the outcome.
-LEASE = timedelta(minutes=5)
+# A claimed row whose sender died is picked up again once its lease is over: the lease is the
+# longest a send can take (the backend's `max_duration`) plus this margin.
+LEASE_MARGIN = timedelta(minutes=5)
+# What a backend without its own bound (files, tests) is given to send one message.
+DEFAULT_MAX_DURATION = timedelta(minutes=1)
+# A perhaps-delivered message is tried once more, this much later, with the same Message-ID.
+LATE_RETRY = timedelta(hours=1)
 BATCH = 50
+
+
+class PerhapsDelivered(Exception):
+    """The relay may have the message: it went silent after the end of DATA."""
 
 
 def backoff(attempts: int) -> timedelta:
@@ -75,14 +92,23 @@ async def queue_email(
     return await EmailOutbox.create(to=to, subject=subject, body_text=text, body_html=html)
 
 
+def message_id(row: EmailOutbox, sender: str) -> str:
+    """The same for every attempt at one row: a receiver can drop a copy it already has.
+
+    The creation time tells apart rows of two databases that reuse the same ids.
+    """
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    stamp = row.created_at.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    return f"<outbox-{row.id}.{stamp}@{domain}>"
+
+
 def build_message(row: EmailOutbox, sender: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row.to
     message["Subject"] = row.subject
     message["Date"] = format_datetime(row.created_at)
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
-    message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain=domain)
+    message["Message-ID"] = message_id(row, sender)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text)
     if row.body_html:
@@ -112,27 +138,85 @@ class FileBackend:
         path.write_bytes(content)
 
 
+class _RelayClient(aiosmtplib.SMTP):
+    """An SMTP client that waits `data_timeout` for the reply to the end of DATA.
+
+    Every other command waits the client's `timeout`. A timeout or a lost connection during
+    DATA becomes `PerhapsDelivered`: the relay may have queued the message before going silent.
+    (aiosmtplib applies one timeout to the 354 and to the final reply, so a relay silent before
+    354 counts as perhaps delivered too: that errs on the side of no duplicate.)
+    """
+
+    def __init__(self, *, data_timeout: float, **options: Any) -> None:
+        super().__init__(**options)
+        self.data_timeout = data_timeout
+        self.in_data = False
+
+    async def data(
+        self,
+        message: str | bytes,
+        /,
+        *,
+        timeout: float | Literal[Default.token] | None = Default.token,  # noqa: ASYNC109 (the override keeps the signature)
+    ) -> aiosmtplib.SMTPResponse:
+        self.in_data = True
+        try:
+            return await super().data(message, timeout=self.data_timeout)
+        except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPServerDisconnected) as exc:
+            raise PerhapsDelivered(f"{type(exc).__name__}: {exc}") from exc
+
+
 class SmtpBackend:
-    def __init__(self, settings: Settings, timeout: float = 20) -> None:
+    """Sends over SMTP with the timeouts RFC 5321 §4.5.3.2 recommends (settings)."""
+
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.timeout = timeout
+
+    @property
+    def max_duration(self) -> timedelta:
+        """A bound on one whole send: connection and commands, then the end of DATA."""
+        s = self.settings
+        return timedelta(seconds=2 * s.smtp_timeout + s.smtp_data_timeout)
 
     async def send(self, message: EmailMessage) -> None:
         s = self.settings
-        await aiosmtplib.send(
-            message,
+        client = _RelayClient(
             hostname=s.smtp_host,
             port=s.smtp_port,
             username=s.smtp_user or None,
             password=s.smtp_password or None,
             use_tls=s.smtp_tls == "ssl",
             start_tls=s.smtp_tls == "starttls",
-            timeout=self.timeout,
+            timeout=s.smtp_timeout,
+            data_timeout=s.smtp_data_timeout,
         )
+        delivered = False
+        try:
+            async with asyncio.timeout(self.max_duration.total_seconds()):
+                await client.connect()
+                await client.send_message(message)
+                delivered = True  # the relay said 250: whatever QUIT does is not our concern
+                with contextlib.suppress(aiosmtplib.SMTPException):
+                    await client.quit()
+        except TimeoutError as exc:  # the overall bound, or one command's timeout
+            if delivered:
+                return
+            if client.in_data and not isinstance(exc, aiosmtplib.SMTPTimeoutError):
+                raise PerhapsDelivered("no reply within the send's overall bound") from exc
+            raise
+        finally:
+            client.close()
 
 
 def backend_for(settings: Settings) -> MailBackend:
     return SmtpBackend(settings) if settings.smtp_host else FileBackend(settings.outbox_dir)
+
+
+def lease_for(backend: MailBackend) -> timedelta:
+    """Longer than the longest send, so a live sender never loses its claim."""
+    duration = getattr(backend, "max_duration", DEFAULT_MAX_DURATION)
+    assert isinstance(duration, timedelta)
+    return duration + LEASE_MARGIN
 
 
 async def send_pending(
@@ -140,13 +224,16 @@ async def send_pending(
 ) -> tuple[int, int]:
     """Send the messages that are due; returns (sent, failed attempts).
 
-    Each row is claimed with a compare-and-set on `attempts`, so two senders (two `worker`
-    processes) never send the same message twice in one round.
+    Each row is claimed with a compare-and-set on `attempts` and stays `sending` until its
+    outcome is recorded, so two senders (two `worker` processes) never send the same message
+    twice in one round, and a row still `sending` after its lease belonged to a sender that died.
     """
     moment = moment or now()
+    lease = lease_for(backend)
     due = (
         await EmailOutbox.filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=moment), status="pending"
+            Q(status="pending", next_attempt_at__isnull=True)
+            | Q(status__in=("pending", "sending"), next_attempt_at__lte=moment)
         )
         .order_by("id")
         .limit(limit)
@@ -157,13 +244,21 @@ async def send_pending(
         # the round: a round slowed by SMTP timeouts must not hand out already expired leases.
         claimed_at = max(moment, now())
         claimed = await EmailOutbox.filter(
-            id=row.id, status="pending", attempts=row.attempts
-        ).update(attempts=row.attempts + 1, next_attempt_at=claimed_at + LEASE)
+            id=row.id, status=row.status, attempts=row.attempts
+        ).update(status="sending", attempts=row.attempts + 1, next_attempt_at=claimed_at + lease)
         if not claimed:
             continue
         attempts = row.attempts + 1
+        if row.status == "sending":  # its sender died mid-send: the relay may have it
+            failed += 1
+            await _perhaps_delivered(row, claimed_at, "the sender stopped during the send")
+            continue
         try:
             await backend.send(build_message(row, sender))
+        except PerhapsDelivered as exc:
+            failed += 1
+            await _perhaps_delivered(row, claimed_at, str(exc))
+            continue
         except Exception as exc:  # any SMTP or network error: keep the message, retry later
             failed += 1
             error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -182,6 +277,29 @@ async def send_pending(
             status="sent", sent_at=now(), next_attempt_at=None, last_error=""
         )
     return sent, failed
+
+
+async def _perhaps_delivered(row: EmailOutbox, claimed_at: datetime, reason: str) -> None:
+    """Retry once, late, with the same Message-ID; after a second doubt, stop for good."""
+    error = f"peut-être distribué : {reason}"[:1000]
+    if row.uncertain_since is None:
+        retry_at = claimed_at + LATE_RETRY
+        log.warning(
+            "e-mail %s to %s perhaps delivered (%s): one more try at %s, same Message-ID",
+            row.id, row.to, reason, retry_at.isoformat(timespec="seconds"),
+        )  # fmt: skip
+        await EmailOutbox.filter(id=row.id).update(
+            status="pending", uncertain_since=claimed_at, next_attempt_at=retry_at,
+            last_error=error,
+        )  # fmt: skip
+        return
+    log.warning(
+        "e-mail %s to %s perhaps delivered again (%s): left uncertain, not retried",
+        row.id, row.to, reason,
+    )  # fmt: skip
+    await EmailOutbox.filter(id=row.id).update(
+        status="uncertain", next_attempt_at=None, last_error=error
+    )
 
 
 async def run_forever(settings: Settings, interval: float = 2.0) -> None:

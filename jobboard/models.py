@@ -387,17 +387,22 @@ class EmailOutbox(Model):
     subject = fields.CharField(max_length=250)
     body_text = fields.TextField()
     body_html = fields.TextField(default="")
+    # pending → sending (claimed, until next_attempt_at) → sent | pending (retry) | failed;
+    # uncertain: perhaps delivered twice (see jobboard.mail), never sent again.
     status = fields.CharField(max_length=10, default="pending", db_index=True)
     attempts = fields.SmallIntField(default=0)
     next_attempt_at = fields.DatetimeField(null=True)
     last_error = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
+    # When an attempt first ended perhaps delivered; the one late retry is then the last.
+    uncertain_since = fields.DatetimeField(null=True)
 
     class Meta:
         table = "email_outbox"
         constraints = (
             CheckConstraint(
-                check="status IN ('pending', 'sent', 'failed')", name="email_status_valid"
+                check="status IN ('pending', 'sending', 'sent', 'failed', 'uncertain')",
+                name="email_status_valid",
             ),
         )

@@ -56,6 +56,9 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_tls: str = "starttls"  # starttls | ssl | none
+    # RFC 5321 §4.5.3.2: 5 minutes for a command's reply, 10 for the reply to the end of DATA.
+    smtp_timeout: float = 300.0
+    smtp_data_timeout: float = 600.0
     redis_url: str = ""  # empty: rate-limit counters kept in memory (one process)
     cv_max_bytes: int = 5 * 1024 * 1024
     session_idle_minutes: int = 120
@@ -107,6 +110,8 @@ class Settings:
             smtp_user=env.get("JOBBOARD_SMTP_USER", ""),
             smtp_password=env.get("JOBBOARD_SMTP_PASSWORD", ""),
             smtp_tls=smtp_tls,
+            smtp_timeout=float(env.get("JOBBOARD_SMTP_TIMEOUT", cls.smtp_timeout)),
+            smtp_data_timeout=float(env.get("JOBBOARD_SMTP_DATA_TIMEOUT", cls.smtp_data_timeout)),
             redis_url=env.get("JOBBOARD_REDIS_URL", ""),
             session_idle_minutes=int(
                 env.get("JOBBOARD_SESSION_IDLE_MINUTES", cls.session_idle_minutes)

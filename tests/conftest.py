@@ -11,6 +11,7 @@ server in another process on the host's clock and refuse to run under a moved cl
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import email
 import email.message
@@ -362,15 +363,22 @@ async def log_in(client: httpx.AsyncClient, email: str, password: str = PASSWORD
 
 
 class SmtpSink:
-    """Collects every message the server accepts."""
+    """Collects every message the server receives; answers the end of DATA after `delay` s.
+
+    A message is recorded as soon as its data arrived, before the reply: a relay that queued it
+    and then went silent, as a slow one does.
+    """
 
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.delay = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, email.message.EmailMessage)
         self.messages.append(parsed)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         return "250 Message accepted for delivery"
 
 
@@ -409,8 +417,18 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.stop()
 
 
-def smtp_settings(settings: Settings, port: int) -> Settings:
-    return replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
+def smtp_settings(
+    settings: Settings, port: int, *, timeout: float = 5, data_timeout: float = 5
+) -> Settings:
+    """A plain-text loopback relay, with timeouts short enough for a test."""
+    return replace(
+        settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        smtp_tls="none",
+        smtp_timeout=timeout,
+        smtp_data_timeout=data_timeout,
+    )
 
 
 def text_part(message: email.message.EmailMessage) -> str:

@@ -5,6 +5,12 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
@@ -17,6 +23,7 @@ from jobboard import clock, mail
 from jobboard.models import EmailOutbox
 from jobboard.settings import Settings
 from tests.conftest import SmtpServer, free_port, make_user, smtp_settings, text_part
+from tests.test_cli import run
 
 
 async def test_queued_email_rolls_back_with_its_transaction(db: None, settings: Settings) -> None:
@@ -60,7 +67,7 @@ async def test_sent_through_a_real_smtp_server(
 
 async def test_outbox_survives_an_smtp_outage(db: None, settings: Settings) -> None:
     port = free_port()
-    backend = mail.SmtpBackend(smtp_settings(settings, port), timeout=2)
+    backend = mail.SmtpBackend(smtp_settings(settings, port, timeout=2))
     user = await make_user()
     await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
 
@@ -194,3 +201,144 @@ async def test_lease_and_retry_count_from_the_claim_not_the_round_start(
     await mail.send_pending(_AlwaysDown(), settings.email_from, moment=round_start)
     row = await EmailOutbox.get()
     assert row.next_attempt_at is not None and row.next_attempt_at > clock.now()
+
+
+# Duplicates: one Message-ID per row, RFC 5321 timeouts, « perhaps delivered » retried once, late.
+
+
+async def test_every_attempt_at_a_row_carries_the_same_message_id(
+    db: None, settings: Settings
+) -> None:
+    user = await make_user()
+    row = await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    first = mail.build_message(row, settings.email_from)["Message-ID"]
+    again = mail.build_message(await EmailOutbox.get(id=row.id), settings.email_from)
+    assert again["Message-ID"] == first
+    assert first.startswith(f"<outbox-{row.id}.") and first.endswith("@localhost>")
+    other = await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    assert mail.build_message(other, settings.email_from)["Message-ID"] != first
+
+
+def test_timeouts_are_rfc_5321_and_the_lease_outlasts_a_send(tmp_path: Path) -> None:
+    settings = Settings.from_env({"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "k"})
+    assert (settings.smtp_timeout, settings.smtp_data_timeout) == (300, 600)
+    backend = mail.SmtpBackend(replace(settings, smtp_host="smtp.example.fr"))
+    longest = timedelta(seconds=settings.smtp_timeout + settings.smtp_data_timeout)
+    assert backend.max_duration >= longest
+    assert mail.lease_for(backend) > backend.max_duration
+    shortened = Settings.from_env(
+        {
+            "JOBBOARD_DATA_DIR": str(tmp_path),
+            "JOBBOARD_SECRET_KEY": "k",
+            "JOBBOARD_SMTP_TIMEOUT": "2",
+            "JOBBOARD_SMTP_DATA_TIMEOUT": "3.5",
+        }
+    )
+    assert (shortened.smtp_timeout, shortened.smtp_data_timeout) == (2, 3.5)
+
+
+@pytest.mark.parametrize("late_again", [False, True], ids=["then-in-time", "late-twice"])
+async def test_relay_silent_after_data_gets_one_late_retry_with_the_same_message_id(
+    db: None, settings: Settings, smtp_server: SmtpServer, late_again: bool
+) -> None:
+    user = await make_user()
+    await mail.queue_email(user.email, "password_changed", {"user": user}, settings)
+    backend = mail.SmtpBackend(smtp_settings(settings, smtp_server.port, data_timeout=0.3))
+    smtp_server.sink.delay = 1.0  # the relay has the message but answers after our timeout
+
+    assert await mail.send_pending(backend, settings.email_from) == (0, 1)
+    row = await EmailOutbox.get()
+    assert row.status == "pending" and row.uncertain_since is not None
+    assert "peut-être distribué" in row.last_error
+    assert len(smtp_server.messages) == 1
+    # Not re-sent as a plain failure would be (30 s, 1 min, …): once, an hour later.
+    soon = clock.now() + timedelta(minutes=30)
+    assert await mail.send_pending(backend, settings.email_from, moment=soon) == (0, 0)
+    assert len(smtp_server.messages) == 1
+
+    smtp_server.sink.delay = 1.0 if late_again else 0.0
+    later = clock.now() + mail.LATE_RETRY + timedelta(minutes=1)
+    outcome = await mail.send_pending(backend, settings.email_from, moment=later)
+    row = await EmailOutbox.get()
+    if late_again:
+        assert outcome == (0, 1) and row.status == "uncertain" and row.next_attempt_at is None
+    else:
+        assert outcome == (1, 0) and row.status == "sent"
+    next_day = clock.now() + timedelta(days=1)
+    assert await mail.send_pending(backend, settings.email_from, moment=next_day) == (0, 0)
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+
+
+def _sender(data_dir: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JOBBOARD_")}
+    env.update(
+        JOBBOARD_DATA_DIR=str(data_dir),
+        JOBBOARD_SMTP_HOST="127.0.0.1",
+        JOBBOARD_SMTP_PORT=str(port),
+        JOBBOARD_SMTP_TLS="none",
+        JOBBOARD_SMTP_TIMEOUT="5",
+        JOBBOARD_SMTP_DATA_TIMEOUT="60",
+    )
+    return env
+
+
+def _send_emails(env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "jobboard.cli", "send-emails"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def _lease_ran_out(database: sqlite3.Connection) -> None:
+    """What waiting does: the row's lease (or retry time) is now in the past."""
+    database.execute("UPDATE email_outbox SET next_attempt_at = '2000-01-01 00:00:00+00:00'")
+    database.commit()
+
+
+def test_sender_killed_during_a_send_does_not_resend_at_once_and_keeps_the_message_id(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    env = _sender(tmp_path, smtp_server.port)
+    assert run(tmp_path, "migrate").returncode == 0
+    database = sqlite3.connect(tmp_path / "jobboard.sqlite3")
+    database.execute(
+        'INSERT INTO email_outbox ("to", subject, body_text, body_html, status, attempts, '
+        "last_error, created_at) VALUES ('a@example.fr', 'Essai', 'Bonjour', '', 'pending', 0, "
+        "'', CURRENT_TIMESTAMP)"
+    )
+    database.commit()
+    smtp_server.sink.delay = 30  # the relay has it; the sender dies waiting for the reply
+    sender = subprocess.Popen(
+        [sys.executable, "-m", "jobboard.cli", "send-emails"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(600):
+            if smtp_server.messages or sender.poll() is not None:
+                break
+            time.sleep(0.05)
+        assert smtp_server.messages and sender.poll() is None
+    finally:
+        sender.send_signal(signal.SIGKILL)
+        sender.wait()
+    assert database.execute("SELECT status FROM email_outbox").fetchone() == ("sending",)
+
+    smtp_server.sink.delay = 0
+    # Restarted while the dead sender's lease runs: nothing is sent.
+    assert "0 e-mail(s) envoyé(s)" in _send_emails(env)
+    # After the lease: perhaps delivered, so not sent at once either, but once, later.
+    _lease_ran_out(database)
+    _send_emails(env)
+    assert len(smtp_server.messages) == 1
+    status, uncertain = database.execute(
+        "SELECT status, uncertain_since FROM email_outbox"
+    ).fetchone()
+    assert status == "pending" and uncertain is not None
+    _lease_ran_out(database)
+    assert "1 e-mail(s) envoyé(s)" in _send_emails(env)
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert database.execute("SELECT status FROM email_outbox").fetchone() == ("sent",)
