@@ -203,6 +203,17 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
             return
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn believes X-Forwarded-For / -Proto only from JOBBOARD_TRUSTED_PROXIES.
+
+    uvicorn's own default trusts loopback, which lets any local process pick its address and
+    slip past the per-IP limits.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -243,7 +254,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        **proxy_options(settings),
         log_level="debug" if settings.debug else "info",
     )
     return 0

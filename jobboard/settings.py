@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ class Settings:
     smtp_timeout: float = 300.0
     smtp_data_timeout: float = 600.0
     redis_url: str = ""  # empty: rate-limit counters kept in memory (one process)
+    # Reverse proxies whose X-Forwarded-For / -Proto are believed (addresses or networks);
+    # empty: none, every client is the address that connected, loopback included.
+    trusted_proxies: tuple[str, ...] = ()
     cv_max_bytes: int = 5 * 1024 * 1024
     session_idle_minutes: int = 120
     session_max_hours: int = 24
@@ -96,6 +100,7 @@ class Settings:
                 f"JOBBOARD_BACKGROUND vaut « {background} » : valeurs possibles "
                 + ", ".join(BACKGROUND_MODES)
             )
+        trusted_proxies = _networks(env.get("JOBBOARD_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
         database_url = env.get("JOBBOARD_DATABASE_URL") or _sqlite_url(data_dir)
         return cls(
@@ -113,6 +118,7 @@ class Settings:
             smtp_timeout=float(env.get("JOBBOARD_SMTP_TIMEOUT", cls.smtp_timeout)),
             smtp_data_timeout=float(env.get("JOBBOARD_SMTP_DATA_TIMEOUT", cls.smtp_data_timeout)),
             redis_url=env.get("JOBBOARD_REDIS_URL", ""),
+            trusted_proxies=trusted_proxies,
             session_idle_minutes=int(
                 env.get("JOBBOARD_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
             ),
@@ -120,6 +126,20 @@ class Settings:
             cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
             background=background,
         )
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    """`10.0.0.5, 192.168.0.0/24` → the entries, each checked to be an address or a network."""
+    entries = tuple(part.strip() for part in value.split(",") if part.strip())
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry)
+        except ValueError:
+            raise ValueError(
+                f"JOBBOARD_TRUSTED_PROXIES : « {entry} » n'est ni une adresse IP ni un réseau "
+                "(ex. 10.0.0.5 ou 10.0.0.0/24)"
+            ) from None
+    return entries
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -5,10 +5,18 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from dataclasses import replace
+from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
+from starlette.applications import Starlette
 
-from jobboard.web.throttle import LOGIN_FAILURES_PER_ACCOUNT, Throttle, account_key
+from jobboard.cli import proxy_options
+from jobboard.settings import Settings
+from jobboard.web.throttle import LOGIN_FAILURES_PER_ACCOUNT, LOGIN_PER_IP, Throttle, account_key
+from tests.conftest import csrf_token
 
 REDIS_URL = os.environ.get("JOBBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -54,3 +62,48 @@ async def test_unreachable_redis_fails_open_and_logs(caplog: pytest.LogCaptureFi
     assert await throttle.hit(LOGIN_FAILURES_PER_ACCOUNT, "k")
     assert "rate-limit storage unavailable" in caplog.text
     await throttle.aclose()
+
+
+async def _login_statuses(application: Starlette, settings: Settings) -> list[int]:
+    """31 login attempts through uvicorn's app stack as `serve` configures it, each claiming
+    another address in X-Forwarded-For, all from one process on loopback."""
+    config = uvicorn.Config(application, log_config=None, **proxy_options(settings))
+    config.load()
+    transport = httpx.ASGITransport(app=config.loaded_app, client=("127.0.0.1", 40000))
+    statuses = []
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for i in range(LOGIN_PER_IP.item.amount + 1):
+            response = await client.post(
+                "/connexion",
+                data={"email": "", "password": "", "csrf_token": await csrf_token(client)},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            )
+            statuses.append(response.status_code)
+    return statuses
+
+
+async def test_forwarded_for_from_loopback_is_ignored_unless_trusted(
+    app: Starlette, settings: Settings
+) -> None:
+    assert settings.trusted_proxies == ()
+    statuses = await _login_statuses(app, settings)
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {400}  # all counted on 127.0.0.1
+
+
+async def test_forwarded_for_from_a_trusted_proxy_is_the_client(
+    app: Starlette, settings: Settings
+) -> None:
+    trusted = replace(settings, trusted_proxies=("127.0.0.1",))
+    assert set(await _login_statuses(app, trusted)) == {400}  # one attempt per address
+
+
+def test_trusted_proxies_from_environment(tmp_path: Path) -> None:
+    env = {"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "k"}
+    settings = Settings.from_env({**env, "JOBBOARD_TRUSTED_PROXIES": "10.0.0.5, 192.168.0.0/24"})
+    assert settings.trusted_proxies == ("10.0.0.5", "192.168.0.0/24")
+    assert proxy_options(settings) == {
+        "proxy_headers": True,
+        "forwarded_allow_ips": ["10.0.0.5", "192.168.0.0/24"],
+    }
+    with pytest.raises(ValueError, match="ni une adresse IP ni un réseau"):
+        Settings.from_env({**env, "JOBBOARD_TRUSTED_PROXIES": "proxy.example.fr"})

@@ -50,7 +50,7 @@ def account_key(email: str) -> str:
 
 
 def client_ip(request: Request) -> str:
-    # Behind a reverse proxy, uvicorn's --proxy-headers / --forwarded-allow-ips set this.
+    # Rewritten from X-Forwarded-For by uvicorn only for JOBBOARD_TRUSTED_PROXIES (cli.serve).
     return request.client.host if request.client else "inconnu"
 
 
