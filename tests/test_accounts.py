@@ -287,6 +287,90 @@ async def test_lockout_after_repeated_failures(client: httpx.AsyncClient) -> Non
     assert (await log_in(client, "karim@example.fr")).status_code == 303
 
 
+def _browser(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """Another browser (its own cookie jar), connecting from `address`."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 50000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+WRONG = "pas le bon mot de passe"
+
+
+async def test_a_device_that_signed_in_before_keeps_signing_in_during_a_lockout(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    await make_user(email="lea@example.fr")
+    signed_in = await log_in(client, "lea@example.fr")
+    cookie = next(c for c in signed_in.headers.get_list("set-cookie") if "bpvd_appareil=" in c)
+    assert "HttpOnly" in cookie and "Path=/connexion" in cookie and "SameSite=lax" in cookie
+    await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+
+    # Five wrong passwords from five addresses lock the account for untrusted clients…
+    codes = []
+    for i in range(5):
+        async with _browser(app, f"203.0.113.{i}") as attacker:
+            bad = {"email": "lea@example.fr", "password": WRONG}
+            codes.append((await post_form(attacker, "/connexion", bad)).status_code)
+    assert codes == [400, 400, 400, 400, 429]
+    async with _browser(app, "198.51.100.7") as elsewhere:
+        refused = await post_form(
+            elsewhere, "/connexion", {"email": "lea@example.fr", "password": PASSWORD}
+        )
+        assert refused.status_code == 429 and "bloquée pendant 15 minutes" in refused.text
+    # …but not for the browser Léa signed in with before.
+    assert (await log_in(client, "lea@example.fr")).status_code == 303
+    await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+
+    # That device has its own count: five failures there lock it too, and only it.
+    bad = {"email": "lea@example.fr", "password": WRONG}
+    codes = [(await post_form(client, "/connexion", bad)).status_code for _ in range(5)]
+    assert codes == [400, 400, 400, 400, 429]
+    own = await post_form(client, "/connexion", {**bad, "password": PASSWORD})
+    assert own.status_code == 429 and "depuis cet appareil" in own.text
+
+
+async def test_a_device_cookie_trusts_one_account_and_only_when_signed(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    await make_user(email="lea@example.fr")
+    await make_user(email="karim@example.fr")
+    await log_in(client, "lea@example.fr")
+    await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+    async with _browser(app, "203.0.113.9") as attacker:
+        for _ in range(5):
+            await post_form(
+                attacker, "/connexion", {"email": "karim@example.fr", "password": WRONG}
+            )
+    # Léa's device cookie does not vouch for Karim's account.
+    other = await post_form(
+        client, "/connexion", {"email": "karim@example.fr", "password": PASSWORD}
+    )
+    assert other.status_code == 429
+    async with _browser(app, "203.0.113.10") as forger:
+        forger.cookies.set("bpvd_appareil", "forged.token", path="/connexion")
+        for _ in range(5):
+            await post_form(forger, "/connexion", {"email": "lea@example.fr", "password": WRONG})
+        forged = await post_form(
+            forger, "/connexion", {"email": "lea@example.fr", "password": PASSWORD}
+        )
+        assert forged.status_code == 429 and "depuis cet appareil" not in forged.text
+
+
+async def test_a_trusted_device_is_not_held_by_the_per_ip_limit(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+    # A campus behind one address: other people's attempts use up the per-IP budget.
+    async with _browser(app) as neighbour:
+        for i in range(31):  # (no password: no hashing, the test stays quick)
+            data = {"email": f"x{i}@example.fr", "password": ""}
+            response = await post_form(neighbour, "/connexion", data)
+        assert response.status_code == 429 and "Trop de tentatives" in response.text
+    assert (await log_in(client, "lea@example.fr")).status_code == 303
+
+
 async def test_login_rate_limited_per_ip(client: httpx.AsyncClient) -> None:
     codes = set()
     for i in range(31):

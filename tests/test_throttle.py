@@ -57,10 +57,20 @@ async def test_redis_counters_are_shared_between_workers() -> None:
     await second.aclose()
 
 
-async def test_unreachable_redis_fails_open_and_logs(caplog: pytest.LogCaptureFixture) -> None:
+async def test_unreachable_redis_falls_back_to_limits_in_memory_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     throttle = Throttle("redis://127.0.0.1:1/0")
-    assert await throttle.hit(LOGIN_FAILURES_PER_ACCOUNT, "k")
-    assert "rate-limit storage unavailable" in caplog.text
+    throttle.RETRY_SHARED_AFTER = 0  # try Redis again on every call: still one log line
+    key = account_key("lea@example.fr")
+    assert [await throttle.hit(LOGIN_FAILURES_PER_ACCOUNT, key) for _ in range(6)] == [
+        True, True, True, True, True, False,
+    ]  # fmt: skip
+    assert not await throttle.allows(LOGIN_FAILURES_PER_ACCOUNT, key)
+    await throttle.clear(LOGIN_FAILURES_PER_ACCOUNT, key)
+    assert await throttle.allows(LOGIN_FAILURES_PER_ACCOUNT, key)
+    assert caplog.text.count("rate-limit storage unavailable") == 1
+    assert "counted in this process" in caplog.text
     await throttle.aclose()
 
 

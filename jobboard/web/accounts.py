@@ -28,6 +28,7 @@ from jobboard.web.auth import (
     start_session,
     user_of,
 )
+from jobboard.web.device import remember_device, trusted_device
 from jobboard.web.forms import form_fields
 from jobboard.web.session import flash
 from jobboard.web.state import templates
@@ -197,26 +198,39 @@ async def login(request: Request) -> Response:
     email = accounts.normalise_email(str(form.get("email", "")))[:254]
     password = str(form.get("password", ""))
     limiter = _throttle(request)
+    settings = _settings(request)
     account = throttle.account_key(email)
-    if not await limiter.hit(throttle.LOGIN_PER_IP, throttle.client_ip(request)):
+    # A browser that signed in to this account before is not subject to the account's lockout
+    # nor to the per-IP limit (a campus behind one address): its failures count on their own.
+    device = trusted_device(request, account, settings.secret_key) if email else None
+    if device is None and not await limiter.hit(throttle.LOGIN_PER_IP, throttle.client_ip(request)):
         return _login_page(request, email, throttle.LOGIN_PER_IP.message, 429)
     if not email or not password:
         return _login_page(
             request, email, "Indiquez votre adresse e-mail et votre mot de passe.", 400
         )
+    rule, key = (
+        (throttle.LOGIN_FAILURES_PER_DEVICE, f"{account}:{device}")
+        if device
+        else (throttle.LOGIN_FAILURES_PER_ACCOUNT, account)
+    )
     # Counted before the password is checked, so parallel attempts cannot all slip through;
-    # a successful login clears the count.
-    if not await limiter.hit(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
-        return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
+    # a successful login clears the count (a trusted device's own count only: the lockout of
+    # untrusted clients runs its course).
+    if not await limiter.hit(rule, key):
+        return _login_page(request, email, rule.message, 429)
     user = await accounts.authenticate(email, password)
     if user is None:
-        if not await limiter.allows(throttle.LOGIN_FAILURES_PER_ACCOUNT, account):
-            return _login_page(request, email, throttle.LOGIN_FAILURES_PER_ACCOUNT.message, 429)
+        if not await limiter.allows(rule, key):
+            return _login_page(request, email, rule.message, 429)
         return _login_page(request, email, "Adresse e-mail ou mot de passe incorrect.", 400)
-    await limiter.clear(throttle.LOGIN_FAILURES_PER_ACCOUNT, account)
+    await limiter.clear(rule, key)
     await start_session(request, user)
     flash(request, f"Bonjour {user.full_name}, vous êtes connecté(e).")
-    return _redirect(safe_next(str(form.get("suivant", "")), HOME_BY_ROLE[user.role]))
+    response = _redirect(safe_next(str(form.get("suivant", "")), HOME_BY_ROLE[user.role]))
+    secure = settings.base_url.startswith("https://") or request.url.scheme == "https"
+    remember_device(response, account, settings.secret_key, secure=secure, device=device)
+    return response
 
 
 @public

@@ -1,15 +1,18 @@
 """Rate limits on login, signup and password reset, per IP address and per account.
 
 Counters live in memory (one process) or in Redis when JOBBOARD_REDIS_URL is set, so every web
-worker shares them. Moving windows from the `limits` library.
+worker shares them; while Redis is unreachable they fall back to memory. Moving windows from the
+`limits` library.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, Storage
@@ -18,6 +21,7 @@ from limits.storage import storage_from_string
 from starlette.requests import Request
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,13 @@ LOGIN_FAILURES_PER_ACCOUNT = Rule(
     parse("5/15 minutes"),
     "Après 5 essais infructueux, la connexion à ce compte est bloquée pendant 15 minutes. "
     "Vous pouvez aussi réinitialiser votre mot de passe.",
+)
+# A trusted device (jobboard.web.device) is counted on its own, per account and device.
+LOGIN_FAILURES_PER_DEVICE = Rule(
+    "login-device",
+    parse("5/15 minutes"),
+    "Après 5 essais infructueux depuis cet appareil, la connexion à ce compte y est bloquée "
+    "pendant 15 minutes. Vous pouvez aussi réinitialiser votre mot de passe.",
 )
 SIGNUP_PER_IP = Rule("signup-ip", parse("10/hour"), _RETRY_LATER)
 RESET_PER_IP = Rule("reset-ip", parse("10/hour"), _RETRY_LATER)
@@ -55,40 +66,66 @@ def client_ip(request: Request) -> str:
 
 
 class Throttle:
+    """The limiter of every login, signup and reset attempt.
+
+    With Redis configured and unreachable, counting carries on in this process (limits per
+    worker rather than none) and says so once in the log; Redis is tried again every
+    `RETRY_SHARED_AFTER` seconds, and its return is logged too.
+    """
+
+    RETRY_SHARED_AFTER = 30.0
+
     def __init__(self, redis_url: str = "") -> None:
         self.storage: Storage = (
             cast(
                 Storage,
                 storage_from_string(
-                    f"async+{redis_url}", implementation="redispy", key_prefix="bourse-pvd"
+                    f"async+{redis_url}",
+                    implementation="redispy",
+                    key_prefix="bourse-pvd",
+                    # A Redis that stops answering costs a login 2 s, not the OS's TCP timeout.
+                    socket_connect_timeout=2.0,
+                    socket_timeout=2.0,
                 ),
             )
             if redis_url
             else MemoryStorage()
         )
         self.limiter = MovingWindowRateLimiter(self.storage)
+        self._fallback = MovingWindowRateLimiter(MemoryStorage()) if redis_url else None
+        self._shared_down_until: float | None = None  # monotonic time of the next Redis try
+
+    async def _limiter(self, call: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
+        if self._fallback is None:
+            return await call(self.limiter)
+        down_until = self._shared_down_until
+        if down_until is None or time.monotonic() >= down_until:
+            try:
+                result = await call(self.limiter)
+            except Exception:
+                if down_until is None:
+                    log.exception(
+                        "rate-limit storage unavailable: limits counted in this process until "
+                        "it answers again"
+                    )
+                self._shared_down_until = time.monotonic() + self.RETRY_SHARED_AFTER
+            else:
+                if down_until is not None:
+                    log.warning("rate-limit storage reachable again: limits shared again")
+                    self._shared_down_until = None
+                return result
+        return await call(self._fallback)
 
     async def allows(self, rule: Rule, key: str) -> bool:
         """Whether one more attempt fits, without counting it."""
-        try:
-            return await self.limiter.test(rule.item, rule.name, key)
-        except Exception:  # a Redis outage must not lock everybody out: fail open, loudly
-            log.exception("rate-limit storage unavailable")
-            return True
+        return await self._limiter(lambda limiter: limiter.test(rule.item, rule.name, key))
 
     async def hit(self, rule: Rule, key: str) -> bool:
         """Count one attempt; False when the limit was already reached."""
-        try:
-            return await self.limiter.hit(rule.item, rule.name, key)
-        except Exception:
-            log.exception("rate-limit storage unavailable")
-            return True
+        return await self._limiter(lambda limiter: limiter.hit(rule.item, rule.name, key))
 
     async def clear(self, rule: Rule, key: str) -> None:
-        try:
-            await self.limiter.clear(rule.item, rule.name, key)
-        except Exception:
-            log.exception("rate-limit storage unavailable")
+        await self._limiter(lambda limiter: limiter.clear(rule.item, rule.name, key))
 
     async def aclose(self) -> None:
         """Close the Redis connections (nothing to do in memory)."""
