@@ -58,7 +58,16 @@ async def check(database_url: str) -> None:
         conn = connections.get("default")
         users = await conn.execute_query_dict("SELECT id, email FROM app_user")
         assert [u["email"] for u in users] == ["lea@example.fr"], users
-        assert len(await conn.execute_query_dict("SELECT id FROM email_outbox")) == 1
+        outbox = await conn.execute_query_dict("SELECT status, uncertain_since FROM email_outbox")
+        assert outbox == [{"status": "pending", "uncertain_since": None}], outbox
+        # 0008: the outbox states widened, the check still refuses unknown ones.
+        await conn.execute_script("UPDATE email_outbox SET status = 'sending'")
+        try:
+            await conn.execute_script("UPDATE email_outbox SET status = 'lost'")
+        except Exception as refused:
+            assert "email_status_valid" in str(refused), refused
+        else:
+            raise AssertionError("email_outbox accepted an unknown status")
         offers = await conn.execute_query_dict("SELECT title, form_data FROM offer")
         assert offers == [{"title": "VTA", "form_data": None}], offers
         events = await conn.execute_query_dict("SELECT to_status FROM application_event")
