@@ -6,9 +6,16 @@ import asyncio
 import re
 from dataclasses import replace
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
+import anyio
+import anyio.from_thread
+import anyio.to_thread
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from jobboard import clock, mail
@@ -17,6 +24,7 @@ from jobboard.passwords import verify_password
 from jobboard.services import accounts
 from jobboard.settings import Settings
 from jobboard.web.session import COOKIE_NAME
+from jobboard.web.throttle import Throttle
 from tests.conftest import (
     CSRF_META,
     PASSWORD,
@@ -270,6 +278,94 @@ async def test_login_goes_back_to_the_page_asked_for_but_never_off_site(
         response = await post_form(client, "/connexion", {**data, "suivant": target})
         assert response.headers["location"] == "/espace/candidat"
         await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+
+
+# Return addresses that urlsplit cannot parse, once a 500 after the session row was written.
+UNPARSABLE_NEXT = ("//[", "http://[", "https://[::1", "//]", "/\t/evil.example", "/\n/evil.example")
+
+
+def _is_local(location: str) -> bool:
+    parts = urlsplit(location)
+    return (
+        location.startswith("/")
+        and not location.startswith("//")
+        and "\\" not in location
+        and not parts.scheme
+        and not parts.netloc
+    )
+
+
+async def test_an_unparsable_return_address_falls_back_to_the_role_home(
+    client: httpx.AsyncClient,
+) -> None:
+    lea = await make_user(email="lea@example.fr")
+    data = {"email": "lea@example.fr", "password": PASSWORD}
+    for target in UNPARSABLE_NEXT:
+        response = await post_form(client, "/connexion", {**data, "suivant": target})
+        assert response.status_code == 303, (target, response.status_code)
+        assert response.headers["location"] == "/espace/candidat"
+        assert (await client.get("/espace/compte")).status_code == 200  # really signed in
+        signed_in_again = await client.get("/connexion", params={"suivant": target})
+        assert signed_in_again.headers["location"] == "/espace/candidat"
+        await post_form(client, "/deconnexion", {}, token_from="/espace/candidat")
+    assert await UserSession.filter(user_id=lea.id).count() == 0
+    assert (await User.get(id=lea.id)).last_login_at is not None
+
+
+async def test_a_very_long_protected_address_is_not_echoed_into_the_login_link(
+    client: httpx.AsyncClient,
+) -> None:
+    # 60,000 characters: httpx refuses URLs over 64 KiB.
+    long_query = await client.get("/espace/compte", params={"q": "x" * 60_000})
+    assert long_query.status_code == 303 and long_query.headers["location"] == "/connexion"
+    short = await client.get("/espace/compte", params={"q": "x" * 100})
+    assert short.headers["location"].startswith("/connexion?suivant=%2Fespace%2Fcompte%3Fq%3Dx")
+    await make_user(email="lea@example.fr")
+    data = {"email": "lea@example.fr", "password": PASSWORD, "suivant": "/" + "x" * 100_000}
+    response = await post_form(client, "/connexion", data)
+    assert response.headers["location"] == "/espace/candidat"
+
+
+_TARGETS = st.one_of(
+    st.text(alphabet=st.characters(exclude_categories=["Cs"])),
+    st.from_regex(r"\A(/|//|\\|https?:|https?://)?[\[\]:/@.%?#a-z0-9\\\t\n -]{0,20}\Z"),
+    st.sampled_from(UNPARSABLE_NEXT),
+)
+
+
+async def test_any_return_address_gives_a_local_redirect_never_an_error(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    """Hypothesis, through the app: a signed-in GET (many targets) and a real login (fewer)."""
+    await make_user(email="lea@example.fr")
+    data = {"email": "lea@example.fr", "password": PASSWORD}
+
+    async def check_login(target: str) -> None:
+        app.state.throttle = Throttle()  # each example is a fresh browser, not a brute force
+        client.cookies.clear()
+        response = await post_form(client, "/connexion", {**data, "suivant": target})
+        assert response.status_code == 303, (target, response.status_code)
+        assert _is_local(response.headers["location"]), (target, response.headers["location"])
+
+    async def check_signed_in(target: str) -> None:
+        response = await client.get("/connexion", params={"suivant": target})
+        assert response.status_code == 303, (target, response.status_code)
+        assert _is_local(response.headers["location"]), (target, response.headers["location"])
+
+    # Hypothesis drives a synchronous function: it runs in a thread that sends each example
+    # back to this test's event loop (where the database connections live).
+    @examples(max_examples=25, deadline=None, database=None)
+    @given(_TARGETS)
+    def logins(target: str) -> None:
+        anyio.from_thread.run(check_login, target)
+
+    @examples(max_examples=300, deadline=None, database=None)
+    @given(_TARGETS)
+    def signed_in_visits(target: str) -> None:
+        anyio.from_thread.run(check_signed_in, target)
+
+    await anyio.to_thread.run_sync(logins)
+    await anyio.to_thread.run_sync(signed_in_visits)
 
 
 async def test_lockout_after_repeated_failures(client: httpx.AsyncClient) -> None:

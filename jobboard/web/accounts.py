@@ -20,6 +20,7 @@ from jobboard.services.collectivites import Directory, load_directory
 from jobboard.settings import Settings
 from jobboard.web import throttle
 from jobboard.web.auth import (
+    MAX_NEXT_LENGTH,
     current_user,
     end_other_sessions,
     end_session,
@@ -63,13 +64,23 @@ async def _directory(request: Request) -> Directory:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site: never `//evil.example` or `https://…` (open redirect)."""
-    if not target:
+    """Only a path on this site: never `//evil.example` or `https://…` (open redirect).
+
+    Anything else, including what `urlsplit` cannot parse (`//[`), a control character or a
+    target longer than `MAX_NEXT_LENGTH`, falls back to `default`: this never raises.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH:
         return default
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return default
-    if "\\" in target:
+    # Browsers drop tabs and newlines from URLs: "/\t/evil.example" would become "//evil…".
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in target):
+        return default
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return default
+    if parts.scheme or parts.netloc:
         return default
     return target
 
@@ -224,11 +235,12 @@ async def login(request: Request) -> Response:
         if not await limiter.allows(rule, key):
             return _login_page(request, email, rule.message, 429)
         return _login_page(request, email, "Adresse e-mail ou mot de passe incorrect.", 400)
+    # Everything the response depends on is settled before the session row is written.
+    response = _redirect(safe_next(str(form.get("suivant", "")), HOME_BY_ROLE[user.role]))
+    secure = settings.base_url.startswith("https://") or request.url.scheme == "https"
     await limiter.clear(rule, key)
     await start_session(request, user)
     flash(request, f"Bonjour {user.full_name}, vous êtes connecté(e).")
-    response = _redirect(safe_next(str(form.get("suivant", "")), HOME_BY_ROLE[user.role]))
-    secure = settings.base_url.startswith("https://") or request.url.scheme == "https"
     remember_device(response, account, settings.secret_key, secure=secure, device=device)
     return response
 

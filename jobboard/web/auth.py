@@ -29,6 +29,8 @@ from jobboard.web.session import flash
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 PUBLIC = "public"
+# The longest `suivant` (return address after login) kept; longer ones are dropped.
+MAX_NEXT_LENGTH = 2000
 # last_seen_at is written at most this often, not on every request.
 _TOUCH_EVERY = timedelta(seconds=60)
 
@@ -157,8 +159,10 @@ def public(endpoint: Endpoint) -> Endpoint:
 
 
 def login_url(request: Request) -> str:
+    """The login page, coming back here afterwards unless the address is absurdly long."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return "/connexion?suivant=" + quote(target, safe="")
+    quoted = quote(target, safe="")
+    return "/connexion" if len(quoted) > MAX_NEXT_LENGTH else "/connexion?suivant=" + quoted
 
 
 def signed_in(*roles: Role) -> Callable[[Endpoint], Endpoint]:
