@@ -233,7 +233,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     ]
     middleware = [
         Middleware(ClientDisconnectMiddleware),
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
         Middleware(GZipMiddleware, minimum_size=1000),
         Middleware(
             SessionMiddleware,

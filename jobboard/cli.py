@@ -255,6 +255,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         **proxy_options(settings),
+        server_header=False,
         log_level="debug" if settings.debug else "info",
     )
     return 0

@@ -266,6 +266,51 @@ async def test_security_headers_everywhere(client: httpx.AsyncClient, path: str)
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
 
 
+async def test_public_pages_keep_their_caching_private_ones_are_never_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    first = await client.get("/offres")  # sets the session cookie: its CSRF token is personal
+    assert "set-cookie" in first.headers and first.headers["cache-control"] == "private, no-store"
+    again = await client.get("/offres")
+    assert "set-cookie" not in again.headers and "cache-control" not in again.headers
+    asked = await client.get("/espace/candidat")  # a private route, even its login redirect
+    assert asked.status_code == 303 and asked.headers["cache-control"] == "private, no-store"
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    for path in ("/offres", "/", "/nope", "/espace/compte"):  # once signed in, every page
+        assert (await client.get(path)).headers["cache-control"] == "private, no-store", path
+
+
+async def test_private_answers_to_posts_are_never_stored(client: httpx.AsyncClient) -> None:
+    await make_user("recruiter", "rh@fumel.fr")
+    await log_in(client, "rh@fumel.fr")
+    token = await csrf_token(client, "/espace/recruteur/offres/nouvelle")
+    verdict = await client.post(
+        "/espace/recruteur/offres/verifier",
+        data={"kind": "vta", "duration_months": "24", "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert verdict.status_code == 200 and "Non éligible" in verdict.text
+    assert verdict.headers["cache-control"] == "private, no-store"
+    saved = await client.post("/espace/recruteur/offres/nouvelle", data={"csrf_token": token})
+    assert saved.status_code == 303 and saved.headers["cache-control"] == "private, no-store"
+
+
+async def test_hsts_only_when_the_site_address_is_https(
+    settings: Settings, db: None, client: httpx.AsyncClient
+) -> None:
+    assert "strict-transport-security" not in (await client.get("/")).headers
+    application = create_app(
+        replace(settings, base_url="https://bourse.example"), with_database=False
+    )
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="https://bourse.example") as c:
+        for path in ("/", "/nope", "/static/css/app.css"):
+            response = await c.get(path)
+            assert response.headers["strict-transport-security"] == "max-age=31536000", path
+    application.state.search.close()
+
+
 async def test_pages_have_no_inline_script_or_style(client: httpx.AsyncClient) -> None:
     for path in (
         "/connexion",

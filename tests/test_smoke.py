@@ -1,4 +1,5 @@
-"""Every GET route of the app, for every role, with ids that role may see, answers no 5xx.
+"""Every GET route of the app, for every role, with ids that role may see, answers no 5xx,
+and no cache may keep what it answers to a signed-in user or on a non-public route.
 
 Routes are read from `app.routes` (mounts included), so a new route is covered the day it is
 added; a new path parameter makes the test fail until it says which ids to try.
@@ -19,6 +20,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from jobboard.models import Application, Offer
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
+from jobboard.web.auth import PUBLIC, access_of
+from jobboard.web.session import BYPASS_PREFIXES
 from tests.conftest import csrf_token, index_now, log_in, make_user, offer_row
 from tests.test_applications import small_pdf
 
@@ -26,17 +29,17 @@ TODAY = date.today()
 ROLES = ("visitor", "candidate", "recruiter_pending", "recruiter_verified", "staff")
 
 
-def get_paths(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[str]:
-    """Path templates of every route answering GET, mounts flattened."""
+def get_routes(routes: Sequence[BaseRoute], prefix: str = "") -> Iterator[tuple[str, bool]]:
+    """(path template, is public) of every route answering GET, mounts flattened."""
     for route in routes:
         if isinstance(route, Route):
             if route.methods is None or "GET" in route.methods:
-                yield prefix + route.path
+                yield prefix + route.path, access_of(route.endpoint) == PUBLIC
         elif isinstance(route, Mount):
             if route.routes:
-                yield from get_paths(route.routes, prefix + route.path)
+                yield from get_routes(route.routes, prefix + route.path)
             else:  # an ASGI app mounted whole (static files): any path below it
-                yield prefix + route.path + "/{path}"
+                yield prefix + route.path + "/{path}", True
 
 
 @dataclass
@@ -123,23 +126,28 @@ def _concrete(template: str, ids: dict[str, list[str]]) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-async def test_every_get_route_answers_without_a_server_error(
+async def test_every_get_route_answers_without_a_server_error_nor_a_cacheable_private_page(
     app: Starlette, client: httpx.AsyncClient, settings: Settings, role: str
 ) -> None:
     world = await _world(client, settings, app)
     if role != "visitor":
         await log_in(client, world.emails[role])
         assert (await client.get("/espace/compte")).status_code == 200  # really signed in
-    templates = sorted(set(get_paths(app.routes)))
-    assert "/" in templates and "/static/{path}" in templates
+    templates = sorted(set(get_routes(app.routes)))
+    assert ("/", True) in templates and ("/static/{path}", True) in templates
     failures = []
-    answered = 0
-    for template in templates:
+    answered = private = 0
+    for template, is_public in templates:
         for path in _concrete(template, world.ids[role]):
             for headers in ({}, {"HX-Request": "true"}):
                 response = await client.get(path, headers=headers)
                 answered += 1
                 if response.status_code >= 500:
                     failures.append(f"{role} GET {path} {headers}: {response.status_code}")
+                # Assets and probes bypass the session: the same for everyone, cacheable.
+                if (role != "visitor" and not path.startswith(BYPASS_PREFIXES)) or not is_public:
+                    private += 1
+                    if response.headers.get("cache-control") != "private, no-store":
+                        failures.append(f"{role} GET {path} {headers}: cacheable")
     assert failures == []
-    assert answered >= 2 * len(templates)
+    assert answered >= 2 * len(templates) and private > 0

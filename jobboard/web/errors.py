@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from jobboard.web.security_headers import HEADERS as SECURITY_HEADERS
+from jobboard.web.security_headers import HSTS
 from jobboard.web.state import templates
 
 log = logging.getLogger(__name__)
@@ -66,5 +67,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "Erreur interne du serveur."}, status_code=500)
     response = templates().html("errors/500.html", {"request": request}, status_code=500)
     # This response leaves through ServerErrorMiddleware, outside the headers middleware.
-    response.headers.update({k.decode(): v.decode() for k, v in SECURITY_HEADERS})
+    https = request.app.state.settings.base_url.startswith("https://")
+    headers = [*SECURITY_HEADERS, HSTS] if https else SECURITY_HEADERS
+    response.headers.update({k.decode(): v.decode() for k, v in headers})
+    response.headers["Cache-Control"] = "no-store"
     return response
