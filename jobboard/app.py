@@ -40,6 +40,7 @@ from jobboard.web.errors import http_error, server_error
 from jobboard.web.security_headers import SecurityHeadersMiddleware
 from jobboard.web.session import SessionMiddleware
 from jobboard.web.throttle import Throttle
+from jobboard.web.unavailable import DatabaseUnavailableMiddleware
 
 # The largest request body accepted (a CV upload plus its form); larger ones get a 413.
 MAX_BODY_BYTES = 12 * 1024 * 1024
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     middleware = [
         Middleware(ClientDisconnectMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
+        Middleware(DatabaseUnavailableMiddleware),
         Middleware(GZipMiddleware, minimum_size=1000),
         Middleware(
             SessionMiddleware,

@@ -19,7 +19,7 @@ from tortoise import Tortoise
 
 from jobboard import mail
 from jobboard.clock import today
-from jobboard.db import migrate
+from jobboard.db import is_unavailable, migrate
 from jobboard.domain.account import Role
 from jobboard.domain.password import password_problem
 from jobboard.models import EmailOutbox, User
@@ -414,7 +414,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
-    result: int = args.func(settings, args)
+    try:
+        result: int = args.func(settings, args)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        # One line an operator can act on, not a traceback through asyncpg or aiosqlite.
+        print(
+            f"Base de données injoignable ({exc}) : vérifiez JOBBOARD_DATABASE_URL et que le "
+            "serveur de base de données est démarré.",
+            file=sys.stderr,
+        )
+        return 1
     return result
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import sqlite3
+
+import asyncpg.exceptions
 from tortoise import Tortoise
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as _tortoise_migrate
 
 from jobboard.settings import tortoise_config
@@ -22,3 +27,30 @@ async def migrate(database_url: str) -> None:
     """Apply every pending migration; run it once, before any web worker starts."""
     await _tortoise_migrate(config=tortoise_config(_migration_url(database_url)))
     await Tortoise.close_connections()
+
+
+# PostgreSQL refusing or dropping connections: class 08 (connection exception), class 57
+# (shut down, starting up), too many clients.
+_POSTGRES_AWAY = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+_SQLITE_AWAY = ("unable to open database file", "database is locked", "disk i/o error")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` (or what caused it) means the database cannot be reached right now, as
+    opposed to a faulty query: the site then answers 503, the CLI one line."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | DBConnectionError | socket.gaierror):
+            return True
+        if isinstance(current, _POSTGRES_AWAY):
+            return True
+        if isinstance(current, sqlite3.OperationalError) and str(current).lower() in _SQLITE_AWAY:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

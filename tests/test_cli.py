@@ -202,6 +202,18 @@ def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
     assert result.returncode == 2 and "PostgreSQL" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["serve", "migrate", "expire"])
+def test_an_unreachable_database_is_one_french_line(tmp_path: Path, command: str) -> None:
+    nobody = f"postgres://postgres@127.0.0.1:{free_port()}/jobboard"
+    result = run(tmp_path, command, database_url=nobody)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("Base de données injoignable")
+    assert "JOBBOARD_DATABASE_URL" in lines[0]
+    assert "Bourse PVD : http" not in result.stdout  # the server never started
+
+
 @pytest.mark.skipif(not is_postgres(), reason="runs when JOBBOARD_TEST_DATABASE_URL is PostgreSQL")
 def test_migrate_on_a_fresh_postgresql_database(tmp_path: Path) -> None:
     url = TEST_DB_URL.replace("{}", f"cli_{uuid.uuid4().hex[:8]}")

@@ -21,6 +21,7 @@ TITLES = {
     405: "Méthode non autorisée",
     413: "Contenu trop volumineux",
     429: "Trop de tentatives",
+    503: "Service momentanément indisponible",
 }
 DEFAULT_MESSAGES = {
     400: "La requête contient une valeur que nous ne savons pas traiter.",
