@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import uuid
@@ -15,7 +16,13 @@ from starlette.applications import Starlette
 
 from jobboard.cli import proxy_options
 from jobboard.settings import Settings
-from jobboard.web.throttle import LOGIN_FAILURES_PER_ACCOUNT, LOGIN_PER_IP, Throttle, account_key
+from jobboard.web.throttle import (
+    LOGIN_FAILURES_PER_ACCOUNT,
+    LOGIN_PER_IP,
+    RaceFreeMemoryStorage,
+    Throttle,
+    account_key,
+)
 from tests.conftest import csrf_token
 
 REDIS_URL = os.environ.get("JOBBOARD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -117,3 +124,17 @@ def test_trusted_proxies_from_environment(tmp_path: Path) -> None:
     }
     with pytest.raises(ValueError, match="ni une adresse IP ni un réseau"):
         Settings.from_env({**env, "JOBBOARD_TRUSTED_PROXIES": "proxy.example.fr"})
+
+
+async def test_clearing_a_counter_during_the_expiry_sweep_does_not_kill_it() -> None:
+    throttle = Throttle()
+    await throttle.hit(LOGIN_PER_IP, "192.0.2.1")  # schedules the sweep (not started yet)
+    await throttle.hit(LOGIN_FAILURES_PER_ACCOUNT, "lea")
+    sweep = throttle.storage.timer
+    assert sweep is not None
+    await asyncio.sleep(0)  # the sweep lists both keys and waits on its thread for the first
+    await throttle.clear(LOGIN_FAILURES_PER_ACCOUNT, "lea")  # a successful login meanwhile
+    await sweep  # raised KeyError with limits' own clear()
+    assert await throttle.allows(LOGIN_FAILURES_PER_ACCOUNT, "lea")
+    assert [await throttle.hit(LOGIN_FAILURES_PER_ACCOUNT, "lea") for _ in range(6)][-1] is False
+    assert isinstance(throttle.storage, RaceFreeMemoryStorage)

@@ -65,6 +65,22 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "inconnu"
 
 
+class RaceFreeMemoryStorage(MemoryStorage):
+    """`limits`' in-process storage whose `clear` cannot break its background expiry sweep.
+
+    The sweep (limits 5.8) lists the keys, then reads `events[key]` after an await; a login
+    clearing its counter in between deleted the key and the sweep task died with a KeyError
+    (« Task exception was never retrieved »). Emptying the window instead leaves the key for
+    the sweep to drop.
+    """
+
+    async def clear(self, key: str) -> None:
+        self.storage.pop(key, None)
+        self.expirations.pop(key, None)
+        if key in self.events:
+            self.events[key] = []
+
+
 class Throttle:
     """The limiter of every login, signup and reset attempt.
 
@@ -89,10 +105,10 @@ class Throttle:
                 ),
             )
             if redis_url
-            else MemoryStorage()
+            else RaceFreeMemoryStorage()
         )
         self.limiter = MovingWindowRateLimiter(self.storage)
-        self._fallback = MovingWindowRateLimiter(MemoryStorage()) if redis_url else None
+        self._fallback = MovingWindowRateLimiter(RaceFreeMemoryStorage()) if redis_url else None
         self._shared_down_until: float | None = None  # monotonic time of the next Redis try
 
     async def _limiter(self, call: Callable[[MovingWindowRateLimiter], Awaitable[T]]) -> T:
