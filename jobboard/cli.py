@@ -299,7 +299,8 @@ def cmd_expire(settings: Settings, args: argparse.Namespace) -> int:
         report = await expiry.run_expiry(settings)
         print(
             f"{report.expired} offre(s) expirée(s), {report.obsolete_applications} "
-            f"candidature(s) devenue(s) sans objet, {report.reminders} rappel(s) envoyé(s)."
+            f"candidature(s) devenue(s) sans objet, {report.reminders} rappel(s) envoyé(s), "
+            f"{report.sessions} session(s) expirée(s) supprimée(s)."
         )
         return 0
 
@@ -398,7 +399,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     staff.set_defaults(func=cmd_create_staff)
     sub.add_parser(
-        "expire", help="expire les offres dont la date limite est passée, envoie les rappels"
+        "expire",
+        help="expire les offres dont la date limite est passée, envoie les rappels, supprime les "
+        "sessions expirées",
     ).set_defaults(func=cmd_expire)
     emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d'envoi)")
     emails.add_argument(

@@ -1,7 +1,8 @@
 """Offers past their deadline: expire them, tell candidates, and remind recruiters before.
 
-`jobboard expire` and the periodic loop of `serve` / `worker` call `run_expiry`; a second run
-finds nothing left to do (each offer is expired once, each reminder is sent once).
+`jobboard expire` and the periodic loop of `serve` / `worker` call `run_expiry` (which also
+deletes expired login sessions); a second run finds nothing left to do (each offer is expired
+once, each reminder is sent once).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from jobboard.mail import queue_email
 from jobboard.models import Offer
 from jobboard.services.applications import sweep_cv_orphans
 from jobboard.services.offer_transitions import recruiters_of, transition_offer
+from jobboard.services.sessions import delete_expired_sessions
 from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 
@@ -35,6 +37,7 @@ class ExpiryReport:
     obsolete_applications: int
     reminders: int
     orphan_files: int = 0
+    sessions: int = 0
 
 
 async def expire_offers(today: date, settings: Settings) -> tuple[int, int]:
@@ -94,7 +97,8 @@ async def run_expiry(settings: Settings, today: date | None = None) -> ExpiryRep
     expired, obsolete = await expire_offers(day, settings)
     reminders = await remind_deadlines(day, settings)
     orphans = await sweep_cv_orphans(settings)
-    return ExpiryReport(expired, obsolete, reminders, orphans)
+    sessions = await delete_expired_sessions(settings)
+    return ExpiryReport(expired, obsolete, reminders, orphans, sessions)
 
 
 async def run_forever(settings: Settings, interval: float = 3600.0) -> None:
