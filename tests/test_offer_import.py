@@ -56,6 +56,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(db: None)
     messages = " ".join(str(e) for e in result.errors)
     assert "La mission VTA dure de 12 à 18 mois." in messages
     assert "code INSEE inconnu « 99999 »" in messages
+    assert "adresse e-mail invalide" in messages
 
 
 async def test_skip_invalid_imports_the_good_rows_only(db: None) -> None:

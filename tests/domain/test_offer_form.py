@@ -53,6 +53,9 @@ def test_a_complete_form_reads_as_an_eligible_vta() -> None:
         ({"remote": "parfois"}, "remote"),
         ({"contact_email": "mairie.fr"}, "contact_email"),
         ({"contact_email": '"><svg/onload=alert(1)>@x.fr'}, "contact_email"),
+        ({"contact_email": "mairie@espinasses"}, "contact_email"),
+        ({"contact_email": "rh mairie@espinasses.fr"}, "contact_email"),
+        ({"contact_email": "rh@-espinasses.fr"}, "contact_email"),
         ({"themes": ["astronomie"]}, "themes"),
         ({"salary": "x" * 301}, "salary"),
     ],
@@ -63,6 +66,15 @@ def test_unreadable_values_are_reported_on_their_field(
     problems = parse_offer_form(_form(**changes)).problems
     assert [p.field for p in problems] == [field]
     assert all(p.verdict is Verdict.INELIGIBLE and p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["mairie@espinasses.fr", "prenom.nom@cc-pays-de-fumel.fr", "rh+vta@mairie-évry.fr",
+     "o'brien@ville.gouv.fr"],
+)  # fmt: skip
+def test_real_contact_addresses_are_accepted(address: str) -> None:
+    assert parse_offer_form(_form(contact_email=address)).problems == ()
 
 
 @pytest.mark.parametrize(
