@@ -6,29 +6,28 @@ import sqlite3
 from pathlib import Path
 
 import httpx
-import pytest
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import IntegrityError, OperationalError
 
 from jobboard.db import is_unavailable
 from jobboard.settings import tortoise_config
-from tests.conftest import free_port, log_in, make_user
+from tests.conftest import free_port, is_postgres, log_in, make_user
 
 
-def _unreachable_urls(tmp_path: Path) -> list[str]:
-    return [
-        f"sqlite://{tmp_path / 'absent' / 'jobboard.sqlite3'}",  # a directory that is not there
-        f"postgres://postgres@127.0.0.1:{free_port()}/jobboard",  # nobody listens
-    ]
+def _unreachable_url(tmp_path: Path) -> str:
+    """A database of the suite's engine that cannot be reached (initialising models for the
+    other engine would change their field handling for the rest of the session)."""
+    if is_postgres():
+        return f"postgres://postgres@127.0.0.1:{free_port()}/jobboard"  # nobody listens
+    return f"sqlite://{tmp_path / 'absent' / 'jobboard.sqlite3'}"  # no such directory
 
 
-@pytest.mark.parametrize("which", [0, 1], ids=["sqlite", "postgres"])
 async def test_pages_answer_503_in_french_while_the_database_is_away(
-    client: httpx.AsyncClient, tmp_path: Path, which: int
+    client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     await make_user(email="lea@example.fr")
     await log_in(client, "lea@example.fr")
-    url = _unreachable_urls(tmp_path)[which]
+    url = _unreachable_url(tmp_path)
     async with TortoiseContext() as away:  # the app now talks to a database it cannot reach
         await away.init(config=tortoise_config(url))
         # Tortoise 1.x keeps its SQLite lock after a failed connect (ConnectionWrapper.__aenter__
