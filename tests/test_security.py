@@ -269,9 +269,11 @@ async def test_security_headers_everywhere(client: httpx.AsyncClient, path: str)
 async def test_public_pages_keep_their_caching_private_ones_are_never_stored(
     client: httpx.AsyncClient,
 ) -> None:
-    first = await client.get("/offres")  # sets the session cookie: its CSRF token is personal
-    assert "set-cookie" in first.headers and first.headers["cache-control"] == "private, no-store"
-    again = await client.get("/offres")
+    board = await client.get("/offres")  # a public page without a form: no cookie, cacheable
+    assert "set-cookie" not in board.headers and "cache-control" not in board.headers
+    login = await client.get("/connexion")  # sets the session cookie: its CSRF token is personal
+    assert "set-cookie" in login.headers and login.headers["cache-control"] == "private, no-store"
+    again = await client.get("/connexion")
     assert "set-cookie" not in again.headers and "cache-control" not in again.headers
     asked = await client.get("/espace/candidat")  # a private route, even its login redirect
     assert asked.status_code == 303 and asked.headers["cache-control"] == "private, no-store"

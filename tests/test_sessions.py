@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import httpx
-from tortoise.timezone import now
 
+from jobboard.clock import now
 from jobboard.models import UserSession
 from jobboard.services.expiry import run_expiry
 from jobboard.settings import Settings

@@ -10,13 +10,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
+from jobboard import clock
 from jobboard.models import Application, Offer
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
@@ -25,7 +26,7 @@ from jobboard.web.session import BYPASS_PREFIXES
 from tests.conftest import csrf_token, index_now, log_in, make_user, offer_row
 from tests.test_applications import small_pdf
 
-TODAY = date.today()
+TODAY = clock.today()
 ROLES = ("visitor", "candidate", "recruiter_pending", "recruiter_verified", "staff")
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from tortoise.expressions import Q
-from tortoise.timezone import now
 
+from jobboard.clock import now
 from jobboard.models import UserSession
 from jobboard.settings import Settings
 
