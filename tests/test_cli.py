@@ -327,6 +327,7 @@ def test_a_cold_start_with_two_web_workers_and_a_worker_process(
                         env=env,
                         stdout=out,
                         stderr=subprocess.STDOUT,
+                        start_new_session=True,  # its uvicorn workers are killed with it
                     )
                 )
         health = f"http://127.0.0.1:{port}/sante"
@@ -367,6 +368,6 @@ def test_a_cold_start_with_two_web_workers_and_a_worker_process(
     finally:
         for process in processes:
             if process.poll() is None:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         subprocess.run([*admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
