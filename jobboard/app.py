@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from tortoise.contrib.starlette import RegisterTortoise
 
 from jobboard import mail
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
@@ -36,7 +37,13 @@ from jobboard.web import (
 from jobboard.web.auth import AuthMiddleware, public
 from jobboard.web.csrf import CSRFMiddleware
 from jobboard.web.disconnect import ClientDisconnectMiddleware
-from jobboard.web.errors import http_error, server_error
+from jobboard.web.errors import (
+    http_error,
+    not_found_error,
+    refused_error,
+    render_error,
+    server_error,
+)
 from jobboard.web.security_headers import SecurityHeadersMiddleware
 from jobboard.web.session import SessionMiddleware
 from jobboard.web.throttle import Throttle
@@ -248,14 +255,20 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             idle=timedelta(minutes=settings.session_idle_minutes),
             max_age=timedelta(hours=settings.session_max_hours),
         ),
-        Middleware(CSRFMiddleware, max_body_bytes=MAX_BODY_BYTES),
+        Middleware(CSRFMiddleware, max_body_bytes=MAX_BODY_BYTES, render_error=render_error),
     ]
     app = Starlette(
         debug=False,
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={HTTPException: http_error, 500: server_error},
+        # The one place where refusals and missing things become HTTP answers.
+        exception_handlers={
+            Refused: refused_error,
+            NotFound: not_found_error,
+            HTTPException: http_error,
+            500: server_error,
+        },
     )
     app.state.settings = settings
     app.state.search = search

@@ -13,6 +13,7 @@ import pytest
 from starlette.applications import Starlette
 
 from jobboard import clock
+from jobboard.domain.errors import Refused
 from jobboard.domain.offer_form import OfferForm
 from jobboard.models import Application, EmailOutbox, Offer, OfferEvent, Organisation, User
 from jobboard.services import moderation, statistics
@@ -460,7 +461,7 @@ async def test_override_only_where_a_territory_rule_refuses(
         offer.id, "reject", staff, comment="Non", version=offer.version, settings=settings,
         today=TODAY,
     )  # fmt: skip
-    with pytest.raises(moderation.DecisionRefused, match="ne peut pas"):
+    with pytest.raises(Refused, match="ne peut pas"):
         await moderation.override_territory(
             offer.id, staff, justification="x", version=offer.version + 1, today=TODAY
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from jobboard.domain.account import SYSTEM, Role
+from jobboard.domain.errors import Refused
 
 
 class ApplicationStatus(StrEnum):
@@ -114,17 +115,13 @@ APPLICATION_TRANSITIONS: dict[str, Transition] = {
 }
 
 
-class ApplicationRefused(Exception):
-    """A transition that is not allowed (message in French)."""
-
-
 def next_application_status(action: str, current: str, by: str) -> ApplicationStatus:
     transition = APPLICATION_TRANSITIONS.get(action)
     if transition is None or transition.by != by:
-        raise ApplicationRefused("Action inconnue.")
+        raise Refused("Action inconnue.")
     if current not in transition.sources:
         label = ApplicationStatus(current).label.lower() if current in STATUS_LABELS else current
-        raise ApplicationRefused(f"Action impossible : la candidature est « {label} ».")
+        raise Refused(f"Action impossible : la candidature est « {label} ».")
     return transition.target
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jobboard.domain.errors import Refused
 from jobboard.domain.offer import OfferStatus as S
-from jobboard.domain.workflow import TransitionRefused, check_actor
+from jobboard.domain.workflow import check_actor
 
 # Saved as typed, valid or not.
 FREE_EDIT = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
@@ -41,17 +42,15 @@ def plan_save(
     status: S | None, *, submit: bool, blocking: bool, role: str, verification: str
 ) -> SavePlan:
     """The transitions a save makes, from the offer's status (None: a new offer), whether a
-    submission was asked for, whether a rule blocks, and who saves. Raises TransitionRefused
+    submission was asked for, whether a rule blocks, and who saves. Raises Refused
     when the change cannot be saved at all (nothing is written then)."""
     if status is not None and status not in FREE_EDIT | CHECKED_EDIT:
-        raise TransitionRefused(
-            f"Une offre à l'état « {status.label} » ne peut plus être modifiée."
-        )
+        raise Refused(f"Une offre à l'état « {status.label} » ne peut plus être modifiée.")
     if status in CHECKED_EDIT:
         action = "edit_published" if status is S.PUBLISHED else "edit"
         refusal = _refusal(action, blocking, role, verification)
         if refusal:
-            raise TransitionRefused(refusal)  # in front of staff or candidates: keep it valid
+            raise Refused(refusal)  # in front of staff or candidates: keep it valid
         return SavePlan((action,))
     saved = ("create",) if status is None else ("save_draft",)
     check_actor(saved[0], role, verification)  # a draft is saved as typed, by its recruiters
@@ -68,6 +67,6 @@ def _refusal(action: str, blocking: bool, role: str, verification: str) -> str:
         return BLOCKED
     try:
         check_actor(action, role, verification)
-    except TransitionRefused as refused:
+    except Refused as refused:
         return str(refused)
     return ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from jobboard.domain.account import SYSTEM, Role, Verification
+from jobboard.domain.errors import Refused
 from jobboard.domain.offer import OfferStatus as S
 
 # Who acts: a user's role, or SYSTEM for the CLI, the periodic expiry and the import.
@@ -120,25 +121,21 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
 }
 
 
-class TransitionRefused(Exception):
-    """The action is not possible from the offer's current state (message in French)."""
-
-
 def next_status(action: str, current: S | None, requested: S | None = None) -> S:
     """The status after `action`; `requested` is the status an import names."""
     transition = OFFER_TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionRefused(f"Action inconnue : {action}.")
+        raise Refused(f"Action inconnue : {action}.")
     if current not in transition.sources:
         if current is None:
-            raise TransitionRefused("Action impossible : l'offre n'est pas encore enregistrée.")
-        raise TransitionRefused(f"Action impossible : l'offre est « {current.label} ».")
+            raise Refused("Action impossible : l'offre n'est pas encore enregistrée.")
+        raise Refused(f"Action impossible : l'offre est « {current.label} ».")
     if transition.target is not None:
         return transition.target
     if current is not None:
         return current
     if requested is None:
-        raise TransitionRefused("Indiquez le statut de l'offre importée.")
+        raise Refused("Indiquez le statut de l'offre importée.")
     return requested
 
 
@@ -180,12 +177,12 @@ def check_actor(action: str, role: str, verification: str) -> None:
     """Who may act: the table's roles, and a recruiter submits only once staff verified them."""
     transition = OFFER_TRANSITIONS.get(action)
     if transition is None:
-        raise TransitionRefused(f"Action inconnue : {action}.")
+        raise Refused(f"Action inconnue : {action}.")
     if role not in transition.by:
-        raise TransitionRefused("Vous ne pouvez pas faire cette action sur cette offre.")
+        raise Refused("Vous ne pouvez pas faire cette action sur cette offre.")
     if (
         action in _VERIFIED_ONLY
         and role == Role.RECRUITER
         and verification != Verification.VERIFIED
     ):
-        raise TransitionRefused(UNVERIFIED_RECRUITER)
+        raise Refused(UNVERIFIED_RECRUITER)

@@ -21,6 +21,7 @@ from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.parsing import age_on, is_email, parse_date, parse_int
+from jobboard.domain.errors import NotFound
 from jobboard.domain.password import password_problem
 from jobboard.mail import queue_email, render_email
 from jobboard.models import Commune, Epci, Organisation, User
@@ -333,7 +334,7 @@ async def decide_recruiter(
             id=recruiter_id, role=Role.RECRUITER, verification=Verification.PENDING
         )
         if recruiter is None:
-            raise LookupError(recruiter_id)
+            raise NotFound()
         if verify and recruiter.email_confirmed_at is None:
             raise FormInvalid(
                 {

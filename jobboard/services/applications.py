@@ -26,10 +26,10 @@ from jobboard.domain.application import (
     MESSAGE_MAX_LENGTH,
     PENDING,
     STATUS_LABELS,
-    ApplicationRefused,
     next_application_status,
 )
 from jobboard.domain.eligibility import Assessment, assess_candidate
+from jobboard.domain.errors import Refused
 from jobboard.mail import queue_email
 from jobboard.models import Application, ApplicationEvent, Offer, User
 from jobboard.services import pdf_check
@@ -50,7 +50,7 @@ async def transition_application(
     """The one path of every application change: checks the transition table, writes the
     status (conditional on the one read), the log row, and the e-mails the transition declares.
     An application not written yet (`application.id is None`) is created by "apply". Call
-    inside a transaction; ApplicationRefused when not allowed (nothing written)."""
+    inside a transaction; Refused when not allowed (nothing written)."""
     source = "" if application.id is None else application.status
     target = next_application_status(action, source, by)
     transition = APPLICATION_TRANSITIONS[action]  # known: next_application_status checked it
@@ -62,7 +62,7 @@ async def transition_application(
             status=target, updated_at=now()
         )
         if not written:
-            raise ApplicationRefused("La candidature a changé entre-temps : rechargez la page.")
+            raise Refused("La candidature a changé entre-temps : rechargez la page.")
         application.status = target
     await ApplicationEvent.create(
         application=application, actor=actor, from_status=source, to_status=target,
@@ -106,13 +106,6 @@ async def end_pending_applications(offer: Offer, reason: str, settings: Settings
 
 
 # Applying
-
-
-class ApplyRefused(Exception):
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 class AlreadyApplied(Exception):
@@ -168,7 +161,7 @@ def remove_cv(relative_path: str, settings: Settings) -> None:
 async def check_can_apply(offer: Offer, candidate: User, today: date) -> Assessment:
     """Before anything is stored: the offer is open, not applied to yet, the candidate fits."""
     if not is_visible(offer, today):
-        raise ApplyRefused("Cette offre ne reçoit plus de candidatures.")
+        raise Refused("Cette offre ne reçoit plus de candidatures.")
     existing = await Application.filter(offer_id=offer.id, candidate_id=candidate.id).first()
     if existing is not None:
         raise AlreadyApplied(existing.id)
@@ -176,7 +169,7 @@ async def check_can_apply(offer: Offer, candidate: User, today: date) -> Assessm
         offer.kind, candidate.birth_date, candidate.diploma_level, offer.start_date
     )
     if assessment.blocking:
-        raise ApplyRefused(" ".join(r.message for r in assessment.blocking))
+        raise Refused(" ".join(r.message for r in assessment.blocking))
     return assessment
 
 
@@ -194,16 +187,16 @@ async def apply(
 ) -> Application:
     cover_letter, message = cover_letter.strip(), message.strip()
     if not cover_letter:
-        raise ApplyRefused("Écrivez une lettre de motivation.", "cover_letter")
+        raise Refused("Écrivez une lettre de motivation.", "cover_letter")
     if len(cover_letter) > COVER_LETTER_MAX_LENGTH:
-        raise ApplyRefused(f"{COVER_LETTER_MAX_LENGTH} caractères au maximum.", "cover_letter")
+        raise Refused(f"{COVER_LETTER_MAX_LENGTH} caractères au maximum.", "cover_letter")
     if len(message) > MESSAGE_MAX_LENGTH:
-        raise ApplyRefused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "message")
+        raise Refused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "message")
     assessment = await check_can_apply(offer, candidate, today)
     try:
         await pdf_check.check_cv(cv, settings.cv_max_bytes)
     except pdf_check.CVRefused as refused:
-        raise ApplyRefused(refused.message, "cv") from None
+        raise Refused(refused.message, "cv") from None
     stored = await anyio.to_thread.run_sync(_store, cv, cv_filename, settings)
     try:
         async with in_transaction():
@@ -211,7 +204,7 @@ async def apply(
             # would not have seen this application.
             locked = await Offer.select_for_update().get(id=offer.id)
             if not is_visible(locked, today):
-                raise ApplyRefused("Cette offre ne reçoit plus de candidatures.")
+                raise Refused("Cette offre ne reçoit plus de candidatures.")
             try:
                 async with in_transaction():  # a savepoint: PostgreSQL needs one after the error
                     application = await transition_application(
@@ -243,7 +236,7 @@ async def apply(
                     offer_id=offer.id, candidate_id=candidate.id
                 )
                 if existing is None:
-                    raise ApplyRefused(
+                    raise Refused(
                         "La candidature n'a pas pu être enregistrée. Réessayez."
                     ) from None
                 raise AlreadyApplied(existing.id) from None
@@ -269,18 +262,15 @@ async def change_status(
     comment = comment.strip()
     transition = APPLICATION_TRANSITIONS.get(action)
     if transition is not None and transition.reason_required and not comment:
-        raise ApplyRefused("Indiquez le motif : il est envoyé au candidat.", "comment")
+        raise Refused("Indiquez le motif : il est envoyé au candidat.", "comment")
     if len(comment) > MESSAGE_MAX_LENGTH:
-        raise ApplyRefused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "comment")
+        raise Refused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "comment")
     async with in_transaction():
         application = await Application.select_for_update().get(id=application_id)
         offer = await Offer.get(id=application.offer_id)
-        try:
-            await transition_application(
-                application, action, actor, by=by, offer=offer, settings=settings, comment=comment
-            )
-        except ApplicationRefused as refused:
-            raise ApplyRefused(str(refused)) from None
+        await transition_application(
+            application, action, actor, by=by, offer=offer, settings=settings, comment=comment
+        )
     return application
 
 

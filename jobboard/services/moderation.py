@@ -17,9 +17,10 @@ from markupsafe import Markup, escape
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.account import Role
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.offer import OfferStatus
 from jobboard.domain.offer_form import OfferForm
-from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused, next_status
+from jobboard.domain.workflow import OFFER_TRANSITIONS, next_status
 from jobboard.models import Offer, OfferEvent, Organisation, User
 from jobboard.services.offer_editing import allowed_communes, check_form, check_offer, form_of
 from jobboard.services.offer_transitions import StaleOffer, transition_offer
@@ -38,13 +39,6 @@ TERRITORY_CODES = frozenset({"density_dense", "density_intermediate_large"})
 OVERRIDABLE = OFFER_TRANSITIONS["override"].sources
 
 
-class DecisionRefused(Exception):
-    def __init__(self, message: str, field: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 class AlreadyDecided(Exception):
     """Another moderator (or the recruiter) changed the offer since this page was loaded."""
 
@@ -56,7 +50,7 @@ class AlreadyDecided(Exception):
 async def _locked(offer_id: int, version: int | None) -> Offer:
     offer = await Offer.select_for_update().get_or_none(id=offer_id)
     if offer is None:
-        raise LookupError(offer_id)
+        raise NotFound()
     if offer.version != version:
         raise AlreadyDecided(offer)
     return offer
@@ -72,25 +66,23 @@ async def decide(
     settings: Settings,
     today: date,
 ) -> Offer:
-    """Apply a staff decision; DecisionRefused (French) or AlreadyDecided, nothing written."""
+    """Apply a staff decision; Refused (French) or AlreadyDecided, nothing written."""
     if action not in DECISIONS:
-        raise DecisionRefused("Décision inconnue.")
+        raise Refused("Décision inconnue.")
     comment = comment.strip()
     if action in COMMENT_REQUIRED and not comment:
-        raise DecisionRefused(COMMENT_REQUIRED[action], "comment")
+        raise Refused(COMMENT_REQUIRED[action], "comment")
     if len(comment) > COMMENT_MAX_LENGTH:
-        raise DecisionRefused(f"{COMMENT_MAX_LENGTH} caractères au maximum.", "comment")
+        raise Refused(f"{COMMENT_MAX_LENGTH} caractères au maximum.", "comment")
     async with in_transaction():
         offer = await _locked(offer_id, version)
-        try:  # the state first: an approval of a published offer is refused as such
-            next_status(action, OfferStatus(offer.status))
-        except TransitionRefused as refused:
-            raise DecisionRefused(str(refused)) from None
+        # The state first: an approval of a published offer is refused as such
+        next_status(action, OfferStatus(offer.status))
         organisation = await Organisation.get(id=offer.organisation_id)
         form = form_of(offer)
         checked = await check_offer(offer, organisation, today)
         if action == "approve" and checked.assessment.blocking:
-            raise DecisionRefused(
+            raise Refused(
                 "Cette offre ne respecte pas une règle « Non éligible » : demandez une "
                 "modification, refusez-la, ou accordez une dérogation territoriale motivée."
             )
@@ -107,8 +99,6 @@ async def decide(
 async def _apply(offer: Offer, action: str, staff: User, **details: Any) -> None:
     try:
         await transition_offer(offer, action, staff, **details)
-    except TransitionRefused as refused:
-        raise DecisionRefused(str(refused)) from None
     except StaleOffer:
         raise AlreadyDecided(await Offer.get(id=offer.id)) from None
 
@@ -119,16 +109,16 @@ async def override_territory(
     """Accept a territory the rules call ineligible; the written reason goes to the log."""
     justification = justification.strip()
     if not justification:
-        raise DecisionRefused(
+        raise Refused(
             "Une dérogation doit être justifiée par écrit (décision préfectorale, contexte…).",
             "justification",
         )
     if len(justification) > COMMENT_MAX_LENGTH:
-        raise DecisionRefused(f"{COMMENT_MAX_LENGTH} caractères au maximum.", "justification")
+        raise Refused(f"{COMMENT_MAX_LENGTH} caractères au maximum.", "justification")
     async with in_transaction():
         offer = await _locked(offer_id, version)
         if OfferStatus(offer.status) not in OVERRIDABLE:
-            raise DecisionRefused(
+            raise Refused(
                 f"Une offre à l'état « {OfferStatus(offer.status).label} » ne peut pas "
                 "recevoir de dérogation."
             )
@@ -136,7 +126,7 @@ async def override_territory(
         communes = await allowed_communes(organisation)
         before = await check_form(form_of(offer), organisation, communes, today)
         if not any(r.code in TERRITORY_CODES for r in before.assessment.blocking):
-            raise DecisionRefused(
+            raise Refused(
                 "Le territoire de cette offre n'est pas refusé par les règles : "
                 "aucune dérogation n'est nécessaire."
             )

@@ -16,12 +16,13 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from jobboard.domain.eligibility import Assessment, Reason, assess_offer
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.offer import OfferKind, OfferStatus
 from jobboard.domain.offer_form import OfferForm, ParsedOffer, parse_offer_form
 from jobboard.domain.offer_save import CHECKED_EDIT as CHECKED_EDIT  # the recruiter's pages
 from jobboard.domain.offer_save import FREE_EDIT as FREE_EDIT
 from jobboard.domain.offer_save import kept_override, plan_save
-from jobboard.domain.workflow import OFFER_TRANSITIONS, TransitionRefused
+from jobboard.domain.workflow import OFFER_TRANSITIONS
 from jobboard.models import Commune, Offer, Organisation, User
 from jobboard.services.offer_themes import set_offer_themes
 from jobboard.services.offer_transitions import StaleOffer, transition_offer
@@ -37,12 +38,6 @@ class EditConflict(Exception):
     def __init__(self, current: Offer) -> None:
         super().__init__(current.id)
         self.current = current
-
-
-class EditRefused(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -137,9 +132,9 @@ async def save_offer(
     """Create or update the offer; `submit` also sends a draft to moderation.
 
     Returns the offer, its verdict and, when a submission was asked for but refused, why (the
-    draft is saved all the same: nobody loses what they typed). Raises EditRefused (nothing
+    draft is saved all the same: nobody loses what they typed). Raises Refused (nothing
     written) when an offer in moderation or published cannot take this change, EditConflict
-    when it changed since `version`, LookupError when it is not this collectivité's.
+    when it changed since `version`, NotFound when it is not this collectivité's.
     """
     communes = await allowed_communes(organisation)
     async with in_transaction():
@@ -150,19 +145,16 @@ async def save_offer(
             else ""
         )
         checked = await check_form(form, organisation, communes, today, override)
-        try:
-            plan = plan_save(
-                None if offer is None else OfferStatus(offer.status),
-                submit=submit,
-                blocking=bool(checked.assessment.blocking),
-                role=user.role,
-                verification=user.verification,
-            )
-        except TransitionRefused as refused:
-            raise EditRefused(str(refused)) from None
+        plan = plan_save(
+            None if offer is None else OfferStatus(offer.status),
+            submit=submit,
+            blocking=bool(checked.assessment.blocking),
+            role=user.role,
+            verification=user.verification,
+        )
         commune = checked.commune or (communes[0] if communes else None)
         if commune is None:
-            raise EditRefused("Votre collectivité n'a pas de commune de rattachement connue.")
+            raise Refused("Votre collectivité n'a pas de commune de rattachement connue.")
         columns = {
             **_columns(checked, form, today),
             "territory_override": override,
@@ -186,12 +178,12 @@ async def save_offer(
 
 
 async def _own(offer_id: int, organisation_id: int, version: int | None) -> Offer:
-    """The collectivité's offer, locked, still at `version`; LookupError or EditConflict."""
+    """The collectivité's offer, locked, still at `version`; NotFound or EditConflict."""
     offer = (
         await Offer.select_for_update().filter(id=offer_id, organisation_id=organisation_id).first()
     )
     if offer is None:
-        raise LookupError(offer_id)
+        raise NotFound()
     if offer.version != version:
         raise EditConflict(offer)
     return offer
@@ -201,7 +193,7 @@ async def close_offer(user: User, offer_id: int, reason: str, settings: Settings
     """Close a published offer: position filled or recruitment cancelled."""
     label = CLOSE_REASONS.get(reason)
     if label is None:
-        raise EditRefused("Indiquez si le poste est pourvu ou si le recrutement est annulé.")
+        raise Refused("Indiquez si le poste est pourvu ou si le recrutement est annulé.")
     async with in_transaction():
         offer = (
             await Offer.select_for_update()
@@ -209,14 +201,11 @@ async def close_offer(user: User, offer_id: int, reason: str, settings: Settings
             .first()
         )
         if offer is None:
-            raise LookupError(offer_id)
-        try:
-            await transition_offer(
-                offer, "close", user, comment=label, changes={"close_reason": label},
-                settings=settings,
-            )  # fmt: skip
-        except TransitionRefused as refused:
-            raise EditRefused(str(refused)) from None
+            raise NotFound()
+        await transition_offer(
+            offer, "close", user, comment=label, changes={"close_reason": label},
+            settings=settings,
+        )  # fmt: skip
     return offer
 
 

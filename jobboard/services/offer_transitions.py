@@ -59,7 +59,7 @@ async def transition_offer(
 
     An offer not written yet (`offer.id is None`) is created by its first transition
     ("create", or "import" with the status `to`). `changes` are columns written in the same
-    UPDATE (the form's fields, the verdict, the close reason). Raises TransitionRefused when the
+    UPDATE (the form's fields, the verdict, the close reason). Raises Refused when the
     table forbids it, StaleOffer when the offer's version moved since it was read; nothing is
     written then. `settings` is needed by transitions that send e-mail or end applications.
     """

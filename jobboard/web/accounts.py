@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from jobboard.clock import today
 from jobboard.domain.account import Role
 from jobboard.domain.diploma import DIPLOMA_LEVELS
+from jobboard.domain.errors import Refused
 from jobboard.domain.password import MIN_LENGTH, password_problem
 from jobboard.models import User
 from jobboard.services import accounts
@@ -388,8 +388,7 @@ async def email_confirm(request: Request) -> Response:
         request.query_params.get("jeton", "")[:500], _settings(request)
     )
     if user is None:
-        raise HTTPException(
-            400,
+        raise Refused(
             "Ce lien de confirmation n'est pas valable ou a expiré. Connectez-vous : la page "
             "« Mon compte » permet d'en recevoir un nouveau.",
         )

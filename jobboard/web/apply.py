@@ -14,6 +14,7 @@ from jobboard.clock import today
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import COVER_LETTER_MAX_LENGTH, MESSAGE_MAX_LENGTH
 from jobboard.domain.parsing import parse_int
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.models import Application, Offer, User
 from jobboard.services import applications
 from jobboard.services.visibility import Publicity, publicity
@@ -42,7 +43,7 @@ async def _open_offer(raw_id: str) -> Offer:
         else None
     )
     if offer is None or publicity(offer) is Publicity.HIDDEN:
-        raise HTTPException(404, "Cette offre n'existe pas ou n'est plus en ligne.")
+        raise NotFound("Cette offre n'existe pas ou n'est plus en ligne.")
     return offer
 
 
@@ -85,7 +86,7 @@ async def offer_apply(request: Request) -> Response:
             await applications.check_can_apply(offer, user, today())
         except applications.AlreadyApplied as applied:
             return _page(request, offer, user, existing=applied.application_id)
-        except applications.ApplyRefused as refused:
+        except Refused as refused:
             return _page(request, offer, user, alert=refused.message)
         return _page(request, offer, user)
     limiter: throttle.Throttle = request.app.state.throttle
@@ -132,7 +133,7 @@ async def offer_apply(request: Request) -> Response:
                 )
             except applications.AlreadyApplied as applied:
                 return _page(request, offer, user, existing=applied.application_id, status_code=409)
-            except applications.ApplyRefused as refused:
+            except Refused as refused:
                 errors = {refused.field: refused.message} if refused.field else {}
                 alert = "" if refused.field else refused.message
                 return _page(
@@ -142,9 +143,9 @@ async def offer_apply(request: Request) -> Response:
     except HTTPException as exc:
         if exc.status_code == 413:
             return _page(request, offer, user, errors={"cv": too_big}, status_code=413)
-        raise HTTPException(400, "Le formulaire n'a pas pu être lu. Réessayez.") from exc
+        raise Refused("Le formulaire n'a pas pu être lu. Réessayez.") from exc
     except MultiPartException as exc:
-        raise HTTPException(400, "Le formulaire n'a pas pu être lu. Réessayez.") from exc
+        raise Refused("Le formulaire n'a pas pu être lu. Réessayez.") from exc
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is listening; nothing was stored
     flash(request, "Votre candidature est envoyée. Vous recevrez un e-mail de confirmation.")
@@ -172,10 +173,10 @@ async def cv_download(request: Request) -> Response:
     user = user_of(request)
     application = await _readable_application(user, str(request.path_params["application_id"]))
     if application is None or not application.cv_path:
-        raise HTTPException(404)
+        raise NotFound()
     path = _settings(request).data_dir / application.cv_path
     if not path.is_file():
-        raise HTTPException(404, "Ce CV n'est plus disponible.")
+        raise NotFound("Ce CV n'est plus disponible.")
     return FileResponse(
         path,
         media_type="application/pdf",

@@ -17,13 +17,14 @@ from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer, User, UserSession
+from jobboard.web import htmx
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash
 
@@ -85,12 +86,7 @@ class AuthMiddleware:
 
 def _renders_header(scope: Scope) -> bool:
     """Only full pages show the staff header's counters: not htmx fragments, POSTs or files."""
-    headers = HTTPConnection(scope).headers
-    fragment = (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-history-restore-request") != "true"
-        and headers.get("hx-boosted") != "true"
-    )
+    fragment = htmx.wants_fragment(HTTPConnection(scope))
     return scope["method"] == "GET" and not fragment and not scope["path"].endswith(".csv")
 
 
@@ -179,10 +175,8 @@ def signed_in(*roles: Role) -> Callable[[Endpoint], Endpoint]:
             if user is None:
                 if not request.session.get("flash"):  # "session expired" may already say it
                     flash(request, "Connectez-vous pour accéder à cette page.", "info")
-                if request.headers.get("hx-request") == "true":
-                    return Response(status_code=204, headers={"HX-Redirect": login_url(request)})
-                if request.method in ("GET", "HEAD"):
-                    return RedirectResponse(login_url(request), status_code=303)
+                if htmx.is_htmx(request) or request.method in ("GET", "HEAD"):
+                    return htmx.redirect(request, login_url(request))
                 raise HTTPException(403, "Votre session a expiré. Reconnectez-vous.")
             if roles and user.role not in roles:
                 raise HTTPException(403)

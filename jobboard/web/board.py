@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import anyio.to_thread
 from starlette.exceptions import HTTPException
@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from jobboard.clock import today
 from jobboard.domain.diploma import diploma_label
+from jobboard.domain.errors import NotFound
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind
 from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
@@ -24,9 +25,9 @@ from jobboard.search.searcher import (
     SearchService,
 )
 from jobboard.services.visibility import Publicity, publicity
+from jobboard.web import htmx
 from jobboard.web.auth import public
 from jobboard.web.state import templates
-from jobboard.web.templating import is_htmx_fragment
 
 MAX_PAGE = 10_000
 SORTS = {"pertinence": "Pertinence", "date": "Date de publication"}
@@ -173,15 +174,10 @@ async def offer_list(request: Request) -> Response:
         status_code=status_code,
         fragment_blocks=("results", "facets", "announcement"),
     )
-    if is_htmx_fragment(request):
-        # The pushed URL carries only the filters in use, not every empty form field; the
-        # same search sent again (Enter, leaving the box) replaces the entry instead of
-        # adding one the Back button would have to step through.
+    if htmx.wants_fragment(request):
+        # The pushed URL carries only the filters in use, not every empty form field.
         query = filters.query_string(page=result.page)
-        url = f"/offres?{query}" if query else "/offres"
-        current = urlsplit(request.headers.get("hx-current-url", ""))
-        same = f"{current.path}?{current.query}" if current.query else current.path
-        response.headers["HX-Replace-Url" if same == url else "HX-Push-Url"] = url
+        htmx.push_url(request, response, f"/offres?{query}" if query else "/offres")
     return response
 
 
@@ -195,7 +191,7 @@ async def offer_detail(request: Request) -> Response:
         )
     # Only offers that have been public are shown; drafts and moderation states are not.
     if offer is None or (standing := publicity(offer)) is Publicity.HIDDEN:
-        raise HTTPException(404, "Cette offre n'existe pas ou n'est plus en ligne.")
+        raise NotFound("Cette offre n'existe pas ou n'est plus en ligne.")
     return templates().page(
         request,
         "offers/detail.html",

@@ -5,7 +5,6 @@ Every query goes through `own_applications`; another candidate's application ans
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from tortoise.queryset import QuerySet
@@ -13,6 +12,7 @@ from tortoise.queryset import QuerySet
 from jobboard.domain.account import Role
 from jobboard.domain.application import STATUS_LABELS, actions_for
 from jobboard.domain.parsing import parse_int
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.models import Application, ApplicationEvent, User
 from jobboard.services import applications
 from jobboard.web.auth import signed_in, user_of
@@ -52,7 +52,7 @@ async def candidate_application(request: Request) -> Response:
         else None
     )
     if application is None:
-        raise HTTPException(404)
+        raise NotFound()
     events = await ApplicationEvent.filter(application_id=application.id).order_by("id")
     return templates().page(
         request,
@@ -77,13 +77,13 @@ async def candidate_withdraw(request: Request) -> Response:
         else None
     )
     if application is None:
-        raise HTTPException(404)
+        raise NotFound()
     try:
         await applications.change_status(
             application.id, "withdraw", user, by=Role.CANDIDATE, comment="",
             settings=request.app.state.settings,
         )  # fmt: skip
-    except applications.ApplyRefused as refused:
+    except Refused as refused:
         flash(request, refused.message, "error")
     else:
         flash(request, "Votre candidature est retirée. La collectivité en est informée.", "info")

@@ -10,15 +10,20 @@ import base64
 import binascii
 import hmac
 import secrets
+from collections.abc import Callable
 
 from python_multipart.exceptions import FormParserError, MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jobboard.domain.parsing import parse_int
+
+# Renders the French error page for a status code and a message ("" for the default one).
+ErrorRenderer = Callable[[Request, int, str], Response]
 
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
@@ -74,11 +79,13 @@ class CSRFMiddleware:
     """Refuses unsafe requests without a valid token before any route runs.
 
     Form bodies are read once here (bounded by `max_body_bytes`) and replayed to the route.
+    Refusals are drawn by `render_error` (the app's error pages: this module knows no template).
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, render_error: ErrorRenderer) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.render_error = render_error
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS or "session" not in scope:
@@ -89,12 +96,12 @@ class CSRFMiddleware:
         declared = request.headers.get("content-length", "")
         length = parse_int(declared, maximum=None)
         if length is not None and length > self.max_body_bytes:
-            await _too_large(scope, receive, send)
+            await self._too_large(scope, receive, send)
             return
         header = request.headers.get(HEADER_NAME, "")
         if header:
             if not token_matches(header, secret):
-                await _refuse(scope, receive, send)
+                await self._refuse(scope, receive, send)
                 return
             await self.app(scope, limited_receive(receive, self.max_body_bytes), send)
             return
@@ -105,7 +112,7 @@ class CSRFMiddleware:
         async for chunk in request.stream():
             body.extend(chunk)
             if len(body) > self.max_body_bytes:
-                await _too_large(scope, receive, send)
+                await self._too_large(scope, receive, send)
                 return
         replay = _replayer(bytes(body), receive)
         token = ""
@@ -115,10 +122,10 @@ class CSRFMiddleware:
                     value = form.get(FIELD_NAME)
                     token = value if isinstance(value, str) else ""
             except (HTTPException, MultiPartException):  # a malformed body: no token in it
-                await _bad_form(scope, replay, send)
+                await self._bad_form(scope, replay, send)
                 return
         if not token_matches(token, secret):
-            await _refuse(scope, replay, send)
+            await self._refuse(scope, replay, send)
             return
         await self.app(scope, replay, send)
 
@@ -134,7 +141,7 @@ class CSRFMiddleware:
                 raise FormParserError("no boundary")
             reader = _TokenReader(boundary)
         except FormParserError:  # no boundary, or an absurd one
-            await _bad_form(scope, receive, send)
+            await self._bad_form(scope, receive, send)
             return
         head = bytearray()
         more = True
@@ -149,13 +156,13 @@ class CSRFMiddleware:
             try:
                 reader.feed(chunk[:unread])
             except MultipartParseError:
-                await _bad_form(scope, _replayer(bytes(head), receive), send)
+                await self._bad_form(scope, _replayer(bytes(head), receive), send)
                 return
         if reader.token is None and not more and not reader.finished:
-            await _bad_form(scope, _replayer(bytes(head), receive), send)  # a truncated body
+            await self._bad_form(scope, _replayer(bytes(head), receive), send)  # a truncated body
             return
         if not token_matches(reader.token or "", secret):
-            await _refuse(scope, _replayer(bytes(head), receive), send)
+            await self._refuse(scope, _replayer(bytes(head), receive), send)
             return
         sent = False
 
@@ -168,8 +175,26 @@ class CSRFMiddleware:
 
         await self.app(scope, limited_receive(replay, self.max_body_bytes), send)
 
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._error(scope, receive, send, 403, REFUSAL)
+
+    async def _bad_form(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._error(scope, receive, send, 400)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._error(scope, receive, send, 413)
+
+    async def _error(
+        self, scope: Scope, receive: Receive, send: Send, code: int, message: str = ""
+    ) -> None:
+        await self.render_error(Request(scope, receive), code, message)(scope, receive, send)
+
 
 MULTIPART_PEEK_BYTES = 64 * 1024
+REFUSAL = (
+    "Votre session a expiré ou le formulaire n'est plus valide. Rechargez la page et "
+    "recommencez. Si le problème persiste, vérifiez que votre navigateur accepte les cookies."
+)
 _MAX_TOKEN_BYTES = 512
 
 
@@ -264,27 +289,3 @@ def _replayer(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
-
-
-async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-    from jobboard.web.errors import render_error  # errors imports templating, which imports us
-
-    response = render_error(
-        Request(scope, receive),
-        403,
-        "Votre session a expiré ou le formulaire n'est plus valide. Rechargez la page et "
-        "recommencez. Si le problème persiste, vérifiez que votre navigateur accepte les cookies.",
-    )
-    await response(scope, receive, send)
-
-
-async def _bad_form(scope: Scope, receive: Receive, send: Send) -> None:
-    from jobboard.web.errors import render_error
-
-    await render_error(Request(scope, receive), 400)(scope, receive, send)
-
-
-async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    from jobboard.web.errors import render_error
-
-    await render_error(Request(scope, receive), 413)(scope, receive, send)

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.web.security_headers import HEADERS as SECURITY_HEADERS
 from jobboard.web.security_headers import HSTS
 from jobboard.web.state import templates
@@ -60,6 +61,17 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+async def refused_error(request: Request, exc: Exception) -> Response:
+    """A refusal no route turned into a form message: the error page with its French text."""
+    assert isinstance(exc, Refused)
+    return render_error(request, 400, exc.message)
+
+
+async def not_found_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, NotFound)
+    return render_error(request, 404, exc.message)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

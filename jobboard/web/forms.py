@@ -6,6 +6,8 @@ from starlette.datastructures import ImmutableMultiDict
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from jobboard.domain.errors import Refused
+
 MAX_FIELDS = 100
 
 
@@ -28,6 +30,6 @@ async def form_fields(
     except HTTPException as exc:  # Starlette's multipart limits, in English
         if exc.status_code == 413:
             raise HTTPException(413, too_large) from exc
-        raise HTTPException(
-            400, "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."
+        raise Refused(
+            "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."
         ) from exc

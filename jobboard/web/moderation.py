@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from tortoise.queryset import QuerySet
@@ -18,6 +17,7 @@ from jobboard.clock import PARIS, now, start_of_day, today
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.eligibility import Verdict
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.offer import KIND_SHORT_LABELS, OfferKind, OfferStatus
 from jobboard.domain.parsing import parse_date, parse_int
 from jobboard.domain.workflow import OFFER_TRANSITIONS
@@ -69,12 +69,12 @@ async def account_queue(request: Request) -> Response:
 async def account_decide(request: Request) -> Response:
     recruiter_id = parse_int(str(request.path_params["user_id"]))
     if recruiter_id is None:
-        raise HTTPException(404)
+        raise NotFound()
     form = await form_fields(request)
     decision = form.get("decision")
     reason = str(form.get("reason", ""))
     if decision not in ("verifier", "refuser"):
-        raise HTTPException(400, "Choisissez « Vérifier » ou « Refuser ».")
+        raise Refused("Choisissez « Vérifier » ou « Refuser ».")
     settings: Settings = request.app.state.settings
     try:
         recruiter = await accounts.decide_recruiter(
@@ -88,7 +88,7 @@ async def account_decide(request: Request) -> Response:
         return await _accounts_page(
             request, {recruiter_id: invalid.errors["reason"]}, {recruiter_id: reason}, 400
         )
-    except LookupError:
+    except NotFound:
         flash(request, "Ce compte a déjà été traité ou n'existe pas.", "warning")
         return RedirectResponse("/moderation/comptes", status_code=303)
     if recruiter.verification == Verification.VERIFIED:
@@ -211,7 +211,7 @@ async def _staff_offer(raw_id: str) -> Offer:
         else None
     )
     if offer is None:
-        raise HTTPException(404)
+        raise NotFound()
     return offer
 
 
@@ -313,12 +313,12 @@ async def _staff_act(
     offer = await _staff_offer(str(request.path_params["offer_id"]))
     version = parse_int(fields.get("version", ""))
     if version is None:
-        raise HTTPException(400, "Le formulaire est incomplet : rechargez la page.")
+        raise Refused("Le formulaire est incomplet : rechargez la page.")
     try:
         await act(offer, version)
     except moderation.AlreadyDecided as decided:
         return await _already_decided(request, decided.offer)
-    except moderation.DecisionRefused as refused:
+    except Refused as refused:
         return await _review_page(
             request,
             offer,
@@ -484,7 +484,7 @@ async def export_csv(request: Request) -> Response:
     elif status:
         filters.errors.append("État inconnu.")
     if filters.errors:
-        raise HTTPException(400, "Export impossible : " + " ".join(filters.errors))
+        raise Refused("Export impossible : " + " ".join(filters.errors))
     ids = await query.order_by("id").values_list("id", flat=True)
 
     async def rows() -> AsyncIterator[bytes]:

@@ -6,16 +6,17 @@ collectivité's applications answer 404; unverified recruiters see none.
 
 from __future__ import annotations
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import STATUS_LABELS, ApplicationStatus, actions_for
 from jobboard.domain.diploma import diploma_label
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, ApplicationEvent, Offer, User
 from jobboard.services import applications
+from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
 from jobboard.web.recruiter import organisation_offers
@@ -33,7 +34,7 @@ async def _offer(user: User, raw_id: str) -> Offer:
         else None
     )
     if offer is None:
-        raise HTTPException(404)
+        raise NotFound()
     return offer
 
 
@@ -47,7 +48,7 @@ async def _application(user: User, raw_id: str) -> Application:
         else None
     )
     if application is None:
-        raise HTTPException(404)
+        raise NotFound()
     return application
 
 
@@ -131,13 +132,13 @@ async def application_move(request: Request) -> Response:
             application.id, fields.get("action", ""), user, by=Role.RECRUITER, comment=comment,
             settings=request.app.state.settings,
         )  # fmt: skip
-    except applications.ApplyRefused as refused:
+    except Refused as refused:
         return await _detail(
             request, user, application, error=refused.message, typed=comment, status_code=400
         )
     fresh = await _application(user, str(application.id))
-    if request.headers.get("hx-request") == "true":
-        return await _detail(request, user, fresh)
+    if htmx.is_htmx(request):
+        return htmx.vary(await _detail(request, user, fresh))
     label = ApplicationStatus(fresh.status).label.lower()
     flash(request, f"Candidature : {label}. Le candidat est prévenu.")
     return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
@@ -150,7 +151,7 @@ async def application_notes(request: Request) -> Response:
     application = await _application(user, str(request.path_params["application_id"]))
     notes = (await form_fields(request)).get("notes", "").strip()
     if len(notes) > NOTES_MAX_LENGTH:
-        raise HTTPException(400, f"Les notes sont limitées à {NOTES_MAX_LENGTH} caractères.")
+        raise Refused(f"Les notes sont limitées à {NOTES_MAX_LENGTH} caractères.")
     await Application.filter(id=application.id).update(internal_notes=notes)
     flash(request, "Notes enregistrées.")
     return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)

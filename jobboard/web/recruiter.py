@@ -21,6 +21,7 @@ from jobboard.clock import today
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
 from jobboard.domain.eligibility import Reason, Verdict
+from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.offer import (
     DESCRIPTION_MAX_LENGTH,
     THEMES,
@@ -33,6 +34,7 @@ from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
 from jobboard.services import offer_editing
+from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.csrf import limited_receive
 from jobboard.web.forms import form_fields
@@ -263,7 +265,7 @@ async def _own_offer(user: User, raw_id: str) -> Offer:
         else None
     )
     if offer is None:
-        raise HTTPException(404)
+        raise NotFound()
     return offer
 
 
@@ -307,7 +309,7 @@ async def _save(request: Request, user: User, offer: Offer | None) -> Response:
             show_required=True,
             conflict=conflict.current,
         )
-    except offer_editing.EditRefused as refused:
+    except Refused as refused:
         return await _form_page(
             request,
             user,
@@ -318,8 +320,6 @@ async def _save(request: Request, user: User, offer: Offer | None) -> Response:
             show_required=True,
             alert=refused.message,
         )
-    except LookupError:
-        raise HTTPException(404) from None
     if refusal:  # submission refused, but what was typed is saved as a draft
         return await _form_page(
             request,
@@ -353,7 +353,7 @@ async def offer_edit(request: Request) -> Response:
     user = user_of(request)
     offer = await _own_offer(user, str(request.path_params["offer_id"]))
     if offer.status not in offer_editing.FREE_EDIT | offer_editing.CHECKED_EDIT:
-        raise HTTPException(400, "Cette offre ne peut plus être modifiée.")
+        raise Refused("Cette offre ne peut plus être modifiée.")
     if request.method == "POST":
         return await _save(request, user, offer)
     return await _form_page(
@@ -364,8 +364,8 @@ async def offer_edit(request: Request) -> Response:
 @signed_in(Role.RECRUITER)
 async def offer_check(request: Request) -> Response:
     """The live verdict: the panel plus every field's messages (htmx, out of band)."""
-    if request.headers.get("hx-request") != "true":
-        raise HTTPException(400, "Cette adresse sert à la vérification en direct du formulaire.")
+    if not htmx.is_htmx(request):
+        raise Refused("Cette adresse sert à la vérification en direct du formulaire.")
     user = user_of(request)
     form, fields = await _read_form(request)
     organisation = await _organisation(user)
@@ -451,9 +451,7 @@ async def offer_close(request: Request) -> Response:
         await offer_editing.close_offer(
             user, offer.id, fields.get("reason", ""), request.app.state.settings
         )
-    except offer_editing.EditRefused as refused:
+    except Refused as refused:
         return await _offer_page(request, user, offer, alert=refused.message, status_code=400)
-    except LookupError:
-        raise HTTPException(404) from None
     flash(request, "L'offre est close : elle n'apparaît plus dans les résultats de recherche.")
     return RedirectResponse(f"/espace/recruteur/offres/{offer.id}", status_code=303)

@@ -17,20 +17,10 @@ from jobboard.domain.diploma import diploma_label
 from jobboard.domain.french import hours_fr, months_fr, number_fr
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, OfferKind, OfferStatus
 from jobboard.formats import date_fr, datetime_fr
+from jobboard.web import htmx
 from jobboard.web.auth import current_user, staff_counts
 from jobboard.web.csrf import csrf_token, existing_csrf_token
 from jobboard.web.session import pop_flashes
-
-
-def is_htmx_fragment(request: Request) -> bool:
-    """A partial htmx request (not boosted, not a history restore) wants a fragment only."""
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-boosted") != "true"
-        and headers.get("hx-history-restore-request") != "true"
-        and headers.get("hx-request-type", "partial") == "partial"
-    )
 
 
 class Templates:
@@ -84,15 +74,13 @@ class Templates:
         Every response that can be either carries `Vary: HX-Request` so caches keep both.
         """
         ctx = dict(context)
-        if fragment_blocks and is_htmx_fragment(request):
+        if fragment_blocks and htmx.wants_fragment(request):
             response: Response = self._blocks.TemplateResponse(
                 request, name, ctx, status_code=status_code, block_names=list(fragment_blocks)
             )
         else:
             response = self._blocks.TemplateResponse(request, name, ctx, status_code=status_code)
-        if fragment_blocks:
-            response.headers["Vary"] = "HX-Request"
-        return response
+        return htmx.vary(response) if fragment_blocks else response
 
     def render_string(self, name: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(name).render(context)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from jobboard.domain.errors import Refused
 from jobboard.domain.offer import OfferStatus as S
 from jobboard.domain.offer_save import BLOCKED, SavePlan, kept_override, plan_save
-from jobboard.domain.workflow import UNVERIFIED_RECRUITER, TransitionRefused
+from jobboard.domain.workflow import UNVERIFIED_RECRUITER
 
 OK = {"blocking": False, "role": "recruiter", "verification": "verified"}
 BLOCKING = {**OK, "blocking": True}
@@ -60,7 +61,7 @@ def test_what_a_save_does(
 def test_what_a_save_refuses_outright(
     status: S | None, facts: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(TransitionRefused, match=message):
+    with pytest.raises(Refused, match=message):
         plan_save(status, submit=True, **facts)  # type: ignore[arg-type]
 
 

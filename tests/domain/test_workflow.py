@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from jobboard.domain.errors import Refused
 from jobboard.domain.offer import OfferStatus
-from jobboard.domain.workflow import TransitionRefused, check_actor, next_status, stamps
+from jobboard.domain.workflow import check_actor, next_status, stamps
 
 
 def test_submit_moves_a_draft_to_moderation() -> None:
@@ -14,7 +15,7 @@ def test_submit_moves_a_draft_to_moderation() -> None:
 
 @pytest.mark.parametrize("verification", ["pending", "refused", "none"])
 def test_unverified_recruiter_cannot_submit(verification: str) -> None:
-    with pytest.raises(TransitionRefused, match="pas encore vérifié"):
+    with pytest.raises(Refused, match="pas encore vérifié"):
         check_actor("submit", "recruiter", verification)
 
 
@@ -35,9 +36,9 @@ def test_verified_recruiter_and_staff_may_act() -> None:
     ],
 )
 def test_each_action_has_its_actors(action: str, role: str) -> None:
-    with pytest.raises(TransitionRefused, match="ne pouvez pas"):
+    with pytest.raises(Refused, match="ne pouvez pas"):
         check_actor(action, role, "verified")
-    with pytest.raises(TransitionRefused, match="inconnue"):
+    with pytest.raises(Refused, match="inconnue"):
         check_actor("publish", "staff", "none")
 
 
@@ -59,11 +60,11 @@ def test_the_table(action: str, source: OfferStatus | None, target: OfferStatus)
 
 def test_an_import_names_its_status_and_only_new_offers_are_created() -> None:
     assert next_status("import", None, OfferStatus.CLOSED) == OfferStatus.CLOSED
-    with pytest.raises(TransitionRefused, match="Indiquez le statut"):
+    with pytest.raises(Refused, match="Indiquez le statut"):
         next_status("import", None)
-    with pytest.raises(TransitionRefused, match="Brouillon"):
+    with pytest.raises(Refused, match="Brouillon"):
         next_status("create", OfferStatus.DRAFT)
-    with pytest.raises(TransitionRefused, match="pas encore enregistrée"):
+    with pytest.raises(Refused, match="pas encore enregistrée"):
         next_status("approve", None)
 
 

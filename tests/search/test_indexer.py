@@ -20,12 +20,12 @@ import pytest
 from starlette.applications import Starlette
 
 from jobboard import clock
+from jobboard.domain.errors import Refused
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search import indexer as indexer_module
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchRequest
 from jobboard.search.store import IndexStore
-from jobboard.services.moderation import DecisionRefused
 from jobboard.services.offer_editing import close_offer
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
@@ -80,7 +80,7 @@ async def test_changes_of_a_published_offer_write_a_change_row_and_refusals_writ
     before = await SearchChange.all().count()
     await approve(offer_id, settings)
     assert await SearchChange.filter(offer_id=offer_id).count() == before + 1
-    with pytest.raises(DecisionRefused):
+    with pytest.raises(Refused):
         await approve(offer_id, settings)
     assert await SearchChange.all().count() == before + 1
     await close_offer(recruiter, offer_id, "annule", settings)
