@@ -22,6 +22,7 @@ from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
 from jobboard.services import expiry
+from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import (
     accounts,
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
 
     store = IndexStore(settings.index_dir)
     search = SearchService(store)
-    indexer = Indexer(store)
+    indexer = Indexer(store, visible_offers)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

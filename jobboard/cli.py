@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import uvicorn
+from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 from tortoise import Tortoise
 
 from jobboard import mail
@@ -134,12 +136,10 @@ def _announce_demo_accounts(settings: Settings, accounts: Sequence[demo.DemoAcco
 
 
 def _indexer(settings: Settings) -> Indexer:
-    return Indexer(IndexStore(settings.index_dir))
+    return Indexer(IndexStore(settings.index_dir), visible_offers)
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
-    from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
-
     async def work() -> int:
         total = await visible_offers().count()
         columns = (
@@ -215,8 +215,6 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
-
     if args.workers > 1 and settings.is_sqlite:
         print(
             "Plusieurs workers demandent PostgreSQL (JOBBOARD_DATABASE_URL) : SQLite n'accepte "

@@ -7,6 +7,8 @@ triggers on SQLite, which cannot add a CHECK to an existing table. The list is f
 purpose: a migration must not change when the models do.
 """
 
+import re
+
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 
@@ -42,8 +44,6 @@ CHECKS = [
 
 def _sqlite_expression(table, check):
     # Inside a trigger, columns are read from the NEW row.
-    import re
-
     columns = set(re.findall(r"\b([a-z_]+)\b(?=\s*(?:IS|IN|BETWEEN|=|<>|>))", check))
     for column in sorted(columns, key=len, reverse=True):
         check = re.sub(rf"(?<![\w.']){column}\b", f'NEW."{column}"', check)

@@ -24,12 +24,12 @@ from typing import Any, cast
 
 import anyio
 import anyio.to_thread
+from tortoise.queryset import QuerySet
 
 from jobboard.clock import now, today
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search.schema import date_number, offer_document
 from jobboard.search.store import BUILD_CHUNK, Build, DirectoryLock, IndexStore
-from jobboard.services.visibility import visible_offers
 
 log = logging.getLogger(__name__)
 LAG = timedelta(minutes=5)
@@ -50,11 +50,17 @@ class IndexCheck:
         return not self.missing and not self.extra
 
 
+# The board's visibility rule (services.visibility.visible_offers): the index holds exactly
+# these offers. It is passed in because the rule belongs to the services, above this layer.
+VisibleOffers = Callable[[], QuerySet[Offer]]
+
+
 class Indexer:
     """The single writer of one index replica; every method is safe to call twice."""
 
-    def __init__(self, store: IndexStore, replica: str = "default") -> None:
+    def __init__(self, store: IndexStore, visible: VisibleOffers, replica: str = "default") -> None:
         self.store = store
+        self.visible = visible
         self.replica = replica
         self._applied: set[int] = set()
         self._generation: str | None = None
@@ -107,7 +113,7 @@ class Indexer:
         return len({oid for _, oid in pending})
 
     async def _reindex(self, offer_ids: list[int]) -> None:
-        offers = await visible_offers().filter(id__in=offer_ids).prefetch_related(*_RELATED)
+        offers = await self.visible().filter(id__in=offer_ids).prefetch_related(*_RELATED)
         documents = [offer_document(o) for o in offers]
         deleted = [str(i) for i in set(offer_ids) - {o.id for o in offers}]
         if self.crash_after is not None and len(documents) > self.crash_after:
@@ -115,8 +121,6 @@ class Indexer:
         await anyio.to_thread.run_sync(self.store.apply, documents, deleted)
 
     def _crash_midway(self, documents: list[dict[str, Any]]) -> None:
-        import os
-
         ix = self.store.open()
         writer = ix.writer(timeout=30)
         for document in documents[: self.crash_after]:
@@ -166,7 +170,7 @@ class Indexer:
             for _ in range(build.count):
                 if progress:
                     progress()  # the chunks already in
-        remaining = visible_offers().filter(id__gt=build.last_id).order_by("id")
+        remaining = self.visible().filter(id__gt=build.last_id).order_by("id")
         ids = [cast(int, i) for i in await remaining.values_list("id", flat=True)]
         for start in range(0, len(ids), BUILD_CHUNK):
             await self._build_chunk(build, ids[start : start + BUILD_CHUNK])
@@ -217,7 +221,7 @@ class Indexer:
     async def check(self) -> IndexCheck:
         usable = await anyio.to_thread.run_sync(self.store.is_usable)
         indexed = await anyio.to_thread.run_sync(self.store.ids) if usable else set()
-        visible = {cast(int, i) for i in await visible_offers().values_list("id", flat=True)}
+        visible = {cast(int, i) for i in await self.visible().values_list("id", flat=True)}
         return IndexCheck(missing=sorted(visible - indexed), extra=sorted(indexed - visible))
 
     async def run_forever(

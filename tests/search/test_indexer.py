@@ -28,6 +28,7 @@ from jobboard.search.searcher import SearchRequest
 from jobboard.search.store import IndexStore
 from jobboard.services.offer_editing import close_offer
 from jobboard.services.offer_import import import_offers
+from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings
 from tests.conftest import approve, index_now, make_user, offer_row
 from tests.test_cli import run
@@ -109,7 +110,7 @@ async def test_applying_changes_twice_or_out_of_order_is_harmless(app: Starlette
     assert await indexer.apply_pending() == 1
     assert len(titles(app, "médiathèque")) == 2
     # A fresh indexer (a restart) re-reads the window and re-applies it without harm.
-    app.state.indexer.__init__(app.state.indexer.store)
+    app.state.indexer.__init__(app.state.indexer.store, visible_offers)
     await app.state.indexer.apply_pending()
     await assert_clean(app)
     assert (await SearchState.get(replica="default")).last_change_id <= top + 5
@@ -156,12 +157,13 @@ CRASHING_INDEXER = textwrap.dedent(
     from tortoise import Tortoise
     from jobboard.search.indexer import Indexer
     from jobboard.search.store import IndexStore
+    from jobboard.services.visibility import visible_offers
     from jobboard.settings import Settings, tortoise_config
 
     async def main() -> None:
         settings = Settings.from_env()
         await Tortoise.init(config=tortoise_config(settings.database_url))
-        indexer = Indexer(IndexStore(settings.index_dir))
+        indexer = Indexer(IndexStore(settings.index_dir), visible_offers)
         if len(sys.argv) > 1:
             indexer.crash_after = int(sys.argv[1])
         await indexer.apply_pending()
@@ -201,7 +203,7 @@ def test_an_indexer_killed_midway_leaves_a_consistent_index_after_restart(
 async def test_the_first_start_builds_the_index_with_a_calm_french_notice(
     db: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    indexer = Indexer(IndexStore(tmp_path / "index"))  # nothing on disk yet
+    indexer = Indexer(IndexStore(tmp_path / "index"), visible_offers)  # nothing on disk yet
     caplog.set_level(logging.INFO, logger=INDEXER_LOG)
     assert await indexer.ensure_ready() is True
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
@@ -217,7 +219,7 @@ async def test_one_indexer_loop_runs_per_index_directory(app: Starlette) -> None
     """Two processes' indexers on one directory (two lock descriptors behave as two processes):
     one applies changes, the other only waits to take over."""
     first = app.state.indexer
-    second = Indexer(IndexStore(first.store.directory))
+    second = Indexer(IndexStore(first.store.directory), visible_offers)
     passes = {"first": 0, "second": 0}
 
     def counting(indexer: Indexer, name: str) -> None:
@@ -250,7 +252,11 @@ async def test_two_processes_starting_on_a_missing_index_build_it_once(app: Star
     directory = app.state.indexer.store.directory
     app.state.search.close()
     shutil.rmtree(directory)
-    first, second = Indexer(IndexStore(directory)), Indexer(IndexStore(directory))
+    first = Indexer(IndexStore(directory), visible_offers)
+    second = Indexer(IndexStore(directory), visible_offers)
+        Indexer(IndexStore(directory), visible_offers),
+        Indexer(IndexStore(directory), visible_offers),
+    )
     with anyio.fail_after(60):
         built = await asyncio.gather(first.ensure_ready(), second.ensure_ready())
     assert sorted(built) == [False, True]  # one built, the other waited and found it built
@@ -351,6 +357,6 @@ async def test_the_board_answers_503_until_a_worker_has_built_the_index(
     shutil.rmtree(app.state.indexer.store.directory)
     response = await client.get("/offres?q=archiviste")
     assert response.status_code == 503 and "momentanément indisponible" in response.text
-    await Indexer(IndexStore(app.state.indexer.store.directory)).ensure_ready()
+    await Indexer(IndexStore(app.state.indexer.store.directory), visible_offers).ensure_ready()
     response = await client.get("/offres?q=archiviste")
     assert response.status_code == 200 and "Archiviste" in response.text
