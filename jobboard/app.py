@@ -30,7 +30,6 @@ from jobboard.web import (
     board,
     candidate,
     health,
-    moderation,
     pages,
     pipeline,
     recruiter,
@@ -45,6 +44,8 @@ from jobboard.web.errors import (
     render_error,
     server_error,
 )
+from jobboard.web.moderation import accounts as staff_accounts
+from jobboard.web.moderation import export, journal, queue, review, statistics
 from jobboard.web.security_headers import SecurityHeadersMiddleware
 from jobboard.web.session import SessionMiddleware
 from jobboard.web.throttle import Throttle
@@ -209,27 +210,27 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             methods=["POST"],
             name="recruiter_offer_close",
         ),
-        Route("/moderation", moderation.offer_queue, name="moderation"),
-        Route("/moderation/offres/{offer_id}", moderation.offer_review, name="moderation_offer"),
+        Route("/moderation", queue.offer_queue, name="moderation"),
+        Route("/moderation/offres/{offer_id}", review.offer_review, name="moderation_offer"),
         Route(
             "/moderation/offres/{offer_id}/decision",
-            moderation.offer_decide,
+            review.offer_decide,
             methods=["POST"],
             name="moderation_offer_decide",
         ),
         Route(
             "/moderation/offres/{offer_id}/derogation",
-            moderation.offer_override,
+            review.offer_override,
             methods=["POST"],
             name="moderation_offer_override",
         ),
-        Route("/moderation/journal", moderation.journal, name="moderation_journal"),
-        Route("/moderation/statistiques", moderation.stats_page, name="moderation_stats"),
-        Route("/moderation/export.csv", moderation.export_csv, name="moderation_export"),
-        Route("/moderation/comptes", moderation.account_queue, name="moderation_accounts"),
+        Route("/moderation/journal", journal.journal, name="moderation_journal"),
+        Route("/moderation/statistiques", statistics.stats_page, name="moderation_stats"),
+        Route("/moderation/export.csv", export.export_csv, name="moderation_export"),
+        Route("/moderation/comptes", staff_accounts.account_queue, name="moderation_accounts"),
         Route(
             "/moderation/comptes/{user_id}",
-            moderation.account_decide,
+            staff_accounts.account_decide,
             methods=["POST"],
             name="moderation_account_decide",
         ),

@@ -20,8 +20,8 @@ from tortoise.transactions import in_transaction
 from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS
-from jobboard.domain.parsing import age_on, is_email, parse_date, parse_int
 from jobboard.domain.errors import NotFound
+from jobboard.domain.parsing import age_on, is_email, parse_date, parse_int
 from jobboard.domain.password import password_problem
 from jobboard.mail import queue_email, render_email
 from jobboard.models import Commune, Epci, Organisation, User
@@ -353,3 +353,15 @@ async def decide_recruiter(
             settings,
         )
     return recruiter
+
+
+async def recently_decided_recruiters(limit: int = 20) -> list[User]:
+    """The last recruiter accounts staff verified or refused, the latest first."""
+    return (
+        await User.filter(
+            role=Role.RECRUITER, verification__in=(Verification.VERIFIED, Verification.REFUSED)
+        )
+        .select_related("organisation")
+        .order_by("-id")
+        .limit(limit)
+    )

@@ -13,8 +13,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from jobboard.clock import today
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import COVER_LETTER_MAX_LENGTH, MESSAGE_MAX_LENGTH
-from jobboard.domain.parsing import parse_int
 from jobboard.domain.errors import NotFound, Refused
+from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, Offer, User
 from jobboard.services import applications
 from jobboard.services.visibility import Publicity, publicity

@@ -21,9 +21,9 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobboard.clock import now
-from jobboard.domain.account import Role, Verification
-from jobboard.domain.offer import OfferStatus
-from jobboard.models import Offer, User, UserSession
+from jobboard.domain.account import Role
+from jobboard.models import User, UserSession
+from jobboard.services import moderation_queue
 from jobboard.web import htmx
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash
@@ -52,12 +52,7 @@ class AuthMiddleware:
         if scope["type"] == "http" and "session" in scope:
             user = scope["user"] = await self._user(scope["session"])
             if user is not None and user.role == Role.STAFF and _renders_header(scope):
-                scope["staff_counts"] = {
-                    "offers": await Offer.filter(status=OfferStatus.SUBMITTED).count(),
-                    "accounts": await User.filter(
-                        role=Role.RECRUITER, verification=Verification.PENDING
-                    ).count(),
-                }
+                scope["staff_counts"] = await moderation_queue.waiting_counts()
         await self.app(scope, receive, send)
 
     async def _user(self, session: dict[str, Any]) -> User | None:

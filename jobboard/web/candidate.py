@@ -11,8 +11,8 @@ from tortoise.queryset import QuerySet
 
 from jobboard.domain.account import Role
 from jobboard.domain.application import STATUS_LABELS, actions_for
-from jobboard.domain.parsing import parse_int
 from jobboard.domain.errors import NotFound, Refused
+from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, ApplicationEvent, User
 from jobboard.services import applications
 from jobboard.web.auth import signed_in, user_of

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.datastructures import ImmutableMultiDict
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from jobboard.domain.errors import Refused
+from jobboard.domain.parsing import parse_date
 
 MAX_FIELDS = 100
 
@@ -33,3 +36,9 @@ async def form_fields(
         raise Refused(
             "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."
         ) from exc
+
+
+def day_param(value: str) -> date | None:
+    """A date from a query string (JJ/MM/AAAA or ISO), within years the app can mean."""
+    parsed = parse_date(clean_text(value).strip()) if value else None
+    return parsed if parsed is not None and 2000 <= parsed.year <= 2100 else None

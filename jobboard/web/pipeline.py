@@ -14,16 +14,14 @@ from jobboard.domain.application import STATUS_LABELS, ApplicationStatus, action
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
-from jobboard.models import Application, ApplicationEvent, Offer, User
-from jobboard.services import applications
+from jobboard.models import Application, Offer, User
+from jobboard.services import applications, pipeline
 from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
 from jobboard.web.recruiter import organisation_offers
 from jobboard.web.session import flash
 from jobboard.web.state import templates
-
-NOTES_MAX_LENGTH = 5000
 
 
 async def _offer(user: User, raw_id: str) -> Offer:
@@ -39,28 +37,14 @@ async def _offer(user: User, raw_id: str) -> Offer:
 
 
 async def _application(user: User, raw_id: str) -> Application:
-    application_id = parse_int(raw_id)
-    application = (
-        await Application.filter(id=application_id, offer__organisation_id=user.organisation_id)
-        .select_related("offer", "candidate")
-        .first()
-        if application_id is not None and user.verification == Verification.VERIFIED
-        else None
-    )
-    if application is None:
-        raise NotFound()
-    return application
+    return await pipeline.recruiter_application(user, parse_int(raw_id))
 
 
 @signed_in(Role.RECRUITER)
 async def application_list(request: Request) -> Response:
     user = user_of(request)
     offer = await _offer(user, str(request.path_params["offer_id"]))
-    everything = (
-        await Application.filter(offer_id=offer.id)
-        .select_related("candidate")
-        .order_by("-created_at")
-    )
+    everything = await pipeline.offer_applications(offer.id)
     counts: dict[str, int] = {status: 0 for status in ApplicationStatus}
     for application in everything:
         counts[application.status] = counts.get(application.status, 0) + 1
@@ -89,11 +73,7 @@ async def _detail(
     typed: str = "",
     status_code: int = 200,
 ) -> Response:
-    events = (
-        await ApplicationEvent.filter(application_id=application.id)
-        .select_related("actor")
-        .order_by("id")
-    )
+    events = await pipeline.application_events(application.id)
     return templates().page(
         request,
         "recruiter/application.html",
@@ -141,7 +121,9 @@ async def application_move(request: Request) -> Response:
         return htmx.vary(await _detail(request, user, fresh))
     label = ApplicationStatus(fresh.status).label.lower()
     flash(request, f"Candidature : {label}. Le candidat est prévenu.")
-    return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
+    return htmx.vary(
+        RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
+    )
 
 
 @signed_in(Role.RECRUITER)
@@ -149,9 +131,6 @@ async def application_notes(request: Request) -> Response:
     """Internal notes: shared by the collectivité's recruiters, never shown to the candidate."""
     user = user_of(request)
     application = await _application(user, str(request.path_params["application_id"]))
-    notes = (await form_fields(request)).get("notes", "").strip()
-    if len(notes) > NOTES_MAX_LENGTH:
-        raise Refused(f"Les notes sont limitées à {NOTES_MAX_LENGTH} caractères.")
-    await Application.filter(id=application.id).update(internal_notes=notes)
+    await pipeline.save_notes(application, (await form_fields(request)).get("notes", ""))
     flash(request, "Notes enregistrées.")
     return RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
