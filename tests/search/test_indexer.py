@@ -254,9 +254,6 @@ async def test_two_processes_starting_on_a_missing_index_build_it_once(app: Star
     shutil.rmtree(directory)
     first = Indexer(IndexStore(directory), visible_offers)
     second = Indexer(IndexStore(directory), visible_offers)
-        Indexer(IndexStore(directory), visible_offers),
-        Indexer(IndexStore(directory), visible_offers),
-    )
     with anyio.fail_after(60):
         built = await asyncio.gather(first.ensure_ready(), second.ensure_ready())
     assert sorted(built) == [False, True]  # one built, the other waited and found it built
