@@ -343,7 +343,7 @@ def test_a_cold_start_with_two_web_workers_and_a_worker_process(
         assert len(list(index.glob("gen-*"))) == 1
 
         offers = tmp_path / "offers.json"
-        offers.write_text(json.dumps([offer_row(title=f"Poste {i}") for i in range(1200)]))
+        offers.write_text(json.dumps([offer_row(title=f"Poste {i}") for i in range(2000)]))
         imported = subprocess.run(
             [sys.executable, "-m", "jobboard.cli", "import-offers", str(offers)],
             env=env,
@@ -355,7 +355,7 @@ def test_a_cold_start_with_two_web_workers_and_a_worker_process(
         assert imported.returncode == 0, imported.stderr
         _until(
             lambda: run(data, "check-index", database_url=url).returncode == 0,
-            90,
+            240,
             "check-index clean after the import",
         )
         assert len(list(index.glob("gen-*"))) == 1
