@@ -107,10 +107,10 @@ class IndexStore:
             checkpoint = path / Build.CHECKPOINT
             if path.name == self.generation() or not checkpoint.is_file():
                 continue
-            if time.time() - path.stat().st_mtime > max_age_seconds:
-                return None
             try:
                 state = json.loads(checkpoint.read_text())
+                if time.time() - float(state["saved_at"]) > max_age_seconds:
+                    return None
                 index.open_dir(str(path))
                 return Build(
                     self,
@@ -190,7 +190,16 @@ class Build:
     def save(self) -> None:
         partial = self.path / f"{self.CHECKPOINT}.part"
         partial.write_text(
-            json.dumps({"floor": self.floor, "last_id": self.last_id, "count": self.count})
+            json.dumps(
+                {
+                    "floor": self.floor,
+                    "last_id": self.last_id,
+                    "count": self.count,
+                    # The age is read back from the same clock (a file's mtime is the host's
+                    # while tests move the process clock).
+                    "saved_at": time.time(),
+                }
+            )
         )
         partial.replace(self.path / self.CHECKPOINT)
 
