@@ -29,6 +29,7 @@ from whoosh import index
 from whoosh.index import FileIndex
 from whoosh.query import NumericRange
 
+from jobboard import clock
 from jobboard.search.schema import build_schema
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class IndexStore:
                 continue
             try:
                 state = json.loads(checkpoint.read_text())
-                if time.time() - float(state["saved_at"]) > max_age_seconds:
+                if clock.now().timestamp() - float(state["saved_at"]) > max_age_seconds:
                     return None
                 index.open_dir(str(path))
                 return Build(
@@ -195,9 +196,8 @@ class Build:
                     "floor": self.floor,
                     "last_id": self.last_id,
                     "count": self.count,
-                    # The age is read back from the same clock (a file's mtime is the host's
-                    # while tests move the process clock).
-                    "saved_at": time.time(),
+                    # From the clock, as the age is read back (a file's mtime is the host's).
+                    "saved_at": clock.now().timestamp(),
                 }
             )
         )
