@@ -327,6 +327,27 @@ class Application(Model):
         )
 
 
+class ApplicationsSeen(Model):
+    """When a recruiter last opened an offer's applications page: the applications received
+    since are « nouvelles » for them. One row per (recruiter, offer), upserted."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="applications_seen", on_delete=fields.CASCADE
+    )
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "models.Offer", related_name="applications_seen", on_delete=fields.CASCADE
+    )
+    seen_at = fields.DatetimeField()
+
+    user_id: int
+    offer_id: int
+
+    class Meta:
+        table = "applications_seen"
+        unique_together = (("user", "offer"),)
+
+
 class ApplicationEvent(Model):
     """Append-only log of application transitions, like OfferEvent (triggers: migration 0007)."""
 

@@ -45,6 +45,7 @@ PARTIAL_UNIQUE_INDEXES = {
 UNIQUE = {
     ("app_user", ("email",)),
     ("application", ("offer_id", "candidate_id")),
+    ("applications_seen", ("user_id", "offer_id")),
     ("offer_theme", ("offer_id", "theme")),
     ("organisation", ("commune_id", "epci_id")),
 }

@@ -9,13 +9,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import STATUS_LABELS, ApplicationStatus, actions_for
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
 from jobboard.models import Application, Offer, User
-from jobboard.services import applications, pipeline
+from jobboard.services import applications, pipeline, recruiter_overview
 from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
@@ -44,7 +45,10 @@ async def _application(user: User, raw_id: str) -> Application:
 async def application_list(request: Request) -> Response:
     user = user_of(request)
     offer = await _offer(user, str(request.path_params["offer_id"]))
+    # Read before the list: an application arriving meanwhile stays « nouvelle » next time.
+    looked_at = now()
     everything = await pipeline.offer_applications(offer.id)
+    await recruiter_overview.mark_seen(user.id, offer.id, looked_at)
     counts: dict[str, int] = {status: 0 for status in ApplicationStatus}
     for application in everything:
         counts[application.status] = counts.get(application.status, 0) + 1

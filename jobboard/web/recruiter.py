@@ -7,6 +7,7 @@ collectivité's offers: those answer 404, as if they did not exist.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +23,7 @@ from jobboard.domain.account import Role, Verification
 from jobboard.domain.diploma import DIPLOMA_LEVELS, diploma_label
 from jobboard.domain.eligibility import Reason, Verdict
 from jobboard.domain.errors import NotFound, Refused
+from jobboard.domain.next_step import StepTarget, next_step
 from jobboard.domain.offer import (
     DESCRIPTION_MAX_LENGTH,
     THEMES,
@@ -33,7 +35,7 @@ from jobboard.domain.offer_form import KIND_HINTS, OfferForm
 from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
-from jobboard.services import offer_editing
+from jobboard.services import offer_editing, recruiter_overview
 from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.csrf import limited_receive
@@ -77,10 +79,36 @@ async def recruiter_home(request: Request) -> Response:
         for status in STATUS_ORDER
         if any(o.status == status for o in offers)
     ]
+    # Only verified recruiters read applications (web/pipeline.py): others get no counts.
+    verified = user.verification == Verification.VERIFIED
+    counts = (
+        await recruiter_overview.application_counts(user.id, [o.id for o in offers])
+        if verified
+        else {}
+    )
+    comments = await recruiter_overview.latest_comments(
+        [o.id for o in offers if o.status in recruiter_overview.COMMENTED]
+    )
+    steps = {
+        o.id: next_step(
+            OfferStatus(o.status),
+            new_applications=counts[o.id].new if o.id in counts else 0,
+            comment=comments.get(o.id, ""),
+        )
+        for o in offers
+    }
     return templates().page(
         request,
         "recruiter/home.html",
-        {"user": user, "organisation": organisation, "groups": groups, "count": len(offers)},
+        {
+            "user": user,
+            "organisation": organisation,
+            "groups": groups,
+            "count": len(offers),
+            "counts": counts,
+            "steps": steps,
+            "StepTarget": StepTarget,
+        },
     )
 
 
@@ -345,6 +373,14 @@ async def offer_new(request: Request) -> Response:
     user = user_of(request)
     if request.method == "POST":
         return await _save(request, user, None)
+    model = request.query_params.get("modele", "")
+    if model:
+        # « Republier »: a new draft written from one of the collectivité's offers, its dates
+        # left to fill in (the old ones have passed).
+        form = replace(
+            offer_editing.form_of(await _own_offer(user, model)), start_date="", deadline=""
+        )
+        return await _form_page(request, user, form, None, version=None)
     return await _form_page(request, user, OfferForm(), None, version=None, pristine=True)
 
 
