@@ -59,9 +59,7 @@ def _row(page: str, title: str) -> str:
     raise AssertionError(f"no row for {title}")
 
 
-async def test_counts_and_new_since_last_looked(
-    client: httpx.AsyncClient, recruiter: User
-) -> None:
+async def test_counts_and_new_since_last_looked(client: httpx.AsyncClient, recruiter: User) -> None:
     (offer,) = await _offers("published")
     await _apply(offer, 3)
     page = (await client.get("/espace/recruteur")).text
@@ -69,7 +67,8 @@ async def test_counts_and_new_since_last_looked(
     assert "3 candidatures" in row and "3 nouvelles" in row
     assert f'href="/espace/recruteur/offres/{offer.id}/candidatures">Voir les 3 nouvelles' in row
 
-    assert (await client.get(f"/espace/recruteur/offres/{offer.id}/candidatures")).status_code == 200
+    opened = await client.get(f"/espace/recruteur/offres/{offer.id}/candidatures")
+    assert opened.status_code == 200
     row = _row((await client.get("/espace/recruteur")).text, offer.title)
     assert "3 candidatures" in row and "nouvelle" not in row
     assert f'<a href="/offres/{offer.id}">Partager l’offre</a>' in row
@@ -183,8 +182,9 @@ async def test_republish_prefills_a_new_offer_without_its_dates(
     other = await make_user("recruiter", "rh@fumel.fr", commune="47106")
     assert other.organisation_id != recruiter.organisation_id
     (foreign,) = await _offers("closed", employer_insee="47106")
-    assert (await client.get(f"/espace/recruteur/offres/nouvelle?modele={foreign.id}")).status_code == 404
-    assert (await client.get("/espace/recruteur/offres/nouvelle?modele=abc")).status_code == 404
+    for model in (str(foreign.id), "abc"):
+        refused = await client.get(f"/espace/recruteur/offres/nouvelle?modele={model}")
+        assert refused.status_code == 404
 
 
 class _Queries(logging.Handler):

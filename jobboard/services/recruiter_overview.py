@@ -10,8 +10,8 @@ from datetime import datetime
 from functools import reduce
 from operator import or_
 
-from tortoise.functions import Count
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.offer import OfferStatus
