@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             name="signup_recruiter",
         ),
         Route("/inscription/confirmer", accounts.email_confirm, name="email_confirm"),
+        Route("/inscription/confirmation-envoyee", accounts.email_sent, name="email_sent"),
         Route(
             "/espace/compte/confirmation",
             accounts.email_confirm_resend,

@@ -124,8 +124,11 @@ async def _organisation(value: str) -> tuple[Organisation | None, str | None]:
     return None, "Choisissez votre collectivité dans la liste."
 
 
-async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
-    """Create the account, or raise FormInvalid with a message per field (nothing written)."""
+async def sign_up(signup: Signup, settings: Settings, today: date, *, next_path: str = "") -> User:
+    """Create the account, or raise FormInvalid with a message per field (nothing written).
+
+    `next_path` (a local path, already checked) rides in the confirmation link: following it
+    brings the candidate back to where they were, in whichever browser or tab opens it."""
     errors: dict[str, str] = {}
     if not signup.full_name:
         errors["full_name"] = "Indiquez vos prénom et nom."
@@ -175,7 +178,12 @@ async def sign_up(signup: Signup, settings: Settings, today: date) -> User:
         await queue_email(
             user.email,
             "welcome_recruiter" if user.role == Role.RECRUITER else "welcome_candidate",
-            {"user": user, "organisation": organisation, "link": confirmation_link(user, settings)},
+            {
+                "user": user,
+                "organisation": organisation,
+                "link": confirmation_link(user, settings, next_path),
+                "next_path": next_path,
+            },
             settings,
         )
     return user
@@ -249,40 +257,63 @@ def _reset_context(user: User, link: str, settings: Settings) -> dict[str, Any]:
     }
 
 
-# E-mail confirmation: a signed link naming the user and the address it was sent to.
+# E-mail confirmation: a signed link naming the user, the address it was sent to and, when the
+# account was created on the way somewhere (an offer's apply form), that return path. The path
+# is in the token rather than the session, so the link opened in another tab or browser still
+# knows it; the web layer checks it again (`safe_next`) before redirecting.
 
 CONFIRM_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    user: User
+    next_path: str  # as signed into the link, "" when none; not yet checked as a local path
 
 
 def _confirm_serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="bourse-pvd.email-confirmation")
 
 
-def confirmation_link(user: User, settings: Settings) -> str:
-    token = _confirm_serializer(settings).dumps([user.id, user.email])
+def confirmation_link(user: User, settings: Settings, next_path: str = "") -> str:
+    payload: list[object] = [user.id, user.email]
+    if next_path:
+        payload.append(next_path)
+    token = _confirm_serializer(settings).dumps(payload)
     return f"{settings.base_url}/inscription/confirmer?jeton={token}"
 
 
-async def confirm_email(token: str, settings: Settings) -> User | None:
-    """Mark the address confirmed; None if the link is forged, expired or for an old address."""
+async def confirm_email(token: str, settings: Settings) -> Confirmed | None:
+    """Mark the address confirmed; None if the link is forged, expired or for an old address.
+    A second use of a valid link confirms nothing new and answers the same."""
     try:
-        user_id, email = _confirm_serializer(settings).loads(token, max_age=CONFIRM_TOKEN_MAX_AGE)
+        payload = _confirm_serializer(settings).loads(token, max_age=CONFIRM_TOKEN_MAX_AGE)
     except (BadSignature, ValueError, TypeError):
         return None
-    if not isinstance(user_id, int) or not isinstance(email, str):
+    if not isinstance(payload, list) or len(payload) not in (2, 3):
+        return None
+    user_id, email = payload[0], payload[1]
+    next_path = payload[2] if len(payload) == 3 else ""
+    if not isinstance(user_id, int) or not isinstance(email, str) or not isinstance(next_path, str):
         return None
     user = await User.get_or_none(id=user_id, email=email, is_active=True)
-    if user is not None and user.email_confirmed_at is None:
+    if user is None:
+        return None
+    if user.email_confirmed_at is None:
         user.email_confirmed_at = now()
         await user.save(update_fields=["email_confirmed_at"])
-    return user
+    return Confirmed(user, next_path)
 
 
-async def resend_confirmation(user: User, settings: Settings) -> None:
+async def resend_confirmation(user: User, settings: Settings, next_path: str = "") -> None:
     await queue_email(
         user.email,
         "email_confirmation",
-        {"user": user, "link": confirmation_link(user, settings)},
+        {
+            "user": user,
+            "link": confirmation_link(user, settings, next_path),
+            "next_path": next_path,
+        },
         settings,
     )
 

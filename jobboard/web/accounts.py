@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -14,9 +15,10 @@ from jobboard.domain.account import Role
 from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.errors import Refused
 from jobboard.domain.password import MIN_LENGTH, password_problem
-from jobboard.models import User
+from jobboard.models import Offer, User
 from jobboard.services import accounts
 from jobboard.services.collectivites import Directory, load_directory
+from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
 from jobboard.web import throttle
 from jobboard.web.auth import (
@@ -89,14 +91,24 @@ def _redirect(url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def _next_of(value: object) -> str:
+    """The `suivant` return path of a query or form, "" unless it is a path on this site."""
+    return safe_next(value if isinstance(value, str) else None, "")
+
+
+def _with_next(path: str, next_path: str) -> str:
+    return f"{path}?suivant={quote(next_path, safe='')}" if next_path else path
+
+
 # Signup
 
 
 @public
 async def signup_choice(request: Request) -> Response:
+    next_path = _next_of(request.query_params.get("suivant"))
     if (user := current_user(request)) is not None:
-        return _redirect(HOME_BY_ROLE[user.role])
-    return templates().page(request, "accounts/signup_choice.html", {})
+        return _redirect(next_path or HOME_BY_ROLE[user.role])
+    return templates().page(request, "accounts/signup_choice.html", {"next": next_path})
 
 
 def _signup_page(
@@ -107,6 +119,7 @@ def _signup_page(
     choices: list[Any] | None = None,
     query: str = "",
     alert: str = "",
+    next_path: str = "",
     fragment_blocks: Sequence[str] = (),
 ) -> Response:
     return templates().page(
@@ -121,6 +134,7 @@ def _signup_page(
             "searched": bool(query),
             "alert": alert,
             "min_length": MIN_LENGTH,
+            "next": next_path,
         },
         status_code=status_code,
         fragment_blocks=fragment_blocks,
@@ -128,8 +142,11 @@ def _signup_page(
 
 
 async def _signup(request: Request, role: Role) -> Response:
+    """A candidate's signup keeps the `suivant` path it came with (an offer's apply form): in
+    the form, then in the confirmation link, so the new account lands back there."""
+    next_path = _next_of(request.query_params.get("suivant")) if role == Role.CANDIDATE else ""
     if (signed := current_user(request)) is not None:
-        return _redirect(HOME_BY_ROLE[signed.role])
+        return _redirect(next_path or HOME_BY_ROLE[signed.role])
     if request.method == "GET":
         query = request.query_params.get("collectivite_q", "").strip()[:100]
         choices = (
@@ -140,24 +157,31 @@ async def _signup(request: Request, role: Role) -> Response:
             accounts.Signup(role=role),
             choices=choices,
             query=query,
+            next_path=next_path,
             fragment_blocks=["collectivites"] if role == Role.RECRUITER else [],
         )
     form = await form_fields(request)
+    if role == Role.CANDIDATE:
+        next_path = _next_of(form.get("suivant"))
     signup = accounts.Signup.from_form(role, form)
     # A refused form shows the collectivité that was picked, still checked.
     picked = (await _directory(request)).get(signup.collectivite) if signup.collectivite else None
     choices = [picked] if picked else []
     if not await _throttle(request).hit(throttle.SIGNUP_PER_IP, throttle.client_ip(request)):
         return _signup_page(
-            request, signup, status_code=429, choices=choices, alert=throttle.SIGNUP_PER_IP.message
-        )
+            request, signup, status_code=429, choices=choices,
+            alert=throttle.SIGNUP_PER_IP.message, next_path=next_path,
+        )  # fmt: skip
     try:
-        user = await accounts.sign_up(signup, _settings(request), today())
+        user = await accounts.sign_up(signup, _settings(request), today(), next_path=next_path)
     except accounts.FormInvalid as invalid:
         signup.errors = invalid.errors
         signup.password = ""
-        return _signup_page(request, signup, status_code=400, choices=choices)
+        return _signup_page(request, signup, status_code=400, choices=choices, next_path=next_path)
     await start_session(request, user)
+    if next_path:
+        flash(request, "Votre compte est créé. Bienvenue sur la Bourse Petites villes de demain !")
+        return _redirect(_with_next("/inscription/confirmation-envoyee", next_path))
     if user.role == Role.RECRUITER:
         flash(
             request,
@@ -187,12 +211,13 @@ async def signup_recruiter(request: Request) -> Response:
 
 
 def _login_page(
-    request: Request, email: str = "", error: str = "", status_code: int = 200
+    request: Request, email: str = "", error: str = "", status_code: int = 200, next_path: str = ""
 ) -> Response:
+    """`next_path` (checked by `safe_next`) rides in the form and in « Créer un compte »."""
     return templates().page(
         request,
         "accounts/login.html",
-        {"email": email, "error": error, "next": request.query_params.get("suivant", "")},
+        {"email": email, "error": error, "next": next_path},
         status_code=status_code,
     )
 
@@ -204,8 +229,10 @@ async def login(request: Request) -> Response:
     if request.method == "GET":
         if user is not None:
             return _redirect(safe_next(request.query_params.get("suivant"), default))
-        return _login_page(request)
+        return _login_page(request, next_path=_next_of(request.query_params.get("suivant")))
     form = await form_fields(request)
+    # A refused attempt shows the form again with the same return path.
+    next_path = _next_of(form.get("suivant"))
     email = accounts.normalise_email(str(form.get("email", "")))[:254]
     password = str(form.get("password", ""))
     limiter = _throttle(request)
@@ -215,10 +242,10 @@ async def login(request: Request) -> Response:
     # nor to the per-IP limit (a campus behind one address): its failures count on their own.
     device = trusted_device(request, account, settings.secret_key) if email else None
     if device is None and not await limiter.hit(throttle.LOGIN_PER_IP, throttle.client_ip(request)):
-        return _login_page(request, email, throttle.LOGIN_PER_IP.message, 429)
+        return _login_page(request, email, throttle.LOGIN_PER_IP.message, 429, next_path)
     if not email or not password:
         return _login_page(
-            request, email, "Indiquez votre adresse e-mail et votre mot de passe.", 400
+            request, email, "Indiquez votre adresse e-mail et votre mot de passe.", 400, next_path
         )
     rule, key = (
         (throttle.LOGIN_FAILURES_PER_DEVICE, f"{account}:{device}")
@@ -229,12 +256,14 @@ async def login(request: Request) -> Response:
     # a successful login clears the count (a trusted device's own count only: the lockout of
     # untrusted clients runs its course).
     if not await limiter.hit(rule, key):
-        return _login_page(request, email, rule.message, 429)
+        return _login_page(request, email, rule.message, 429, next_path)
     user = await accounts.authenticate(email, password)
     if user is None:
         if not await limiter.allows(rule, key):
-            return _login_page(request, email, rule.message, 429)
-        return _login_page(request, email, "Adresse e-mail ou mot de passe incorrect.", 400)
+            return _login_page(request, email, rule.message, 429, next_path)
+        return _login_page(
+            request, email, "Adresse e-mail ou mot de passe incorrect.", 400, next_path
+        )
     # Everything the response depends on is settled before the session row is written.
     response = _redirect(safe_next(str(form.get("suivant", "")), HOME_BY_ROLE[user.role]))
     secure = settings.base_url.startswith("https://") or request.url.scheme == "https"
@@ -383,27 +412,69 @@ async def password_change(request: Request) -> Response:
 
 @public
 async def email_confirm(request: Request) -> Response:
-    """The link e-mailed at signup."""
-    user = await accounts.confirm_email(
-        request.query_params.get("jeton", "")[:500], _settings(request)
+    """The link e-mailed at signup, carrying the path the account was created on the way to.
+
+    Opened in the browser (or another tab of it) signed in to this account: straight to that
+    path. Opened where nobody is signed in (another browser, a phone's mail app): the address
+    is confirmed, and the sign-in page keeps the path, so signing in lands there. A link is
+    never a sign-in by itself. Signed in to another account: that account's home."""
+    confirmed = await accounts.confirm_email(
+        request.query_params.get("jeton", "")[:MAX_TOKEN_LENGTH], _settings(request)
     )
-    if user is None:
+    if confirmed is None:
         raise Refused(
             "Ce lien de confirmation n'est pas valable ou a expiré. Connectez-vous : la page "
             "« Mon compte » permet d'en recevoir un nouveau.",
         )
-    flash(request, "Merci, votre adresse e-mail est confirmée.")
+    next_path = _next_of(confirmed.next_path)
     signed = current_user(request)
-    return _redirect(HOME_BY_ROLE[signed.role] if signed else "/connexion")
+    if signed is None:
+        flash(
+            request,
+            "Merci, votre adresse e-mail est confirmée. Connectez-vous pour continuer.",
+        )
+        return _redirect(_with_next("/connexion", next_path))
+    if signed.id != confirmed.user.id:
+        flash(request, f"L’adresse {confirmed.user.email} est confirmée.", "info")
+        return _redirect(HOME_BY_ROLE[signed.role])
+    flash(request, "Merci, votre adresse e-mail est confirmée.")
+    return _redirect(next_path or HOME_BY_ROLE[signed.role])
+
+
+# Tokens longer than this are not read (a signed return path fits well within it).
+MAX_TOKEN_LENGTH = 4000
+_APPLY_PATH = re.compile(r"/offres/(\d{1,9})/candidater")
+
+
+@signed_in()
+async def email_sent(request: Request) -> Response:
+    """After a signup on the way somewhere: « check your mailbox », the way back in the link."""
+    user = user_of(request)
+    next_path = _next_of(request.query_params.get("suivant"))
+    if user.email_confirmed_at is not None:
+        return _redirect(next_path or HOME_BY_ROLE[user.role])
+    offer = None
+    if match := _APPLY_PATH.fullmatch(urlsplit(next_path).path):
+        candidate_offer = await Offer.get_or_none(id=int(match.group(1)))
+        if candidate_offer is not None and publicity(candidate_offer) is not Publicity.HIDDEN:
+            offer = candidate_offer
+    return templates().page(
+        request,
+        "accounts/email_sent.html",
+        {"user": user, "next": next_path, "offer": offer},
+    )
 
 
 @signed_in()
 async def email_confirm_resend(request: Request) -> Response:
     user = user_of(request)
+    next_path = _next_of((await form_fields(request)).get("suivant"))
     if user.email_confirmed_at is None:
         if await _throttle(request).hit(throttle.RESET_PER_ACCOUNT, "confirm-" + str(user.id)):
-            await accounts.resend_confirmation(user, _settings(request))
+            await accounts.resend_confirmation(user, _settings(request), next_path)
         flash(request, f"Un nouveau lien de confirmation a été envoyé à {user.email}.", "info")
+    if next_path:
+        return _redirect(_with_next("/inscription/confirmation-envoyee", next_path))
     return _redirect("/espace/compte")
 
 
