@@ -29,6 +29,8 @@ from jobboard.web import (
     apply,
     board,
     candidate,
+    crawl,
+    feed,
     health,
     pages,
     pipeline,
@@ -240,6 +242,9 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Route("/mentions-legales", pages.legal, name="legal"),
         Route("/donnees-personnelles", pages.privacy, name="privacy"),
         Route("/favicon.ico", _favicon, name="favicon"),
+        Route("/flux.atom", feed.offer_feed, name="offer_feed"),
+        Route("/sitemap.xml", crawl.sitemap, name="sitemap"),
+        Route("/robots.txt", crawl.robots, name="robots"),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     middleware = [

@@ -360,7 +360,9 @@ class _ActiveContent(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = dict(attrs)
-        if tag == "script" and not (names.get("src") or "").startswith("/static/"):
+        # A JSON-LD block is data, not script: browsers never run it (and its JSON escapes <).
+        is_data = names.get("type") == "application/ld+json"
+        if tag == "script" and not is_data and not (names.get("src") or "").startswith("/static/"):
             self.found.append("inline script")
         if tag in ("svg", "iframe", "object", "embed"):
             self.found.append(f"<{tag}>")
@@ -418,8 +420,15 @@ def test_the_active_content_check_catches_what_it_should() -> None:
     found = _active_content(
         '<script>x</script><img src=x onerror="a()"><a href=" JavaScript:a()">x</a><svg></svg>'
         '<script src="/static/js/app.js"></script><p title="onerror=">ok</p>'
+        '<script type="application/ld+json">{}</script><script type="module">y</script>'
     )
-    assert found == ["inline script", "img onerror", "a href= JavaScript:a()", "<svg>"]
+    assert found == [
+        "inline script",
+        "img onerror",
+        "a href= JavaScript:a()",
+        "<svg>",
+        "inline script",
+    ]
 
 
 async def test_preview_of_an_incomplete_draft(client: httpx.AsyncClient, recruiter: User) -> None:

@@ -22,10 +22,12 @@ from jobboard.clock import today
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.offer import THEMES, OfferKind, OfferStatus, RemoteWork
 from jobboard.domain.salary import SalaryPeriod, SalaryRange, parse_salary
-from jobboard.markdown import render_markdown
+from jobboard.markdown import plain_text, render_markdown
 from jobboard.models import Offer, OfferEvent
 from jobboard.services.visibility import Publicity, publicity
 
+# Search engines show about this many characters of a description.
+SUMMARY_LENGTH = 160
 # Every relation `represent` reads, joined in the offers' query.
 RELATED = ("commune__departement", "commune__region", "organisation__commune")
 
@@ -112,6 +114,20 @@ class PublicOffer:
     @property
     def is_open(self) -> bool:
         return self.standing.code == Publicity.OPEN
+
+    def summary(self, limit: int = SUMMARY_LENGTH) -> str:
+        """The description's words without markup, cut on a word within `limit` characters:
+        the feed's summary, the page's meta description and Open Graph description."""
+        return excerpt(plain_text(self.description.markdown), limit)
+
+
+def excerpt(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.–-") + "…"
 
 
 def offer_url(base_url: str, offer_id: int) -> str:
@@ -221,6 +237,15 @@ async def public_offer(
     """One offer with a public page (open, closed or expired), None otherwise."""
     found = await public_offers(Offer.filter(id=offer_id), base_url=base_url, on=on)
     return found[0] if found else None
+
+
+async def describe(offer: Offer, *, base_url: str, on: date | None = None) -> PublicOffer:
+    """The representation of an offer the caller loaded with RELATED (an offer page): one
+    query, for its first publication."""
+    first = await _first_publications([offer.id])
+    return represent(
+        offer, base_url=base_url, first_published=first.get(offer.id), on=on or today()
+    )
 
 
 def _iso(moment: date | datetime | None) -> str | None:

@@ -24,9 +24,11 @@ from jobboard.search.searcher import (
     SearchResult,
     SearchService,
 )
+from jobboard.services.offer_public import RELATED as PUBLIC_RELATED
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.web import htmx
 from jobboard.web.auth import public
+from jobboard.web.offer_meta import offer_meta
 from jobboard.web.state import templates
 
 MAX_PAGE = 10_000
@@ -186,9 +188,7 @@ async def offer_detail(request: Request) -> Response:
     offer_id = parse_int(request.path_params["offer_id"])
     offer = None
     if offer_id is not None:
-        offer = await Offer.get_or_none(id=offer_id).prefetch_related(
-            "commune__departement", "commune__region", "organisation"
-        )
+        offer = await Offer.filter(id=offer_id).select_related(*PUBLIC_RELATED).first()
     # Only offers that have been public are shown; drafts and moderation states are not.
     if offer is None or (standing := publicity(offer)) is Publicity.HIDDEN:
         raise NotFound("Cette offre n'existe pas ou n'est plus en ligne.")
@@ -203,5 +203,6 @@ async def offer_detail(request: Request) -> Response:
             "diploma": diploma_label(offer.min_diploma_level),
             "html": render_offer_texts(offer),
             "today": today(),
+            **await offer_meta(request, offer),
         },
     )
