@@ -46,6 +46,13 @@ _MONTHLY_BELOW = Decimal(12_000)
 _RANGE_JOINER = re.compile(r"\s*(?:et|à|a|-|–|—)\s*", re.IGNORECASE)
 
 
+_BARE_LOW_END = re.compile(
+    r"(?<![\d,.])(\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|\d+)(?:,(\d{1,2}))?\s*(k)?"
+    r"\s*(?:et|à|a|-|–|—)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _value(match: re.Match[str]) -> Decimal:
     whole, cents, thousands = match.groups()
     value = Decimal(re.sub(r"[ \u00a0\u202f.]", "", whole) + (f".{cents}" if cents else ""))
@@ -60,6 +67,11 @@ def _amounts(text: str) -> list[Decimal]:
         return []
     first = matches[0]
     values = [_value(first)]
+    # « 2 600 à 3 200 € »: the low end may come without its euro sign.
+    if low := _BARE_LOW_END.search(text[: first.start()]):
+        # « 32 à 36 k€ »: the thousands of the high end are the low end's too.
+        shared_thousands = first.group(3) and not low.group(3)
+        values.append(_value(low) * (1000 if shared_thousands else 1))
     if len(matches) > 1 and _RANGE_JOINER.fullmatch(text[first.end() : matches[1].start()]):
         values.append(_value(matches[1]))
     return [v for v in values if v > 0]

@@ -22,6 +22,9 @@ from jobboard.domain.salary import SalaryPeriod, SalaryRange, parse_salary
         ),
         ("32 k€ brut annuel", SalaryRange(Decimal(32000), Decimal(32000), SalaryPeriod.YEAR)),
         ("12,50 € de l’heure", SalaryRange(Decimal("12.50"), Decimal("12.50"), "HOUR")),
+        # The low end without its euro sign.
+        ("2 600 – 3 000 €", SalaryRange(Decimal(2600), Decimal(3000), SalaryPeriod.MONTH)),
+        ("de 32 à 36 k€ par an", SalaryRange(Decimal(32000), Decimal(36000), "YEAR")),
         # No period said: the size of the amount tells it.
         ("2600 euros brut", SalaryRange(Decimal(2600), Decimal(2600), SalaryPeriod.MONTH)),
         ("35 000 €", SalaryRange(Decimal(35000), Decimal(35000), SalaryPeriod.YEAR)),
