@@ -26,6 +26,8 @@ SM = f"{{{SITEMAP}}}"
 def read_sitemap(document: bytes) -> list[tuple[str, str | None]]:
     """(loc, lastmod) of every url, after checking each element the protocol allows."""
     assert document.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    # The protocol's namespace as the default one (some crawlers read no prefixed names).
+    assert b'\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' in document
     root = ET.fromstring(document)
     assert root.tag == f"{SM}urlset"
     assert not root.attrib and not (root.text or "").strip()

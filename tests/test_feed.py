@@ -181,4 +181,7 @@ def test_offer_text_cannot_break_the_document() -> None:
     assert root.tag == f"{{{ATOM}}}feed"
     assert root.findtext(f"{{{ATOM}}}title") == "Offres & « tests » <b>"
     assert root.findtext(f"{{{ATOM}}}updated") == "2027-01-01T00:00:00+00:00"
-    assert document.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    assert document.startswith(
+        b"<?xml version='1.0' encoding='utf-8'?>\n"
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">'
+    )

@@ -22,8 +22,6 @@ STATIC_PAGES = ("home", "offer_list", "accessibility", "legal", "privacy")
 # Areas behind a sign-in, or a candidate's files: nothing there for a search engine.
 DISALLOWED = ("/espace", "/moderation", "/candidatures")
 
-ET.register_namespace("", SITEMAP)
-
 
 def sitemap_xml(pages: Sequence[str], offers: Sequence[tuple[str, datetime]]) -> bytes:
     """A sitemap of `pages` (absolute addresses) and `offers` (address, last change)."""
@@ -34,7 +32,9 @@ def sitemap_xml(pages: Sequence[str], offers: Sequence[tuple[str, datetime]]) ->
         if lastmod is not None:
             # W3C Datetime with seconds and a time zone (https://www.w3.org/TR/NOTE-datetime).
             ET.SubElement(url, f"{{{SITEMAP}}}lastmod").text = lastmod.isoformat(timespec="seconds")
-    document: bytes = ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(
+        urlset, encoding="utf-8", xml_declaration=True, default_namespace=SITEMAP
+    )
     return document
 
 

@@ -27,8 +27,6 @@ FEED_SIZE = 50  # entries per feed page; readers poll often, older offers are on
 # The feed says who publishes it; each entry's author is the recruiting collectivité.
 PUBLISHER = "Agence nationale de la cohésion des territoires (ANCT)"
 
-ET.register_namespace("", ATOM)
-
 
 @dataclass(frozen=True)
 class FeedPage:
@@ -47,7 +45,7 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element = ET.SubElement(parent, tag, attributes)
     if text is not None:
         element.text = text
     return element
@@ -75,7 +73,9 @@ def _escape(text: str) -> str:
 
 def atom_feed(page: FeedPage, offers: Sequence[PublicOffer], base_url: str) -> bytes:
     """The feed document (pure: everything it says comes from `page` and `offers`)."""
-    feed = ET.Element(f"{{{ATOM}}}feed", {f"{{{XML}}}lang": "fr"})
+    # Unqualified names under a literal xmlns: ElementTree's default_namespace refuses
+    # unqualified attributes, and its global prefix registry is shared with the sitemap.
+    feed = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": "fr"})
     _add(feed, "id", page.id)
     _add(feed, "title", page.title)
     _add(feed, "subtitle", "Offres de chef de projet Petites villes de demain et de VTA")
