@@ -545,6 +545,7 @@ def generate(n: int, seed: int, geo: Geography, today: date) -> Iterator[dict[st
             themes=themes,
             published=published,
             deadline=deadline,
+            start_date=deadline + timedelta(days=rng.randint(15, 90)),
             commune_name=commune,
             departement_name=geo.departements[dep_code],
             duration_months=rng.randint(12, 18) if is_vta else rng.choice((24, 36, 48, 72)),

@@ -36,6 +36,7 @@ from jobboard.web import (
     pages,
     pipeline,
     recruiter,
+    saved,
 )
 from jobboard.web.auth import AuthMiddleware, public
 from jobboard.web.csrf import CSRFMiddleware
@@ -102,6 +103,12 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             methods=["GET", "POST"],
             name="offer_apply",
         ),
+        Route(
+            "/offres/{offer_id}/sauvegarde",
+            saved.offer_save,
+            methods=["POST"],
+            name="offer_save",
+        ),
         Route("/candidatures/{application_id}/cv", apply.cv_download, name="cv_download"),
         Route("/inscription", accounts.signup_choice, name="signup"),
         Route(
@@ -147,6 +154,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             name="password_change",
         ),
         Route("/espace/candidat", candidate.candidate_home, name="candidate_home"),
+        Route("/espace/candidat/sauvegardes", saved.saved_list, name="candidate_saved"),
         Route(
             "/espace/candidat/candidatures/{application_id}",
             candidate.candidate_application,

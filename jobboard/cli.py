@@ -298,6 +298,7 @@ def cmd_expire(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"{report.expired} offre(s) expirée(s), {report.obsolete_applications} "
             f"candidature(s) devenue(s) sans objet, {report.reminders} rappel(s) envoyé(s), "
+            f"{report.saved_reminders} rappel(s) d’offre sauvegardée, "
             f"{report.sessions} session(s) expirée(s) supprimée(s)."
         )
         return 0

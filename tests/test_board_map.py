@@ -47,7 +47,6 @@ def test_the_vendored_map_draws_every_departement_of_the_reference_data() -> Non
     shapes = map_shapes(PROJECT_ROOT / "static")
     assert set(shapes.paths) == codes
     assert {"971", "972", "973", "974", "976"} <= set(shapes.insets)
-    assert set(shapes.zoomed) == {"75", "92", "93", "94"}
     assert all(d.startswith("M") and d.endswith("Z") for d in shapes.paths.values())
 
 
@@ -69,12 +68,6 @@ async def test_counts_are_the_search_facet_and_links_filter_the_board(
     steps = _steps(response.text)
     busiest = max(facet, key=lambda code: facet[code])
     assert steps[busiest] == 4
-    # Paris and its neighbours are drawn a second time, enlarged, with the same links.
-    for code in ("75", "92", "93", "94"):
-        assert (
-            f'aria-label="{links[code][1]}" class="map-link map-link--zoom" data-zoom="{code}"'
-            in unescape(response.text)
-        )
     assert all(steps[code] == 0 for code in links if code not in facet)
     assert all(steps[code] > 0 for code in facet)
     # The link leads to the board showing that département's offers, as many as the map said.

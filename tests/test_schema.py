@@ -48,6 +48,7 @@ UNIQUE = {
     ("applications_seen", ("user_id", "offer_id")),
     ("offer_theme", ("offer_id", "theme")),
     ("organisation", ("commune_id", "epci_id")),
+    ("saved_offer", ("user_id", "offer_id")),
 }
 
 

@@ -82,6 +82,18 @@ async def check(database_url: str) -> None:
             "INSERT INTO user_session (key_hash, user_id, created_at, last_seen_at) "
             f"VALUES ('k', {users[0]['id']}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         )
+        # 0010: a candidate keeps an offer once.
+        saved = (
+            "INSERT INTO saved_offer (user_id, offer_id, created_at) "
+            "VALUES (1, 1, CURRENT_TIMESTAMP)"
+        )
+        await conn.execute_script(saved)
+        try:
+            await conn.execute_script(saved)
+        except Exception as refused:
+            assert "unique" in str(refused).lower(), refused
+        else:
+            raise AssertionError("saved_offer accepted the same offer twice")
         print("rows kept")
     finally:
         if database_url.startswith("postgres"):

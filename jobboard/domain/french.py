@@ -1,6 +1,9 @@
-"""French typography for numbers: « 15 000 », « 26,25 », « 18 mois » (pure)."""
+"""French typography for numbers and dates: « 15 000 », « 26,25 », « 18 mois », « 1er mars 2027 »
+(pure)."""
 
 from __future__ import annotations
+
+from datetime import date
 
 NARROW_NO_BREAK_SPACE = "\u202f"  # between thousands
 NO_BREAK_SPACE = "\u00a0"  # before a unit sign: « 75 % », « 15 000 € »
@@ -19,3 +22,25 @@ def hours_fr(value: object) -> str:
 
 def months_fr(value: int) -> str:
     return f"{value} mois"
+
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def day_fr(value: date) -> str:
+    """« 1er mars 2027 », « 3 mars 2027 »."""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {MONTHS[value.month - 1]} {value.year}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, replace
+from datetime import date
 from itertools import pairwise
 from typing import Any
 
@@ -48,6 +49,18 @@ class SearchRequest:
     page_size: int = 20
 
 
+@dataclass(frozen=True)
+class SimilarRequest:
+    """The offer whose neighbours are wanted (it need not be in the index)."""
+
+    offer_id: int
+    kind: str
+    themes: tuple[str, ...]
+    departement: str
+    region: str
+    limit: int = 3
+
+
 @dataclass
 class Hit:
     id: int
@@ -62,6 +75,7 @@ class Hit:
     deadline: Any
     duration_months: int
     min_diploma_level: int
+    start_date: date | None = None
 
 
 @dataclass
@@ -362,6 +376,46 @@ class SearchService:
         docnums = selected[order][start:end].tolist()
         return [_hit(searcher.stored_fields(d), terms) for d in docnums]
 
+    # -- similar offers (blocking too) --
+    def similar(self, request: SimilarRequest) -> list[Hit]:
+        """Offers of the same kind or sharing a theme, nearest first: same département, then
+        same région, then anywhere; more in common ranks higher, then the newest. The offer
+        itself is left out (it may be absent from the index: expired or closed)."""
+        with self._lock:
+            searcher, facets = self._current()
+            return self._similar(searcher, facets, request)
+
+    @staticmethod
+    def _similar(searcher: Searcher, facets: _Facets, request: SimilarRequest) -> list[Hit]:
+        docs = facets.live
+        if len(docs) == 0 or request.limit <= 0:
+            return []
+        own = searcher.document_number(id=str(request.offer_id))
+        if own is not None:
+            docs = docs[docs != own]
+        same_kind = facets.mask(docs, "kind", request.kind)
+        bits = 0
+        for theme in request.themes:
+            if theme in THEME_CODES:
+                bits |= 1 << THEME_CODES.index(theme)
+        shared = facets.themes[docs] & bits
+        common = np.zeros(len(docs), dtype=np.int64)
+        for bit in range(len(THEME_CODES)):
+            common += (shared >> bit) & 1
+        related = same_kind | (common > 0)
+        score = (
+            2 * same_kind.astype(np.int64)
+            + common
+            + 6 * facets.mask(docs, "departement", request.departement).astype(np.int64)
+            + 3 * facets.mask(docs, "region", request.region).astype(np.int64)
+        )
+        docs, score = docs[related], score[related]
+        # Highest score first, the newest among equals (lexsort: last key is the primary one).
+        order = np.lexsort((-facets.published[docs], -score))
+        return [
+            _hit(searcher.stored_fields(int(d)), frozenset()) for d in docs[order][: request.limit]
+        ]
+
 
 def _query_terms(query: Query | None, searcher: Searcher) -> frozenset[str]:
     """The indexed forms a query matches, fuzzy expansions included."""
@@ -386,4 +440,5 @@ def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:
         deadline=number_date(stored["deadline"]),
         duration_months=stored["duration_months"],
         min_diploma_level=stored["min_diploma_level"],
+        start_date=number_date(stored["start"]) if stored.get("start") else None,
     )

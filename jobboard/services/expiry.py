@@ -1,4 +1,5 @@
-"""Offers past their deadline: expire them, tell candidates, and remind recruiters before.
+"""Offers past their deadline: expire them, tell candidates, and remind recruiters (and the
+candidates who saved an offer, `services/saved_offers.py`) before.
 
 `jobboard expire` and the periodic loop of `serve` / `worker` call `run_expiry` (which also
 deletes expired login sessions); a second run finds nothing left to do (each offer is expired
@@ -22,6 +23,7 @@ from jobboard.mail import queue_email
 from jobboard.models import Offer
 from jobboard.services.applications import sweep_cv_orphans
 from jobboard.services.offer_transitions import recruiters_of, transition_offer
+from jobboard.services.saved_offers import remind_saved_deadlines
 from jobboard.services.sessions import delete_expired_sessions
 from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
@@ -38,6 +40,7 @@ class ExpiryReport:
     reminders: int
     orphan_files: int = 0
     sessions: int = 0
+    saved_reminders: int = 0
 
 
 async def expire_offers(today: date, settings: Settings) -> tuple[int, int]:
@@ -96,9 +99,10 @@ async def run_expiry(settings: Settings, today: date | None = None) -> ExpiryRep
     day = today or paris_today()
     expired, obsolete = await expire_offers(day, settings)
     reminders = await remind_deadlines(day, settings)
+    saved_reminders = await remind_saved_deadlines(day, settings)
     orphans = await sweep_cv_orphans(settings)
     sessions = await delete_expired_sessions(settings)
-    return ExpiryReport(expired, obsolete, reminders, orphans, sessions)
+    return ExpiryReport(expired, obsolete, reminders, orphans, sessions, saved_reminders)
 
 
 async def run_forever(settings: Settings, interval: float = 3600.0) -> None:
@@ -106,7 +110,7 @@ async def run_forever(settings: Settings, interval: float = 3600.0) -> None:
     while True:
         try:
             report = await run_expiry(settings)
-            if report.expired or report.reminders:
+            if report.expired or report.reminders or report.saved_reminders:
                 log.info("expiry: %s", report)
         except Exception:  # the database may be briefly away; next round
             log.exception("expiry round failed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import anyio.to_thread
 from starlette.exceptions import HTTPException
@@ -19,19 +19,25 @@ from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
 from jobboard.search.searcher import (
+    Hit,
     IndexUnavailable,
     SearchRequest,
     SearchResult,
     SearchService,
+    SimilarRequest,
 )
+from jobboard.services.offer_marks import marks_for
 from jobboard.services.offer_public import RELATED as PUBLIC_RELATED
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.web import htmx
-from jobboard.web.auth import public
+from jobboard.web.auth import current_user, public
 from jobboard.web.offer_meta import offer_meta
 from jobboard.web.state import templates
 
 MAX_PAGE = 10_000
+# The longest board query string an offer page carries back (« Retour aux résultats »).
+MAX_BACK_LENGTH = 1000
+SIMILAR_COUNT = 3
 SORTS = {"pertinence": "Pertinence", "date": "Date de publication"}
 
 
@@ -132,6 +138,7 @@ async def run_search(request: Request, search_request: SearchRequest) -> SearchR
 async def home(request: Request) -> Response:
     result = await run_search(request, SearchRequest(sort="date", page_size=6))
     counts = dict(result.facets["kind"])
+    marks = await marks_for(current_user(request), result.hits, today())
     return templates().page(
         request,
         "home.html",
@@ -140,6 +147,7 @@ async def home(request: Request) -> Response:
             "total": result.total,
             "latest": result.hits,
             "kinds": KIND_SHORT_LABELS,
+            "marks": marks,
         },
     )
 
@@ -168,7 +176,12 @@ async def offer_list(request: Request) -> Response:
             f"La page {filters.page} n'existe pas : les résultats tiennent sur {result.pages} "
             f"page{'s' if result.pages > 1 else ''}."
         )
-    context = {"filters": filters, "result": result, **choices}
+    context = {
+        "filters": filters,
+        "result": result,
+        "marks": await marks_for(current_user(request), result.hits, today()),
+        **choices,
+    }
     response = templates().page(
         request,
         "offers/list.html",
@@ -183,6 +196,53 @@ async def offer_list(request: Request) -> Response:
     return response
 
 
+def back_to_results(raw: str | None, choices: dict[str, Any]) -> str | None:
+    """The board search an offer page was reached from (`?depuis=<query string>`), validated
+    by the board's own parser and written anew from what it understood: always a path under
+    /offres, never an address elsewhere. None when absent, too long or not a valid search."""
+    if raw is None or len(raw) > MAX_BACK_LENGTH:
+        return None
+    scope = {"type": "http", "method": "GET", "path": "/offres", "headers": [],
+             "query_string": raw.encode("utf-8", "replace")}  # fmt: skip
+    filters = parse_filters(Request(scope), choices)
+    if filters.errors:
+        return None
+    return filters.query_string()
+
+
+def _came_from(request: Request) -> str | None:
+    """The board query string this page was reached from: `?depuis=` (carried by the similar
+    offers' links), else the Referer when it is this site's /offres (a card clicked on the
+    board, whose URL htmx keeps in step with the search)."""
+    carried = request.query_params.get("depuis")
+    if carried is not None:
+        return carried
+    referer = request.headers.get("referer", "")
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return None
+    if parts.netloc != request.url.netloc or parts.path != "/offres":
+        return None
+    return parts.query
+
+
+async def similar_offers(request: Request, offer: Offer) -> list[Hit]:
+    service: SearchService = request.app.state.search
+    similar = SimilarRequest(
+        offer_id=offer.id,
+        kind=str(offer.kind),
+        themes=tuple(offer.themes),
+        departement=offer.commune.departement_id,
+        region=offer.commune.region_id,
+        limit=SIMILAR_COUNT,
+    )
+    try:
+        return await anyio.to_thread.run_sync(service.similar, similar)
+    except IndexUnavailable:
+        return []  # the page itself still shows; only the suggestions are missing
+
+
 @public
 async def offer_detail(request: Request) -> Response:
     offer_id = parse_int(request.path_params["offer_id"])
@@ -192,6 +252,11 @@ async def offer_detail(request: Request) -> Response:
     # Only offers that have been public are shown; drafts and moderation states are not.
     if offer is None or (standing := publicity(offer)) is Publicity.HIDDEN:
         raise NotFound("Cette offre n'existe pas ou n'est plus en ligne.")
+    board_query = back_to_results(_came_from(request), await _choices(request))
+    similar = await similar_offers(request, offer)
+    # One batch for the offer and its neighbours: two queries, whatever their number.
+    marks = await marks_for(current_user(request), [offer, *similar], today())
+    settings = request.app.state.settings
     return templates().page(
         request,
         "offers/detail.html",
@@ -204,5 +269,14 @@ async def offer_detail(request: Request) -> Response:
             "html": render_offer_texts(offer),
             "today": today(),
             **await offer_meta(request, offer),
+            "offer_actions": True,
+            "mark": marks.get(offer.id),
+            "marks": marks,
+            "similar": similar,
+            "board_query": board_query,
+            "back_url": "/offres" + (f"?{board_query}" if board_query else "")
+            if board_query is not None
+            else None,
+            "offer_url": f"{settings.base_url}/offres/{offer.id}",
         },
     )

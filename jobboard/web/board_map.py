@@ -46,17 +46,13 @@ class MapShapes:
     view_box: str
     paths: dict[str, str]  # département code → path data, in drawing order
     insets: dict[str, Inset]
-    zoom: Inset  # the frame of Paris and its neighbours drawn again, enlarged
-    zoomed: dict[str, str]  # code → path data of their enlarged copies
 
 
 @cache
 def map_shapes(static_dir: Path) -> MapShapes:
     """The vendored map (scripts/compose_departement_map.py), read once per process."""
     root = ET.parse(static_dir / MAP_FILE).getroot()  # noqa: S314 (our own vendored file)
-    every = {p.get("id", ""): p.get("d", "") for p in root.iter(f"{_SVG}path")}
-    paths = {code: d for code, d in every.items() if not code.startswith("zoom-")}
-    zoomed = {code.removeprefix("zoom-"): d for code, d in every.items() if code not in paths}
+    paths = {p.get("id", ""): p.get("d", "") for p in root.iter(f"{_SVG}path")}
     labels = {t.get("id", "").removeprefix("label-"): t for t in root.iter(f"{_SVG}text")}
     insets = {}
     for rect in root.iter(f"{_SVG}rect"):
@@ -71,10 +67,7 @@ def map_shapes(static_dir: Path) -> MapShapes:
             label_x=text.get("x", ""),
             label_y=text.get("y", ""),
         )
-    zoom = insets.pop("zoom")
-    return MapShapes(
-        view_box=root.get("viewBox", ""), paths=paths, insets=insets, zoom=zoom, zoomed=zoomed
-    )
+    return MapShapes(view_box=root.get("viewBox", ""), paths=paths, insets=insets)
 
 
 @public

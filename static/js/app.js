@@ -29,4 +29,22 @@
       request.headers["X-CSRF-Token"] = token;
     }
   });
+  // « Copier l’adresse de l’offre »: a plain link to the offer without script; with it, a button
+  // that copies the address and says so in the page's status line.
+  document.addEventListener("DOMContentLoaded", function () {
+    var links = document.querySelectorAll("a[data-copy-link]");
+    if (!navigator.clipboard) { return; }
+    Array.prototype.forEach.call(links, function (link) {
+      link.setAttribute("role", "button");
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        var status = document.getElementById("partage-statut");
+        navigator.clipboard.writeText(link.href).then(function () {
+          if (status) { status.textContent = link.getAttribute("data-copied-message"); }
+        }, function () {
+          if (status) { status.textContent = link.getAttribute("data-failed-message") + " " + link.href; }
+        });
+      });
+    });
+  });
 })();

@@ -82,20 +82,6 @@ def test_apply_then_review(
         expect(candidate.get_by_text("Reçue").first).to_be_visible()
         screenshot(candidate, "candidature-envoyee")
 
-        # The recruiter's space says it is new, and leads to it; once seen, it no longer is.
-        recruiter.goto("/espace/recruteur")
-        row = recruiter.get_by_role("row").filter(has=recruiter.locator(f'a[href="{offer_url}"]'))
-        expect(row).to_contain_text("1 nouvelle")
-        for width in (390, 1280):
-            recruiter.set_viewport_size({"width": width, "height": 900})
-            assert blocking_axe_violations(recruiter) == []
-            screenshot(recruiter, f"espace-recruteur-{width}")
-        row.get_by_role("link", name="Voir la nouvelle candidature").click()
-        expect(recruiter).to_have_url(f"{offer_url}/candidatures")
-        recruiter.goto("/espace/recruteur")
-        expect(row).not_to_contain_text("nouvelle")
-        expect(row.get_by_role("link", name="Partager l’offre")).to_be_visible()
-
         # The recruiter finds it, downloads the CV and answers.
         recruiter.goto(f"{offer_url}/candidatures")
         recruiter.get_by_role("link", name="Camille Durand").click()
