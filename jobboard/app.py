@@ -21,7 +21,7 @@ from jobboard.domain.errors import NotFound, Refused
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
-from jobboard.services import expiry
+from jobboard.services import expiry, purge
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import (
@@ -34,6 +34,7 @@ from jobboard.web import (
     feed,
     health,
     pages,
+    personal_data,
     pipeline,
     recruiter,
     saved,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
                     background.start_soon(indexer.run_forever)  # in one process per directory
                     background.start_soon(mail.run_forever, settings)
                     background.start_soon(expiry.run_forever, settings)
+                    background.start_soon(purge.run_forever, settings)
                     yield
                     background.cancel_scope.cancel()
         search.close()
@@ -152,6 +154,30 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             accounts.password_change,
             methods=["POST"],
             name="password_change",
+        ),
+        Route("/espace/compte/donnees", personal_data.data_page, name="account_data"),
+        Route(
+            "/espace/compte/donnees/preparer",
+            personal_data.data_export_build,
+            methods=["POST"],
+            name="account_data_build",
+        ),
+        Route(
+            "/espace/compte/donnees/{token}",
+            personal_data.data_download,
+            name="account_data_download",
+        ),
+        Route(
+            "/espace/compte/suppression",
+            personal_data.account_delete,
+            methods=["GET", "POST"],
+            name="account_delete",
+        ),
+        Route(
+            "/espace/candidat/candidatures/{application_id}/vivier",
+            personal_data.talent_pool_withdraw,
+            methods=["POST"],
+            name="candidate_talent_pool_withdraw",
         ),
         Route("/espace/candidat", candidate.candidate_home, name="candidate_home"),
         Route("/espace/candidat/sauvegardes", saved.saved_list, name="candidate_saved"),

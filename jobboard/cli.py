@@ -28,7 +28,7 @@ from jobboard.models import EmailOutbox, User
 from jobboard.passwords import hash_password
 from jobboard.search.indexer import Indexer
 from jobboard.search.store import IndexStore
-from jobboard.services import accounts, demo, expiry, reference
+from jobboard.services import account_deletion, accounts, demo, expiry, purge, reference
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, local_base_url, tortoise_config
@@ -187,6 +187,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loops.start_soon(indexer.run_forever)
             loops.start_soon(mail.run_forever, settings)
             loops.start_soon(expiry.run_forever, settings)
+            loops.start_soon(purge.run_forever, settings)
         return 0
 
     try:
@@ -306,6 +307,32 @@ def cmd_expire(settings: Settings, args: argparse.Namespace) -> int:
     return _with_db(settings, work)
 
 
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Apply the retention rules (domain/retention.py) once; --dry-run only counts."""
+
+    async def work() -> int:
+        report = await purge.purge(settings, dry_run=args.dry_run)
+        for line in report.lines():
+            print(line)
+        return 0
+
+    return _with_db(settings, work)
+
+
+def cmd_delete_staff(settings: Settings, args: argparse.Namespace) -> int:
+    """Remove an ANCT staff account; the journal keeps its decisions without its name."""
+    email = accounts.normalise_email(args.email)
+
+    async def work() -> int:
+        if not await account_deletion.delete_staff(email, settings):
+            print(f"Aucun compte de l’équipe ANCT avec l’adresse {email}.", file=sys.stderr)
+            return 1
+        print(f"Compte de l’équipe ANCT supprimé\u202f: {email}")
+        return 0
+
+    return _with_db(settings, work)
+
+
 def cmd_send_emails(settings: Settings, args: argparse.Namespace) -> int:
     """Send what is due in the outbox, once, or forever with --boucle."""
 
@@ -402,6 +429,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="expire les offres dont la date limite est passée, envoie les rappels, supprime les "
         "sessions expirées",
     ).set_defaults(func=cmd_expire)
+    purging = sub.add_parser(
+        "purge",
+        help="applique les durées de conservation des données personnelles (à lancer chaque "
+        "jour ; serve et worker le font)",
+    )
+    purging.add_argument(
+        "--dry-run", action="store_true", help="compte ce qui serait supprimé, sans rien modifier"
+    )
+    purging.set_defaults(func=cmd_purge)
+    delete_staff = sub.add_parser("delete-staff", help="supprime un compte de l’équipe ANCT")
+    delete_staff.add_argument("email")
+    delete_staff.set_defaults(func=cmd_delete_staff)
     emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d'envoi)")
     emails.add_argument(
         "--boucle", dest="loop", action="store_true", help="continue d'envoyer jusqu'à Ctrl+C"

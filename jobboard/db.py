@@ -6,7 +6,7 @@ import socket
 import sqlite3
 
 import asyncpg.exceptions
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.api import migrate as _tortoise_migrate
 
@@ -27,6 +27,16 @@ async def migrate(database_url: str) -> None:
     """Apply every pending migration; run it once, before any web worker starts."""
     await _tortoise_migrate(config=tortoise_config(_migration_url(database_url)))
     await Tortoise.close_connections()
+
+
+async def erase_deleted_pages() -> None:
+    """After personal data was deleted: on SQLite (whose connections `secure_delete`, see
+    settings.connection_url), copy the write-ahead log into the database file and truncate it,
+    so the old versions of the deleted rows are gone from the WAL file too. PostgreSQL needs
+    nothing here (VACUUM reclaims dead rows; its files are not handed out)."""
+    client = connections.get("default")
+    if client.capabilities.dialect == "sqlite":
+        await client.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 # PostgreSQL refusing or dropping connections: class 08 (connection exception), class 57

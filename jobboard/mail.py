@@ -35,6 +35,7 @@ from tortoise.expressions import Q
 
 from jobboard import PROJECT_ROOT
 from jobboard.clock import now
+from jobboard.db import erase_deleted_pages
 from jobboard.formats import date_fr
 from jobboard.models import EmailOutbox
 from jobboard.settings import Settings
@@ -86,11 +87,19 @@ def render_email(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 async def queue_email(
-    to: str, name: str, context: Mapping[str, Any], settings: Settings
+    to: str,
+    name: str,
+    context: Mapping[str, Any],
+    settings: Settings,
+    *,
+    erase_when_sent: bool = False,
 ) -> EmailOutbox:
-    """Write one message to the outbox; call it inside the transaction that causes it."""
+    """Write one message to the outbox; call it inside the transaction that causes it.
+    `erase_when_sent`: the row is deleted once sent (the last e-mail to a deleted account)."""
     subject, text, html = render_email(name, {**context, "base_url": settings.base_url})
-    return await EmailOutbox.create(to=to, subject=subject, body_text=text, body_html=html)
+    return await EmailOutbox.create(
+        to=to, subject=subject, body_text=text, body_html=html, erase_when_sent=erase_when_sent
+    )
 
 
 def message_id(row: EmailOutbox, sender: str) -> str:
@@ -274,6 +283,10 @@ async def send_pending(
             )
             continue
         sent += 1
+        if row.erase_when_sent:
+            await EmailOutbox.filter(id=row.id).delete()
+            await erase_deleted_pages()
+            continue
         await EmailOutbox.filter(id=row.id).update(
             status="sent", sent_at=now(), next_attempt_at=None, last_error=""
         )

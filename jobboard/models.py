@@ -147,6 +147,8 @@ class User(Model):
     last_login_at = fields.DatetimeField(null=True)
     # Set when the owner followed the link e-mailed at signup; staff verify only such recruiters.
     email_confirmed_at = fields.DatetimeField(null=True)
+    # When the retention purge warned that the account, unused, will be deleted (domain/retention).
+    inactivity_warned_at = fields.DatetimeField(null=True)
 
     organisation_id: int | None
 
@@ -276,6 +278,9 @@ class OfferEvent(Model):
     # The offer's fields as staff saw them, to diff a resubmission against.
     snapshot: dict[str, object] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    # The actor's role when they acted: once their account is deleted (actor NULL), the journal
+    # still tells « recruteur, compte supprimé » from the system.
+    actor_role = fields.CharField(max_length=10, null=True)
 
     offer_id: int
     actor_id: int | None
@@ -307,12 +312,16 @@ class Application(Model):
     cv_sha256 = fields.CharField(max_length=64, default="")
     cv_filename = fields.CharField(max_length=200, default="")
     talent_pool_consent = fields.BooleanField(default=False)
+    # When the candidate withdrew the talent-pool consent given when applying.
+    talent_pool_withdrawn_at = fields.DatetimeField(null=True)
     # Candidate's declared data and verdict when they applied.
     eligibility: dict[str, object] = fields.JSONField(default=dict)
     internal_notes = fields.TextField(default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     anonymised_at = fields.DatetimeField(null=True)
+    # Why: "account_deleted" (by its candidate, or unused) or "retention" (its time was up).
+    anonymised_reason = fields.CharField(max_length=20, null=True)
 
     offer_id: int
     candidate_id: int | None
@@ -443,6 +452,8 @@ class EmailOutbox(Model):
     sent_at = fields.DatetimeField(null=True)
     # When an attempt first ended perhaps delivered; the one late retry is then the last.
     uncertain_since = fields.DatetimeField(null=True)
+    # Erased once sent rather than kept: the last e-mail to an account that was deleted.
+    erase_when_sent = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "email_outbox"
@@ -452,3 +463,28 @@ class EmailOutbox(Model):
                 name="email_status_valid",
             ),
         )
+
+
+class DataExport(Model):
+    """A « Télécharger mes données » archive, offered again for a while (domain/retention).
+
+    The link carries a random token (only its SHA-256 is stored) and works only in the session
+    that asked for it; the ZIP itself sits under the data directory until it expires.
+    """
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="data_exports", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    session_hash = fields.CharField(max_length=64)  # UserSession.key_hash of the asking browser
+    path = fields.CharField(max_length=200, default="")  # relative to the data dir, once built
+    size = fields.IntField(default=0)
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField(db_index=True)
+    ready_at = fields.DatetimeField(null=True)
+
+    user_id: int
+
+    class Meta:
+        table = "data_export"

@@ -154,10 +154,20 @@ def _persistent_secret(data_dir: Path) -> str:
     return key
 
 
+def connection_url(database_url: str) -> str:
+    """SQLite connections overwrite what they delete (`secure_delete`): a deleted account's
+    bytes do not linger in free pages of the file (the WAL is checkpointed after a deletion,
+    see jobboard.db.erase_deleted_pages)."""
+    if not database_url.startswith("sqlite") or "secure_delete=" in database_url:
+        return database_url
+    separator = "&" if "?" in database_url else "?"
+    return f"{database_url}{separator}secure_delete=ON"
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config dict shared by the app, the CLI and the migration tool."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_url(database_url)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

@@ -166,6 +166,8 @@ class _Editor:
 
 # The migrations that make the offer and application logs append-only.
 LOG_MIGRATIONS = ("0006_moderation", "0007_application_log")
+# …and the one that lets the application log's comments be erased (anonymisation).
+LOG_ERASURE_MIGRATION = "0011_personal_data"
 
 
 @asynccontextmanager
@@ -200,8 +202,8 @@ async def _empty_tables() -> None:
     conn = connections.get("default")
     tables = (
         "saved_offer", "application_event", "application", "offer_event", "offer_theme", "offer",
-        "user_session", "app_user", "organisation", "search_change", "search_state",
-        "email_outbox",
+        "user_session", "data_export", "app_user", "organisation", "search_change",
+        "search_state", "email_outbox",
     )  # fmt: skip
     if is_postgres():
         await conn.execute_script(
@@ -216,6 +218,8 @@ async def _empty_tables() -> None:
             await conn.execute_script(f'DELETE FROM "{table}"')
         for log in logs:
             await log.protect_log(None, _Editor())
+        erasure = importlib.import_module(f"jobboard.migrations.{LOG_ERASURE_MIGRATION}")
+        await erasure.allow_comment_erasure(None, _Editor())
 
 
 @pytest_asyncio.fixture

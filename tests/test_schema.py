@@ -44,6 +44,7 @@ PARTIAL_UNIQUE_INDEXES = {
 # Unique column sets other than primary keys (unique fields and unique_together).
 UNIQUE = {
     ("app_user", ("email",)),
+    ("data_export", ("token_hash",)),
     ("application", ("offer_id", "candidate_id")),
     ("applications_seen", ("user_id", "offer_id")),
     ("offer_theme", ("offer_id", "theme")),

@@ -96,6 +96,7 @@ async def _world(client: httpx.AsyncClient, settings: Settings, app: Starlette) 
         "application_id": [application],
         "user_id": [str(pending.id)],
         "path": [static_file.relative_to(settings.static_dir).as_posix(), "absent.css"],
+        "token": ["jeton-inconnu"],  # a data archive link (tests/test_data_export.py has real ones)
     }
     world = World(
         emails={

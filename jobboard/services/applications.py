@@ -277,9 +277,12 @@ async def change_status(
 ORPHAN_AGE_SECONDS = 3600
 
 
-async def sweep_cv_orphans(settings: Settings, *, older_than: float = ORPHAN_AGE_SECONDS) -> int:
+async def sweep_cv_orphans(
+    settings: Settings, *, older_than: float = ORPHAN_AGE_SECONDS, dry_run: bool = False
+) -> int:
     """Remove CV files no application points to (a process killed between writing the file and
-    committing its row) and half-written `.part` files, once they are an hour old."""
+    committing its row) and half-written `.part` files, once they are an hour old; `dry_run`
+    only counts them."""
     if not settings.cv_dir.exists():
         return 0
     paths = await Application.exclude(cv_path="").values_list("cv_path", flat=True)
@@ -291,8 +294,77 @@ async def sweep_cv_orphans(settings: Settings, *, older_than: float = ORPHAN_AGE
         for path in settings.cv_dir.iterdir():
             if f"cv/{path.name}" in known or path.stat().st_mtime > limit:
                 continue
-            path.unlink(missing_ok=True)
+            if not dry_run:
+                path.unlink(missing_ok=True)
             removed += 1
         return removed
 
     return await anyio.to_thread.run_sync(sweep)
+
+
+# Anonymisation: what retention and account deletion leave of an application.
+
+ACCOUNT_DELETED = "account_deleted"  # Application.anonymised_reason values
+RETENTION = "retention"
+DELETION_COMMENT = "Compte supprimé par le candidat"
+
+
+async def erase_log_comments(application_id: int) -> int:
+    """Blank the comments of an application's history (a refusal's reason may name the
+    candidate); statuses and dates stay. The log allows this one change (migration 0011)."""
+    return (
+        await ApplicationEvent.filter(application_id=application_id)
+        .exclude(comment="")
+        .update(comment="")
+    )
+
+
+async def anonymise(application: Application, reason: str) -> str:
+    """Remove what names or describes the candidate: the link to their account, letter, message,
+    CV, declared data, the recruiters' notes and the history's comments. The status history
+    stays. Returns the CV file to remove once the caller's transaction committed."""
+    cv_path = application.cv_path
+    moment = now()
+    verdict = {"verdict": application.eligibility.get("verdict", "")}
+    await Application.filter(id=application.id).update(
+        candidate_id=None, cover_letter="", message="", cv_path="", cv_sha256="",
+        cv_filename="", eligibility=verdict, internal_notes="", talent_pool_consent=False,
+        anonymised_at=moment, anonymised_reason=reason, updated_at=moment,
+    )  # fmt: skip
+    application.candidate_id = None
+    application.cover_letter = application.message = application.internal_notes = ""
+    application.cv_path = application.cv_sha256 = application.cv_filename = ""
+    application.eligibility, application.talent_pool_consent = verdict, False
+    application.anonymised_at, application.anonymised_reason = moment, reason
+    await erase_log_comments(application.id)
+    return cv_path
+
+
+async def forget_candidate(candidate: User, settings: Settings) -> list[str]:
+    """A candidate's account is being deleted: each application is anonymised, and those still
+    pending are withdrawn (the recruiters are told). In the caller's transaction; returns the
+    CV files to remove after it committed."""
+    files: list[str] = []
+    owned = await Application.select_for_update().filter(candidate_id=candidate.id)
+    for application in owned:
+        files.append(await anonymise(application, ACCOUNT_DELETED))
+        if application.status in PENDING:
+            offer = await Offer.get(id=application.offer_id)
+            await transition_application(
+                application, "withdraw", None, by=Role.CANDIDATE, offer=offer,
+                settings=settings, comment=DELETION_COMMENT,
+            )  # fmt: skip
+    return [f for f in files if f]
+
+
+async def owns(candidate: User, application_id: int) -> bool:
+    return await Application.filter(id=application_id, candidate_id=candidate.id).exists()
+
+
+async def withdraw_talent_pool_consent(application_id: int, candidate: User) -> bool:
+    """The candidate takes back the talent-pool consent given when applying; False if there
+    was none to withdraw (already withdrawn, or never given)."""
+    withdrawn = await Application.filter(
+        id=application_id, candidate_id=candidate.id, talent_pool_consent=True
+    ).update(talent_pool_consent=False, talent_pool_withdrawn_at=now())
+    return bool(withdrawn)

@@ -89,6 +89,7 @@ async def transition_offer(
         await OfferEvent.create(
             offer=offer,
             actor=actor,
+            actor_role=actor.role if actor else None,
             from_status=source or "",
             to_status=target,
             comment=comment,

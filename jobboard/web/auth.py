@@ -91,6 +91,13 @@ def staff_counts(connection: HTTPConnection) -> dict[str, int] | None:
     return counts if isinstance(counts, dict) and any(counts.values()) else None
 
 
+def session_hash(connection: HTTPConnection) -> str:
+    """The stored form of this browser's session key ("" when signed out): what a link bound
+    to one session compares with."""
+    key = connection.session.get("sid")
+    return _digest(key) if isinstance(key, str) and key else ""
+
+
 def current_user(connection: HTTPConnection) -> User | None:
     user = connection.scope.get("user")
     return user if isinstance(user, User) else None

@@ -13,6 +13,7 @@ from jobboard.domain.account import Role
 from jobboard.domain.application import STATUS_LABELS, actions_for
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
+from jobboard.domain.retention import TALENT_POOL, UNSUCCESSFUL_APPLICATION
 from jobboard.models import Application, ApplicationEvent, User
 from jobboard.services import applications
 from jobboard.web.auth import signed_in, user_of
@@ -63,6 +64,8 @@ async def candidate_application(request: Request) -> Response:
             "status_labels": STATUS_LABELS,
             "events": events,
             "can_withdraw": bool(actions_for(application.status, Role.CANDIDATE)),
+            "talent_pool_duration": TALENT_POOL.label,
+            "unsuccessful_duration": UNSUCCESSFUL_APPLICATION.label,
         },
     )
 

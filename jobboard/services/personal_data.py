@@ -1,0 +1,303 @@
+"""Everything the board holds about one person, in one registry: what « Télécharger mes
+données » exports and what deleting the account erases, table by table.
+
+A table that holds personal data adds one `Holding` to `HOLDINGS`: the JSON section it
+exports, the files that go into the ZIP, and what deletion must do beyond the database's own
+ON DELETE (CASCADE / SET NULL). tests/test_personal_data.py fails for any model with a foreign
+key to User that no holding names.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.models import Model
+
+from jobboard.domain.account import Role
+from jobboard.domain.application import STATUS_LABELS
+from jobboard.domain.diploma import diploma_label
+from jobboard.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationsSeen,
+    DataExport,
+    EmailOutbox,
+    Offer,
+    OfferEvent,
+    Organisation,
+    SavedOffer,
+    User,
+    UserSession,
+)
+from jobboard.services.applications import forget_candidate
+from jobboard.settings import Settings
+
+Json = dict[str, Any]
+
+
+def stamp(value: datetime | date | None) -> str | None:
+    """Dates and instants as ISO 8601 strings (instants in UTC, with their offset)."""
+    return value.isoformat() if value is not None else None
+
+
+async def _nothing_to_export(user: User, settings: Settings) -> Any:
+    return None
+
+
+async def _no_files(user: User, settings: Settings) -> list[tuple[str, Path]]:
+    return []
+
+
+async def _cascade(user: User, settings: Settings) -> list[Path]:
+    """The database's ON DELETE does it when the user row goes."""
+    return []
+
+
+@dataclass(frozen=True)
+class Holding:
+    key: str  # the JSON section; "" when nothing is exported (only erased)
+    models: tuple[type[Model], ...]  # the tables it accounts for
+    export: Callable[[User, Settings], Awaitable[Any]] = _nothing_to_export
+    # (name in the ZIP, file on disk)
+    files: Callable[[User, Settings], Awaitable[list[tuple[str, Path]]]] = _no_files
+    # Runs in the deletion's transaction, before the user row goes; returns files to remove
+    # once it committed.
+    erase: Callable[[User, Settings], Awaitable[list[Path]]] = _cascade
+    roles: frozenset[str] = field(default_factory=lambda: frozenset(Role))
+
+
+# Account and profile
+
+
+async def _account(user: User, settings: Settings) -> Json:
+    organisation = (
+        await Organisation.get_or_none(id=user.organisation_id) if user.organisation_id else None
+    )
+    return {
+        "email": user.email,
+        "full_name": user.full_name,
+        "role": user.role,
+        "created_at": stamp(user.created_at),
+        "email_confirmed_at": stamp(user.email_confirmed_at),
+        "last_login_at": stamp(user.last_login_at),
+        "organisation": organisation.name if organisation else None,
+        "verification": user.verification,
+    }
+
+
+async def _profile(user: User, settings: Settings) -> Json:
+    return {
+        "birth_date": stamp(user.birth_date),
+        "diploma_level": user.diploma_level,
+        "diploma": diploma_label(user.diploma_level) if user.diploma_level else None,
+    }
+
+
+# Applications, their history and their CVs
+
+
+def _cv_name(application: Application) -> str:
+    return f"cv/{application.id}-{application.cv_filename or 'cv.pdf'}"
+
+
+async def _applications(user: User, settings: Settings) -> list[Json]:
+    owned = (
+        await Application.filter(candidate_id=user.id)
+        .select_related("offer__organisation", "offer__commune")
+        .order_by("id")
+    )
+    events: dict[int, list[ApplicationEvent]] = {a.id: [] for a in owned}
+    for event in await ApplicationEvent.filter(application_id__in=list(events)).order_by("id"):
+        events[event.application_id].append(event)
+    return [
+        {
+            "id": a.id,
+            "offer": {
+                "id": a.offer_id,
+                "title": a.offer.title,
+                "organisation": a.offer.organisation.name,
+                "commune": a.offer.commune.name,
+            },
+            "status": a.status,
+            "status_label": STATUS_LABELS.get(a.status, a.status),  # type: ignore[call-overload]
+            "created_at": stamp(a.created_at),
+            "updated_at": stamp(a.updated_at),
+            "cover_letter": a.cover_letter,
+            "message": a.message,
+            "cv": {"file": _cv_name(a), "filename": a.cv_filename, "sha256": a.cv_sha256}
+            if a.cv_path
+            else None,
+            "talent_pool_consent": a.talent_pool_consent,
+            "eligibility": a.eligibility,
+            "history": [
+                {
+                    "at": stamp(e.created_at),
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "label": STATUS_LABELS.get(e.to_status, e.to_status),  # type: ignore[call-overload]
+                    "comment": e.comment,
+                }
+                for e in events[a.id]
+            ],
+        }
+        for a in owned
+    ]
+
+
+async def _cv_files(user: User, settings: Settings) -> list[tuple[str, Path]]:
+    owned = await Application.filter(candidate_id=user.id).exclude(cv_path="").order_by("id")
+    return [(_cv_name(a), settings.data_dir / a.cv_path) for a in owned]
+
+
+async def _forget_applications(user: User, settings: Settings) -> list[Path]:
+    return [settings.data_dir / path for path in await forget_candidate(user, settings)]
+
+
+async def _consents(user: User, settings: Settings) -> list[Json]:
+    """Consents with their dates: the talent pool, given (or not) with each application."""
+    owned = await Application.filter(candidate_id=user.id).order_by("id")
+    return [
+        {
+            "kind": "talent_pool",
+            "application_id": a.id,
+            "given": a.talent_pool_consent or a.talent_pool_withdrawn_at is not None,
+            "given_at": stamp(a.created_at)
+            if a.talent_pool_consent or a.talent_pool_withdrawn_at
+            else None,
+            "withdrawn_at": stamp(a.talent_pool_withdrawn_at),
+        }
+        for a in owned
+    ]
+
+
+# Recruiters: the offers they wrote and what they did (kept: they belong to the collectivité)
+
+
+async def _offers_written(user: User, settings: Settings) -> list[Json]:
+    offers = await Offer.filter(created_by_id=user.id).order_by("id")
+    actions = await OfferEvent.filter(actor_id=user.id).order_by("id")
+    by_offer: dict[int, list[Json]] = {}
+    for event in actions:
+        by_offer.setdefault(event.offer_id, []).append(
+            {
+                "at": stamp(event.created_at),
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "comment": event.comment,
+            }
+        )
+    listed = [
+        {"id": o.id, "title": o.title, "status": o.status, "actions": by_offer.pop(o.id, [])}
+        for o in offers
+    ]
+    others = [{"id": offer_id, "actions": done} for offer_id, done in by_offer.items()]
+    return listed + others
+
+
+async def _saved_offers(user: User, settings: Settings) -> list[Json]:
+    rows = await SavedOffer.filter(user_id=user.id).select_related("offer").order_by("id")
+    return [
+        {
+            "offer_id": r.offer_id,
+            "title": r.offer.title,
+            "saved_at": stamp(r.created_at),
+            "reminder_sent_at": stamp(r.reminder_sent_at),
+        }
+        for r in rows
+    ]
+
+
+async def _applications_seen(user: User, settings: Settings) -> list[Json]:
+    rows = await ApplicationsSeen.filter(user_id=user.id).order_by("offer_id")
+    return [{"offer_id": r.offer_id, "seen_at": stamp(r.seen_at)} for r in rows]
+
+
+# Sessions, e-mails and the archives themselves
+
+
+async def _sessions(user: User, settings: Settings) -> list[Json]:
+    rows = await UserSession.filter(user_id=user.id).order_by("created_at")
+    return [
+        {"created_at": stamp(s.created_at), "last_seen_at": stamp(s.last_seen_at)} for s in rows
+    ]
+
+
+def _mentions(user: User) -> Q:
+    """Outbox rows sent to the person, or whose text names them (a recruiter's notice of a new
+    application carries the candidate's name)."""
+    query = Q(to=user.email)
+    for needle in {user.email, user.full_name, html.escape(user.full_name)}:
+        if len(needle) >= 3:
+            query |= Q(subject__contains=needle)
+            query |= Q(body_text__contains=needle)
+            query |= Q(body_html__contains=needle)
+    return query
+
+
+async def _emails(user: User, settings: Settings) -> list[Json]:
+    rows = await EmailOutbox.filter(to=user.email).order_by("id")
+    return [
+        {
+            "subject": r.subject,
+            "status": r.status,
+            "created_at": stamp(r.created_at),
+            "sent_at": stamp(r.sent_at),
+            "body_text": r.body_text,
+        }
+        for r in rows
+    ]
+
+
+async def _forget_emails(user: User, settings: Settings) -> list[Path]:
+    await EmailOutbox.filter(_mentions(user)).delete()
+    return []
+
+
+async def _forget_exports(user: User, settings: Settings) -> list[Path]:
+    paths = await DataExport.filter(user_id=user.id).exclude(path="").values_list("path", flat=True)
+    return [settings.data_dir / str(p) for p in paths]
+
+
+HOLDINGS: tuple[Holding, ...] = (
+    Holding("account", (User,), export=_account),
+    Holding("profile", (), export=_profile, roles=frozenset({Role.CANDIDATE})),
+    Holding(
+        "applications",
+        (Application, ApplicationEvent),
+        export=_applications,
+        files=_cv_files,
+        erase=_forget_applications,
+        roles=frozenset({Role.CANDIDATE}),
+    ),
+    Holding("consents", (), export=_consents, roles=frozenset({Role.CANDIDATE})),
+    # « Sauvegarder » (ON DELETE CASCADE).
+    Holding("saved_offers", (SavedOffer,), export=_saved_offers, roles=frozenset({Role.CANDIDATE})),
+    # Offers stay with the collectivité; the journal keeps the action, loses the name
+    # (OfferEvent.actor and Offer.created_by are SET NULL, OfferEvent.actor_role stays).
+    Holding(
+        "offers", (Offer, OfferEvent), export=_offers_written, roles=frozenset({Role.RECRUITER})
+    ),
+    Holding(
+        "applications_seen",
+        (ApplicationsSeen,),
+        export=_applications_seen,
+        roles=frozenset({Role.RECRUITER}),
+    ),  # when they last opened each offer's applications (ON DELETE CASCADE)
+    Holding("sessions", (UserSession,), export=_sessions),
+    Holding("emails", (EmailOutbox,), export=_emails, erase=_forget_emails),
+    Holding("", (DataExport,), erase=_forget_exports),
+)
+
+
+def holdings_for(role: str) -> list[Holding]:
+    return [h for h in HOLDINGS if role in h.roles]
+
+
+def covered_models() -> set[type[Model]]:
+    return {model for holding in HOLDINGS for model in holding.models}
