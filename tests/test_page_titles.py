@@ -22,6 +22,7 @@ PAGES = {
         "/accessibilite",
         "/mentions-legales",
         "/donnees-personnelles",
+        "/offres/carte",
     ],
     "candidate": ["/espace/candidat", "/espace/compte"],
     "recruiter": ["/espace/recruteur", "/espace/recruteur/offres/nouvelle"],
