@@ -21,6 +21,7 @@ from jobboard.services.offer_import import import_offers
 from jobboard.services.offer_public import public_offer
 from jobboard.web.feed import ATOM, FEED_SIZE, FeedPage, atom_feed
 from tests.conftest import index_now, offer_row
+from tests.test_offer_public import counted_queries
 
 BASE = "http://testserver"
 
@@ -185,3 +186,19 @@ def test_offer_text_cannot_break_the_document() -> None:
         b"<?xml version='1.0' encoding='utf-8'?>\n"
         b'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="fr">'
     )
+
+
+async def test_the_feed_costs_the_same_queries_for_one_offer_or_many(
+    client: httpx.AsyncClient, db: None, app: Starlette
+) -> None:
+    await client.get("/flux.atom")  # the filter choices are read once per process
+    counts = []
+    for count in (1, 12):
+        rows = [offer_row(title=f"Offre {count}-{i}") for i in range(count)]
+        assert not (await import_offers(rows, today=clock.today())).errors
+        await index_now(app)
+        with counted_queries() as statements:
+            feed = parse(await client.get("/flux.atom"))
+        counts.append(len(statements))
+        assert len(feed.entries) == len(await Offer.all())
+    assert counts[0] == counts[1] == 2
