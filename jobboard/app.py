@@ -25,6 +25,7 @@ from jobboard.services import expiry, purge
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import (
+    account_cv,
     accounts,
     apply,
     board,
@@ -36,6 +37,7 @@ from jobboard.web import (
     pages,
     personal_data,
     pipeline,
+    profile,
     recruiter,
     saved,
 )
@@ -178,6 +180,33 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             personal_data.talent_pool_withdraw,
             methods=["POST"],
             name="candidate_talent_pool_withdraw",
+        ),
+        Route(
+            "/espace/compte/profil",
+            profile.profile_update,
+            methods=["POST"],
+            name="profile_update",
+        ),
+        Route(
+            "/espace/compte/adresse", profile.email_change, methods=["POST"], name="email_change"
+        ),
+        Route(
+            "/espace/compte/adresse/confirmer",
+            profile.email_change_confirm,
+            name="email_change_confirm",
+        ),
+        Route("/espace/compte/cv", account_cv.cv_file, name="saved_cv_file"),
+        Route(
+            "/espace/compte/cv/envoyer",
+            account_cv.cv_upload,
+            methods=["POST"],
+            name="saved_cv_upload",
+        ),
+        Route(
+            "/espace/compte/cv/supprimer",
+            account_cv.cv_delete,
+            methods=["POST"],
+            name="saved_cv_delete",
         ),
         Route("/espace/candidat", candidate.candidate_home, name="candidate_home"),
         Route("/espace/candidat/sauvegardes", saved.saved_list, name="candidate_saved"),

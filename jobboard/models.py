@@ -488,3 +488,24 @@ class DataExport(Model):
 
     class Meta:
         table = "data_export"
+
+
+class SavedCV(Model):
+    """A candidate's « CV enregistré »: at most one per account, checked and stored as an
+    application's CV is. Applying with it stores a copy of the file for the application, so
+    replacing or deleting it never touches an application's CV."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="saved_cv", on_delete=fields.CASCADE
+    )
+    cv_path = fields.CharField(max_length=200)  # relative to the data dir, like Application's
+    cv_sha256 = fields.CharField(max_length=64)
+    cv_filename = fields.CharField(max_length=200)
+    size_bytes = fields.IntField()
+    uploaded_at = fields.DatetimeField()
+
+    user_id: int
+
+    class Meta:
+        table = "saved_cv"

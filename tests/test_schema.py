@@ -45,6 +45,7 @@ PARTIAL_UNIQUE_INDEXES = {
 UNIQUE = {
     ("app_user", ("email",)),
     ("data_export", ("token_hash",)),
+    ("saved_cv", ("user_id",)),
     ("application", ("offer_id", "candidate_id")),
     ("applications_seen", ("user_id", "offer_id")),
     ("offer_theme", ("offer_id", "theme")),

@@ -87,6 +87,14 @@ async def _world(client: httpx.AsyncClient, settings: Settings, app: Starlette) 
         files={"cv": ("cv.pdf", small_pdf(), "application/pdf")},
     )
     assert applied.status_code == 303, applied.text
+    # And a « CV enregistré », so its download answers a file.
+    token = await csrf_token(client, "/espace/compte")
+    saved = await client.post(
+        "/espace/compte/cv/envoyer",
+        data={"csrf_token": token},
+        files={"saved_cv": ("cv.pdf", small_pdf(), "application/pdf")},
+    )
+    assert saved.status_code == 303, saved.text
     client.cookies.clear()
     application = str((await Application.get()).id)
     assert await Offer.filter(status="submitted").exists()  # the staff header shows counters

@@ -78,6 +78,14 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+def full_name_problem(full_name: str) -> str | None:
+    if not full_name:
+        return "Indiquez vos prénom et nom."
+    if len(full_name) > 150:
+        return "150 caractères au maximum."
+    return None
+
+
 def email_problem(email: str) -> str | None:
     if not email:
         return "Indiquez votre adresse e-mail."
@@ -130,10 +138,8 @@ async def sign_up(signup: Signup, settings: Settings, today: date, *, next_path:
     `next_path` (a local path, already checked) rides in the confirmation link: following it
     brings the candidate back to where they were, in whichever browser or tab opens it."""
     errors: dict[str, str] = {}
-    if not signup.full_name:
-        errors["full_name"] = "Indiquez vos prénom et nom."
-    elif len(signup.full_name) > 150:
-        errors["full_name"] = "150 caractères au maximum."
+    if problem := full_name_problem(signup.full_name):
+        errors["full_name"] = problem
     if problem := email_problem(signup.email):
         errors["email"] = problem
     if problem := password_problem(signup.password, email=signup.email, full_name=signup.full_name):

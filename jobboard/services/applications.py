@@ -6,6 +6,7 @@ stored whole or not at all, and removed if its row is not written."""
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from jobboard.domain.application import (
 from jobboard.domain.eligibility import Assessment, assess_candidate
 from jobboard.domain.errors import Refused
 from jobboard.mail import queue_email
-from jobboard.models import Application, ApplicationEvent, Offer, User
+from jobboard.models import Application, ApplicationEvent, Offer, SavedCV, User
 from jobboard.services import pdf_check
 from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
@@ -121,7 +122,7 @@ class StoredCV:
     filename: str
 
 
-def _store(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
+def store_cv(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
     """Blocking: a checked CV written under a random name, complete or not at all (temporary
     file, fsync, rename)."""
     settings.cv_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +159,21 @@ def remove_cv(relative_path: str, settings: Settings) -> None:
         (settings.data_dir / relative_path).unlink(missing_ok=True)
 
 
+def read_stored_cv(relative_path: str, sha256: str, settings: Settings) -> bytes:
+    """Blocking: a stored CV's bytes, checked against the SHA-256 written with it; Refused
+    (on the `cv` field) when the file is gone or no longer the one stored."""
+    try:
+        content = (settings.data_dir / relative_path).read_bytes()
+    except OSError:
+        content = None
+    if content is None or hashlib.sha256(content).hexdigest() != sha256:
+        raise Refused(
+            "Votre CV enregistré n’est plus lisible. Choisissez « Envoyer un autre CV ».",
+            "cv",
+        )
+    return content
+
+
 async def check_can_apply(offer: Offer, candidate: User, today: date) -> Assessment:
     """Before anything is stored: the offer is open, not applied to yet, the candidate fits."""
     if not is_visible(offer, today):
@@ -177,8 +193,9 @@ async def apply(
     offer: Offer,
     candidate: User,
     *,
-    cv: IO[bytes],
-    cv_filename: str,
+    cv: IO[bytes] | None = None,
+    cv_filename: str = "",
+    saved_cv: SavedCV | None = None,
     cover_letter: str,
     message: str,
     talent_pool: bool,
@@ -193,11 +210,19 @@ async def apply(
     if len(message) > MESSAGE_MAX_LENGTH:
         raise Refused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "message")
     assessment = await check_can_apply(offer, candidate, today)
+    if saved_cv is not None:
+        # The application gets its own copy: the saved CV may be replaced or deleted later.
+        content = await anyio.to_thread.run_sync(
+            read_stored_cv, saved_cv.cv_path, saved_cv.cv_sha256, settings
+        )
+        cv, cv_filename = io.BytesIO(content), saved_cv.cv_filename
+    if cv is None:
+        raise Refused("Joignez votre CV au format PDF.", "cv")
     try:
         await pdf_check.check_cv(cv, settings.cv_max_bytes)
     except pdf_check.CVRefused as refused:
         raise Refused(refused.message, "cv") from None
-    stored = await anyio.to_thread.run_sync(_store, cv, cv_filename, settings)
+    stored = await anyio.to_thread.run_sync(store_cv, cv, cv_filename, settings)
     try:
         async with in_transaction():
             # Locked and checked again: a close or an expiry may have committed meanwhile, and
@@ -280,13 +305,14 @@ ORPHAN_AGE_SECONDS = 3600
 async def sweep_cv_orphans(
     settings: Settings, *, older_than: float = ORPHAN_AGE_SECONDS, dry_run: bool = False
 ) -> int:
-    """Remove CV files no application points to (a process killed between writing the file and
-    committing its row) and half-written `.part` files, once they are an hour old; `dry_run`
-    only counts them."""
+    """Remove CV files no application nor saved CV points to (a process killed between writing
+    the file and committing its row) and half-written `.part` files, once they are an hour old;
+    `dry_run` only counts them."""
     if not settings.cv_dir.exists():
         return 0
     paths = await Application.exclude(cv_path="").values_list("cv_path", flat=True)
-    known = {str(p) for p in paths}
+    saved = await SavedCV.all().values_list("cv_path", flat=True)
+    known = {str(p) for p in [*paths, *saved]}
 
     def sweep() -> int:
         removed = 0

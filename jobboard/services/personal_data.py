@@ -31,6 +31,7 @@ from jobboard.models import (
     Offer,
     OfferEvent,
     Organisation,
+    SavedCV,
     SavedOffer,
     User,
     UserSession,
@@ -264,6 +265,34 @@ async def _forget_exports(user: User, settings: Settings) -> list[Path]:
     return [settings.data_dir / str(p) for p in paths]
 
 
+# « CV enregistré »: the file goes into the ZIP and is removed with the account (its row by
+# ON DELETE CASCADE).
+
+
+async def _saved_cv(user: User, settings: Settings) -> Json | None:
+    saved = await SavedCV.get_or_none(user_id=user.id)
+    if saved is None:
+        return None
+    return {
+        "filename": saved.cv_filename,
+        "size_bytes": saved.size_bytes,
+        "sha256": saved.cv_sha256,
+        "uploaded_at": stamp(saved.uploaded_at),
+    }
+
+
+async def _saved_cv_files(user: User, settings: Settings) -> list[tuple[str, Path]]:
+    saved = await SavedCV.get_or_none(user_id=user.id)
+    if saved is None:
+        return []
+    return [(f"cv-enregistre/{saved.cv_filename}", settings.data_dir / saved.cv_path)]
+
+
+async def _forget_saved_cv(user: User, settings: Settings) -> list[Path]:
+    saved = await SavedCV.get_or_none(user_id=user.id)
+    return [settings.data_dir / saved.cv_path] if saved is not None else []
+
+
 HOLDINGS: tuple[Holding, ...] = (
     Holding("account", (User,), export=_account),
     Holding("profile", (), export=_profile, roles=frozenset({Role.CANDIDATE})),
@@ -276,6 +305,14 @@ HOLDINGS: tuple[Holding, ...] = (
         roles=frozenset({Role.CANDIDATE}),
     ),
     Holding("consents", (), export=_consents, roles=frozenset({Role.CANDIDATE})),
+    Holding(
+        "saved_cv",
+        (SavedCV,),
+        export=_saved_cv,
+        files=_saved_cv_files,
+        erase=_forget_saved_cv,
+        roles=frozenset({Role.CANDIDATE}),
+    ),
     # « Sauvegarder » (ON DELETE CASCADE).
     Holding("saved_offers", (SavedOffer,), export=_saved_offers, roles=frozenset({Role.CANDIDATE})),
     # Offers stay with the collectivité; the journal keeps the action, loses the name

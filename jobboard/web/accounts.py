@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -16,7 +16,7 @@ from jobboard.domain.diploma import DIPLOMA_LEVELS
 from jobboard.domain.errors import Refused
 from jobboard.domain.password import MIN_LENGTH, password_problem
 from jobboard.models import Offer, User
-from jobboard.services import accounts
+from jobboard.services import accounts, profile, saved_cv
 from jobboard.services.collectivites import Directory, load_directory
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
@@ -372,18 +372,30 @@ async def password_reset(request: Request) -> Response:
 @signed_in()
 async def account(request: Request) -> Response:
     user = user_of(request)
-    return _account_page(request, user)
+    return await account_page(request, user)
 
 
-def _account_page(
-    request: Request, user: User, errors: dict[str, str] | None = None, status_code: int = 200
+async def account_page(
+    request: Request,
+    user: User,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    *,
+    typed: Mapping[str, str] | None = None,
 ) -> Response:
+    """« Mon compte »: every section (profile, address, saved CV, password) with the errors and
+    the values typed into the one form that was refused."""
     return templates().page(
         request,
         "accounts/account.html",
         {
             "user": user,
             "errors": errors or {},
+            "typed": typed or {},
+            "profile": profile.ProfileForm.of(user),
+            "diploma_levels": list(DIPLOMA_LEVELS.items()),
+            "saved_cv": await saved_cv.saved_cv_of(user) if user.role == Role.CANDIDATE else None,
+            "max_mb": _settings(request).cv_max_bytes // (1024 * 1024),
             "min_length": MIN_LENGTH,
             "home": HOME_BY_ROLE[user.role],
         },
@@ -403,7 +415,7 @@ async def password_change(request: Request) -> Response:
             _settings(request),
         )
     except accounts.FormInvalid as invalid:
-        return _account_page(request, user, invalid.errors, status_code=400)
+        return await account_page(request, user, invalid.errors, status_code=400)
     await end_other_sessions(user)
     await start_session(request, user)  # a new key: a stolen copy of this session dies too
     flash(request, "Votre mot de passe a été modifié. Vos autres sessions ont été fermées.")

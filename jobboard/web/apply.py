@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -15,19 +12,18 @@ from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import COVER_LETTER_MAX_LENGTH, MESSAGE_MAX_LENGTH
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
-from jobboard.models import Application, Offer, User
-from jobboard.services import applications
+from jobboard.models import Application, Offer, SavedCV, User
+from jobboard.services import applications, saved_cv
 from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
-from jobboard.web import throttle
+from jobboard.web import throttle, uploads
 from jobboard.web.auth import signed_in, user_of
-from jobboard.web.csrf import limited_receive
-from jobboard.web.forms import clean_text
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
-# Room for the letter, the message and the multipart envelope around the CV.
-FORM_OVERHEAD_BYTES = 256 * 1024
+# The apply form's radio: the account's saved CV, or a file sent with the form.
+SAVED_CHOICE = "enregistre"
+OTHER_CHOICE = "autre"
 
 
 def _settings(request: Request) -> Settings:
@@ -56,6 +52,7 @@ def _page(
     alert: str = "",
     typed: dict[str, Any] | None = None,
     existing: int | None = None,
+    saved: SavedCV | None = None,
     status_code: int = 200,
 ) -> Response:
     settings = _settings(request)
@@ -69,6 +66,7 @@ def _page(
             "alert": alert,
             "typed": typed or {},
             "existing": existing,
+            "saved_cv": saved,
             "max_mb": settings.cv_max_bytes // (1024 * 1024),
             "cover_max": COVER_LETTER_MAX_LENGTH,
             "message_max": MESSAGE_MAX_LENGTH,
@@ -88,7 +86,7 @@ async def offer_apply(request: Request) -> Response:
             return _page(request, offer, user, existing=applied.application_id)
         except Refused as refused:
             return _page(request, offer, user, alert=refused.message)
-        return _page(request, offer, user)
+        return _page(request, offer, user, saved=await saved_cv.saved_cv_of(user))
     limiter: throttle.Throttle = request.app.state.throttle
     if not (
         await limiter.hit(throttle.APPLY_PER_CANDIDATE, str(user.id))
@@ -96,35 +94,35 @@ async def offer_apply(request: Request) -> Response:
     ):
         return _page(request, offer, user, alert=throttle.APPLY_PER_IP.message, status_code=429)
     settings = _settings(request)
-    limit = settings.cv_max_bytes + FORM_OVERHEAD_BYTES
-    declared = request.headers.get("content-length", "")
-    too_big = f"Le CV dépasse {settings.cv_max_bytes // (1024 * 1024)} Mo."
-    if (length := parse_int(declared, maximum=None)) is not None and length > limit:
-        # Refused before reading the body; the connection is closed rather than drained.
-        return _page(
-            request, offer, user, errors={"cv": too_big}, status_code=413
-        )  # nothing stored
-    limited = Request(request.scope, limited_receive(request.receive, limit))
+    saved = await saved_cv.saved_cv_of(user)
     try:
-        async with limited.form(max_files=1, max_fields=20) as form:
-            fields = {k: clean_text(v) for k, v in form.multi_items() if isinstance(v, str)}
-            upload = form.get("cv")
+        async with uploads.cv_form(request, settings, "cv") as form:
+            fields = form.fields
+            choice = fields.get("cv_choice", "")
             typed = {
                 "cover_letter": fields.get("cover_letter", ""),
                 "message": fields.get("message", ""),
                 "talent_pool": fields.get("talent_pool") == "oui",
+                "cv_choice": choice,
             }
-            if not isinstance(upload, UploadFile) or not upload.filename:
+            # « Utiliser mon CV enregistré » unless « Envoyer un autre CV » is chosen; without a
+            # choice (an older page), a file sent wins.
+            use_saved = saved is not None and (
+                choice == SAVED_CHOICE or (choice != OTHER_CHOICE and form.file is None)
+            )
+            upload = None if use_saved else form.file
+            if not use_saved and upload is None:
                 return _page(
                     request, offer, user, errors={"cv": "Joignez votre CV au format PDF."},
-                    typed=typed, status_code=400,
+                    typed=typed, saved=saved, status_code=400,
                 )  # fmt: skip
             try:
                 application = await applications.apply(
                     offer,
                     user,
-                    cv=upload.file,
-                    cv_filename=upload.filename,
+                    cv=upload.file if upload else None,
+                    cv_filename=(upload.filename or "") if upload else "",
+                    saved_cv=saved if use_saved else None,
                     cover_letter=fields.get("cover_letter", ""),
                     message=fields.get("message", ""),
                     talent_pool=fields.get("talent_pool") == "oui",
@@ -137,15 +135,12 @@ async def offer_apply(request: Request) -> Response:
                 errors = {refused.field: refused.message} if refused.field else {}
                 alert = "" if refused.field else refused.message
                 return _page(
-                    request, offer, user, errors=errors, alert=alert, typed=typed,
+                    request, offer, user, errors=errors, alert=alert, typed=typed, saved=saved,
                     status_code=400,
                 )  # fmt: skip
-    except HTTPException as exc:
-        if exc.status_code == 413:
-            return _page(request, offer, user, errors={"cv": too_big}, status_code=413)
-        raise Refused("Le formulaire n'a pas pu être lu. Réessayez.") from exc
-    except MultiPartException as exc:
-        raise Refused("Le formulaire n'a pas pu être lu. Réessayez.") from exc
+    except uploads.TooLarge:
+        errors = {"cv": uploads.too_large_message(settings)}
+        return _page(request, offer, user, errors=errors, saved=saved, status_code=413)
     except ClientDisconnect:
         return Response(status_code=400)  # nobody is listening; nothing was stored
     flash(request, "Votre candidature est envoyée. Vous recevrez un e-mail de confirmation.")

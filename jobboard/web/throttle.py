@@ -53,6 +53,11 @@ RESET_PER_ACCOUNT = Rule("reset-account", parse("3/hour"), _RETRY_LATER)
 _APPLY_LATER = "Trop de candidatures envoyées en peu de temps. Réessayez dans une heure."
 APPLY_PER_CANDIDATE = Rule("apply-candidate", parse("20/hour"), _APPLY_LATER)
 APPLY_PER_IP = Rule("apply-ip", parse("60/hour"), _APPLY_LATER)
+SAVED_CV_PER_CANDIDATE = Rule(
+    "saved-cv-candidate",
+    parse("20/hour"),
+    "Trop d’envois de CV en peu de temps. Réessayez dans une heure.",
+)
 
 
 def account_key(email: str) -> str:
