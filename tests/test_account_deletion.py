@@ -216,7 +216,8 @@ async def test_a_deleted_candidate_leaves_no_trace(
         ("received", ""),
         ("withdrawn", "Compte supprimé par le candidat"),
     ]
-    assert [e.to_status for e in await ApplicationEvent.filter(application_id=refused.id)] == [
+    refused_history = await ApplicationEvent.filter(application_id=refused.id).order_by("id")
+    assert [e.to_status for e in refused_history] == [
         "received",
         "rejected",
     ]
