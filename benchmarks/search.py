@@ -546,6 +546,7 @@ def generate(n: int, seed: int, geo: Geography, today: date) -> Iterator[dict[st
             published=published,
             deadline=deadline,
             start_date=deadline + timedelta(days=rng.randint(15, 90)),
+            remote=rng.choice(("no", "no", "partial", "full")),
             commune_name=commune,
             departement_name=geo.departements[dep_code],
             duration_months=rng.randint(12, 18) if is_vta else rng.choice((24, 36, 48, 72)),

@@ -166,14 +166,19 @@ async def test_draft_offers_are_not_reachable(client: httpx.AsyncClient, db: Non
 @pytest.mark.parametrize(
     ("query", "status", "message"),
     [
-        ("type=stage", 400, "Le type d&#39;offre « stage » n&#39;existe pas."),
-        ("theme=foot", 400, "La thématique « foot » n&#39;existe pas."),
-        ("departement=99", 400, "Le département « 99 » n&#39;existe pas."),
-        ("region=%27%3B--", 400, "La région « &#39;;-- » n&#39;existe pas."),
+        ("type=stage", 400, "Le type d’offre « stage » n’existe pas."),
+        ("theme=foot", 400, "La thématique « foot » n’existe pas."),
+        ("departement=99", 400, "Le département « 99 » n’existe pas."),
+        ("region=%27%3B--", 400, "La région « &#39;;-- » n’existe pas."),
+        ("duree=6", 400, "La durée « 6 » n’existe pas (12, 13-18 ou 19-plus)."),
+        ("diplome=9", 400, "Le niveau de diplôme « 9 » n’existe pas"),
+        ("teletravail=peut-etre", 400, "du filtre télétravail n’est pas comprise"),
+        ("debut_avant=31/02/2027", 400, "La date de début « 31/02/2027 » n’est pas"),
+        ("tri=prix", 400, "Le tri « prix » n’existe pas (pertinence, date ou echeance)."),
         ("page=abc", 400, "Le numéro de page doit être un nombre entier positif."),
         ("page=-1", 400, "Le numéro de page doit être un nombre entier positif."),
         ("page=99999999999999999999", 400, "Le numéro de page"),
-        ("page=500", 404, "La page 500 n&#39;existe pas"),
+        ("page=500", 404, "La page 500 n’existe pas"),
     ],
 )
 async def test_bad_filters_get_a_clear_french_message(

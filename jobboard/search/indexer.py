@@ -207,6 +207,11 @@ class Indexer:
                 log.info(
                     "Premier démarrage : création de l'index de recherche à partir de la base."
                 )
+            elif await anyio.to_thread.run_sync(self.store.is_readable):
+                log.info(
+                    "Index de recherche d’une version précédente : reconstruction à "
+                    "partir de la base."
+                )
             else:
                 log.warning("Index de recherche illisible : reconstruction à partir de la base.")
             await self._rebuild(None)

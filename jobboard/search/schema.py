@@ -13,6 +13,9 @@ from jobboard.search.analysis import french, spelling
 # Fields searched by a user query, with their weight: title over employer/commune over body.
 QUERY_FIELDS = {"title": 4.0, "place": 2.0, "body": 1.0}
 SUMMARY_LENGTH = 600
+# Bump when a field is added, removed or changes type: an index on disk written with another
+# version is rebuilt from the database at the next start (IndexStore.is_usable says no).
+SCHEMA_VERSION = 2
 
 
 def build_schema() -> Schema:
@@ -28,12 +31,14 @@ def build_schema() -> Schema:
         region=ID(stored=True),
         themes=KEYWORD(stored=True, commas=True),
         published=NUMERIC(numtype=int, bits=64, stored=True, sortable=True),
-        deadline=NUMERIC(numtype=int, stored=True),
+        # Sortable numbers have a column: the searcher reads them into arrays for filters.
+        deadline=NUMERIC(numtype=int, stored=True, sortable=True),
         start=NUMERIC(numtype=int, stored=True, sortable=True),
+        duration_months=NUMERIC(numtype=int, stored=True, sortable=True),
+        min_diploma_level=NUMERIC(numtype=int, stored=True, sortable=True),
+        remote=ID(stored=True),
         commune_name=STORED(),
         departement_name=STORED(),
-        duration_months=STORED(),
-        min_diploma_level=STORED(),
         summary=STORED(),
     )
 
@@ -61,6 +66,7 @@ def document(
     published: int,
     deadline: date,
     start_date: date,
+    remote: str,
     commune_name: str,
     departement_name: str,
     duration_months: int,
@@ -81,6 +87,7 @@ def document(
         "published": published,
         "deadline": date_number(deadline),
         "start": date_number(start_date),
+        "remote": remote,
         "commune_name": commune_name,
         "departement_name": departement_name,
         "duration_months": duration_months,
@@ -109,6 +116,7 @@ def offer_document(offer: Any) -> dict[str, Any]:
         published=int(published.timestamp()),
         deadline=offer.deadline,
         start_date=offer.start_date,
+        remote=str(offer.remote),
         commune_name=commune.name,
         departement_name=commune.departement.name,
         duration_months=offer.duration_months,

@@ -18,14 +18,15 @@ import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
 from whoosh.index import EmptyIndexError, FileIndex
-from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
+from whoosh.query import And, FuzzyTerm, NumericRange, Or, Query, Sequence, Term
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Searcher
 
-from jobboard.domain.offer import THEMES, OfferKind
+from jobboard.domain.board_query import DURATIONS, BoardQuery
+from jobboard.domain.offer import THEMES, OfferKind, RemoteWork
 from jobboard.search.analysis import WORD_PATTERN, forms
 from jobboard.search.highlight import excerpt, mark
-from jobboard.search.schema import QUERY_FIELDS, number_date
+from jobboard.search.schema import QUERY_FIELDS, date_number, number_date
 from jobboard.search.store import IndexStore
 
 MAX_QUERY_LENGTH = 200
@@ -34,6 +35,9 @@ MAX_TERMS = 12
 MAX_WORD = 30  # longer "words" are noise: no fuzzy matching or suggestion for them
 THEME_CODES = list(THEMES)
 KIND_CODES = [k.value for k in OfferKind]
+REMOTE_POSSIBLE = (RemoteWork.PARTIAL.value, RemoteWork.FULL.value)
+# Numeric columns read into per-searcher arrays (filters and sorts without Whoosh queries).
+NUMBER_COLUMNS = ("published", "deadline", "start", "duration_months", "min_diploma_level")
 Array = npt.NDArray[np.int64]
 
 
@@ -44,9 +48,43 @@ class SearchRequest:
     departement: str = ""
     region: str = ""
     theme: str = ""
-    sort: str = "pertinence"  # or "date"
+    duration: str = ""  # a slug of board_query.DURATIONS
+    max_diploma: int | None = None  # offers whose minimum level is at most this one
+    remote: bool = False  # only offers allowing (partial or full) remote work
+    start_before: date | None = None  # only missions starting on or before this day
+    sort: str = "pertinence"  # or "date" (newest first) or "echeance" (nearest deadline)
     page: int = 1
     page_size: int = 20
+
+    @classmethod
+    def from_query(cls, query: BoardQuery, *, page_size: int = 20) -> SearchRequest:
+        """The search a board query asks for (the board, alerts and the API use this one)."""
+        return cls(
+            q=query.q,
+            kind=query.kind,
+            departement=query.departement,
+            region=query.region,
+            theme=query.theme,
+            duration=query.duration,
+            max_diploma=query.diploma,
+            remote=query.remote,
+            start_before=query.start_before,
+            sort=query.effective_sort,
+            page=query.page,
+            page_size=page_size,
+        )
+
+    def range_filters(self) -> list[tuple[str, int | None, int | None]]:
+        """The filters on numeric columns, as (column, lowest, highest) with None unbounded."""
+        found: list[tuple[str, int | None, int | None]] = []
+        if self.duration:
+            _, shortest, longest = DURATIONS[self.duration]
+            found.append(("duration_months", shortest, longest))
+        if self.max_diploma is not None:
+            found.append(("min_diploma_level", None, self.max_diploma))
+        if self.start_before is not None:
+            found.append(("start", None, date_number(self.start_before)))
+        return found
 
 
 @dataclass(frozen=True)
@@ -76,6 +114,7 @@ class Hit:
     duration_months: int
     min_diploma_level: int
     start_date: date | None = None
+    remote: str = ""
 
 
 @dataclass
@@ -104,7 +143,7 @@ class _Facets:
         self.live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
         self.codes: dict[str, list[str]] = {}
         self.values: dict[str, Array] = {}
-        for name in ("kind", "departement", "region"):
+        for name in ("kind", "departement", "region", "remote"):
             codes = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(name)]
             column = np.full(size, -1, dtype=np.int64)
             for position, code in enumerate(codes):
@@ -118,11 +157,30 @@ class _Facets:
                 ids = np.fromiter(reader.postings("themes", code).all_ids(), dtype=np.int64)
                 themes[ids] |= 1 << bit
         self.themes = themes
-        published = np.zeros(size, dtype=np.int64)
-        if size and reader.has_column("published"):
-            for docnum, value in enumerate(reader.column_reader("published")):
-                published[docnum] = value or 0
-        self.published = published
+        # An index written before a column existed has none: zeros until it is rebuilt.
+        self.numbers: dict[str, Array] = {}
+        for name in NUMBER_COLUMNS:
+            column = np.zeros(size, dtype=np.int64)
+            if size and reader.has_column(name):
+                for docnum, value in enumerate(reader.column_reader(name)):
+                    column[docnum] = value or 0
+            self.numbers[name] = column
+        self.published = self.numbers["published"]
+        self.remote_possible = np.isin(
+            self.values["remote"],
+            [self.codes["remote"].index(c) for c in REMOTE_POSSIBLE if c in self.codes["remote"]],
+        )
+
+    def range_mask(
+        self, docs: Array, name: str, lowest: int | None, highest: int | None
+    ) -> npt.NDArray[np.bool_]:
+        values = self.numbers[name][docs]
+        keep = np.ones(len(docs), dtype=bool)
+        if lowest is not None:
+            keep &= values >= lowest
+        if highest is not None:
+            keep &= values <= highest
+        return keep
 
     def mask(self, docs: Array, name: str, value: str) -> npt.NDArray[np.bool_]:
         if name == "theme":
@@ -308,6 +366,11 @@ class SearchService:
             "theme": request.theme,
         }
         masks = {name: facets.mask(docs, name, value) for name, value in filters.items() if value}
+        # Filters without facet counts narrow every facet's counts.
+        for column, lowest, highest in request.range_filters():
+            masks[column] = facets.range_mask(docs, column, lowest, highest)
+        if request.remote:
+            masks["remote"] = facets.remote_possible[docs]
         result_facets = {}
         for name in filters:
             keep = np.ones(len(docs), dtype=bool)
@@ -355,7 +418,7 @@ class SearchService:
     ) -> list[Hit]:
         end = start + request.page_size
         terms = _query_terms(query, searcher)
-        if query is not None and request.sort != "date":
+        if query is not None and request.sort == "pertinence":
             # Filters as query clauses: Whoosh then skips non-matching postings instead of
             # scoring every match and dropping it afterwards (4× faster with filters).
             clauses = [
@@ -368,11 +431,22 @@ class SearchService:
                 )
                 if value
             ]
+            clauses.extend(
+                NumericRange(column, lowest, highest)
+                for column, lowest, highest in request.range_filters()
+            )
+            if request.remote:
+                clauses.append(Or([Term("remote", code) for code in REMOTE_POSSIBLE]))
             scored = And([query, *clauses]) if clauses else query
             results = searcher.search(scored, limit=end)
             return [_hit(h.fields(), terms) for h in results[start:end]]
-        # Newest first: the page comes from the published-date array, no scoring needed.
-        order = np.argsort(-facets.published[selected], kind="stable")
+        published = facets.published[selected]
+        if request.sort == "echeance":
+            # Nearest deadline first, the newest first among offers closing the same day.
+            order = np.lexsort((-published, facets.numbers["deadline"][selected]))
+        else:
+            # Newest first: the page comes from the published-date array, no scoring needed.
+            order = np.argsort(-published, kind="stable")
         docnums = selected[order][start:end].tolist()
         return [_hit(searcher.stored_fields(d), terms) for d in docnums]
 
@@ -441,4 +515,5 @@ def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:
         duration_months=stored["duration_months"],
         min_diploma_level=stored["min_diploma_level"],
         start_date=number_date(stored["start"]) if stored.get("start") else None,
+        remote=stored.get("remote", ""),
     )

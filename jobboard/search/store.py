@@ -30,12 +30,14 @@ from whoosh.index import FileIndex
 from whoosh.query import NumericRange
 
 from jobboard import clock
-from jobboard.search.schema import build_schema
+from jobboard.search.schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 WRITER_TIMEOUT = 30.0
 # Offers per committed chunk of a rebuild (a segment and a checkpoint each).
 BUILD_CHUNK = 5000
+# Written in each generation: the schema version its documents follow (see SCHEMA_VERSION).
+VERSION_FILE = "schema-version"
 
 
 class IndexStore:
@@ -54,7 +56,16 @@ class IndexStore:
         return index.open_dir(str(self.current))
 
     def is_usable(self) -> bool:
-        """An index that opens and can be read; anything else is rebuilt from the database."""
+        """An index that opens, can be read and follows the current schema; anything else is
+        rebuilt from the database."""
+        return self.is_readable() and not self.is_outdated()
+
+    def is_outdated(self) -> bool:
+        """Written by an earlier (or later) version of the schema: its fields are not the
+        ones searched, so it is rebuilt rather than read."""
+        return _schema_version(self.current) != SCHEMA_VERSION
+
+    def is_readable(self) -> bool:
         if self.generation() is None:
             return False
         # Whoosh leaves a damaged table-of-contents file open when it fails to read it: the
@@ -97,6 +108,7 @@ class IndexStore:
         target = self.directory / name
         target.mkdir()
         index.create_in(str(target), build_schema())
+        (target / VERSION_FILE).write_text(f"{SCHEMA_VERSION}\n")
         build = Build(self, target, floor=floor, last_id=0, count=0)
         build.save()
         return build
@@ -108,6 +120,8 @@ class IndexStore:
             checkpoint = path / Build.CHECKPOINT
             if path.name == self.generation() or not checkpoint.is_file():
                 continue
+            if _schema_version(path) != SCHEMA_VERSION:
+                return None  # started by another version of the code: start afresh
             try:
                 state = json.loads(checkpoint.read_text())
                 if clock.now().timestamp() - float(state["saved_at"]) > max_age_seconds:
@@ -174,6 +188,13 @@ class IndexStore:
         ix = self.open()
         with ix.searcher() as searcher:
             return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+
+
+def _schema_version(generation: Path) -> int | None:
+    try:
+        return int((generation / VERSION_FILE).read_text().strip())
+    except (OSError, ValueError):
+        return None  # indexes written before the version was recorded: version 1
 
 
 @dataclass

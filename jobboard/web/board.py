@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 from starlette.exceptions import HTTPException
@@ -12,9 +11,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from jobboard.clock import today
+from jobboard.domain.account import Role
+from jobboard.domain.board_query import (
+    DIPLOMA_CHOICES,
+    DURATION_LABELS,
+    SORTS,
+    BoardError,
+    BoardQuery,
+    parse_board_query,
+)
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.errors import NotFound
-from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind
+from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES
 from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
@@ -34,46 +42,9 @@ from jobboard.web.auth import current_user, public
 from jobboard.web.offer_meta import offer_meta
 from jobboard.web.state import templates
 
-MAX_PAGE = 10_000
 # The longest board query string an offer page carries back (« Retour aux résultats »).
 MAX_BACK_LENGTH = 1000
 SIMILAR_COUNT = 3
-SORTS = {"pertinence": "Pertinence", "date": "Date de publication"}
-
-
-@dataclass
-class BoardFilters:
-    """The board's query string, validated; `errors` holds French messages for bad values."""
-
-    q: str = ""
-    kind: str = ""
-    departement: str = ""
-    region: str = ""
-    theme: str = ""
-    sort: str = ""
-    page: int = 1
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def effective_sort(self) -> str:
-        """Relevance when there is a query, newest first otherwise."""
-        return self.sort or ("pertinence" if self.q else "date")
-
-    def query_string(self, **changes: object) -> str:
-        values: dict[str, object] = {
-            "q": self.q,
-            "type": self.kind,
-            "departement": self.departement,
-            "region": self.region,
-            "theme": self.theme,
-            "tri": self.sort,
-            "page": self.page,
-        }
-        renamed = {"kind": "type", "sort": "tri"}
-        values.update({renamed.get(k, k): v for k, v in changes.items()})
-        if values["page"] == 1:
-            values.pop("page")
-        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -87,6 +58,8 @@ async def _choices(request: Request) -> dict[str, Any]:
             "kinds": KIND_SHORT_LABELS,
             "themes": THEMES,
             "sorts": SORTS,
+            "durations": DURATION_LABELS,
+            "diplomas": DIPLOMA_CHOICES,
             "departement_choices": [(code, f"{code} – {name}") for code, name in departements],
             "regions": regions,
             "departement_names": dict(departements),
@@ -96,31 +69,18 @@ async def _choices(request: Request) -> dict[str, Any]:
     return choices
 
 
-def parse_filters(request: Request, choices: dict[str, Any]) -> BoardFilters:
-    params = request.query_params
-    filters = BoardFilters(q=" ".join(params.get("q", "").split())[:200])
-    departements, regions = choices["departement_names"], choices["region_names"]
-    checks = (
-        ("type", "kind", set(OfferKind), "Le type d'offre « {} » n'existe pas."),
-        ("theme", "theme", THEMES, "La thématique « {} » n'existe pas."),
-        ("departement", "departement", departements, "Le département « {} » n'existe pas."),
-        ("region", "region", regions, "La région « {} » n'existe pas."),
-        ("tri", "sort", SORTS, "Le tri « {} » n'existe pas (pertinence ou date)."),
+def parse_filters(request: Request, choices: dict[str, Any]) -> tuple[BoardQuery, list[BoardError]]:
+    """The board's query from the URL; a signed-in candidate's diploma level presets the
+    « accessible avec mon diplôme » filter unless the URL sets or removes it."""
+    query, errors = parse_board_query(
+        request.query_params,
+        departements=choices["departement_names"],
+        regions=choices["region_names"],
     )
-    for param, attribute, allowed, message in checks:
-        value = params.get(param, "")
-        if not value:
-            continue
-        if value in allowed:
-            setattr(filters, attribute, value)
-        else:
-            filters.errors.append(message.format(value[:50]))
-    page = parse_int(params.get("page", "1"), minimum=1, maximum=MAX_PAGE)
-    if page is not None:
-        filters.page = page
-    else:
-        filters.errors.append("Le numéro de page doit être un nombre entier positif.")
-    return filters
+    user = current_user(request)
+    if user is not None and user.role == Role.CANDIDATE:
+        query = query.with_profile_diploma(user.diploma_level)
+    return query, errors
 
 
 async def run_search(request: Request, search_request: SearchRequest) -> SearchResult:
@@ -155,29 +115,22 @@ async def home(request: Request) -> Response:
 @public
 async def offer_list(request: Request) -> Response:
     choices = await _choices(request)
-    filters = parse_filters(request, choices)
+    filters, errors = parse_filters(request, choices)
     result = await run_search(
         request,
-        SearchRequest(
-            q=filters.q,
-            kind=filters.kind,
-            departement=filters.departement,
-            region=filters.region,
-            theme=filters.theme,
-            sort=filters.effective_sort,
-            page=filters.page,
-            page_size=request.app.state.settings.page_size,
-        ),
+        SearchRequest.from_query(filters, page_size=request.app.state.settings.page_size),
     )
-    status_code = 400 if filters.errors else 200
-    if not filters.errors and filters.page > result.pages:
+    messages = [error.message for error in errors]
+    status_code = 400 if errors else 200
+    if not errors and filters.page > result.pages:
         status_code = 404
-        filters.errors.append(
-            f"La page {filters.page} n'existe pas : les résultats tiennent sur {result.pages} "
-            f"page{'s' if result.pages > 1 else ''}."
+        messages.append(
+            f"La page {filters.page} n’existe pas : les résultats tiennent sur "
+            f"{result.pages} page{'s' if result.pages > 1 else ''}."
         )
     context = {
         "filters": filters,
+        "errors": messages,
         "result": result,
         "marks": await marks_for(current_user(request), result.hits, today()),
         **choices,
@@ -204,10 +157,12 @@ def back_to_results(raw: str | None, choices: dict[str, Any]) -> str | None:
         return None
     scope = {"type": "http", "method": "GET", "path": "/offres", "headers": [],
              "query_string": raw.encode("utf-8", "replace")}  # fmt: skip
-    filters = parse_filters(Request(scope), choices)
-    if filters.errors:
-        return None
-    return filters.query_string()
+    query, errors = parse_board_query(
+        Request(scope).query_params,
+        departements=choices["departement_names"],
+        regions=choices["region_names"],
+    )
+    return None if errors else query.query_string()
 
 
 def _came_from(request: Request) -> str | None:

@@ -73,19 +73,11 @@ def map_shapes(static_dir: Path) -> MapShapes:
 @public
 async def offer_map(request: Request) -> Response:
     choices = await _choices(request)
-    filters = parse_filters(request, choices)
+    filters, errors = parse_filters(request, choices)
     # Every département is drawn whatever the one chosen on the board: the search counts
     # the others' offers with the other filters (the facet ignores its own filter).
-    result = await run_search(
-        request,
-        SearchRequest(
-            q=filters.q,
-            kind=filters.kind,
-            region=filters.region,
-            theme=filters.theme,
-            page_size=1,
-        ),
-    )
+    everywhere = filters.changed(departement="", page=1)
+    result = await run_search(request, SearchRequest.from_query(everywhere, page_size=1))
     counts = dict(result.facets["departement"])
     maximum = max(counts.values(), default=0)
     names: dict[str, str] = choices["departement_names"]
@@ -108,6 +100,7 @@ async def offer_map(request: Request) -> Response:
         "offers/map.html",
         {
             "filters": filters,
+            "errors": [error.message for error in errors],
             "total": result.total,
             "departements": departements,
             "by_code": {d["code"]: d for d in departements},
@@ -116,5 +109,5 @@ async def offer_map(request: Request) -> Response:
             "board_query": filters.query_string(departement="", page=1),
             **choices,
         },
-        status_code=400 if filters.errors else 200,
+        status_code=400 if errors else 200,
     )
