@@ -20,7 +20,7 @@ from jobboard.models import Offer
 from jobboard.services.demo import load_demo_offers
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
-from tests.conftest import csrf_token, index_now, offer_row
+from tests.conftest import csrf_token, index_now, log_in, make_user, offer_row
 
 
 @pytest.fixture
@@ -72,6 +72,12 @@ async def test_board_lists_visible_offers_only_and_pages(
         "region=75",
         "theme=patrimoine",
         "q=Fumel",
+        "duree=12",
+        "duree=13-18",
+        "duree=19-plus",
+        "diplome=6",
+        "teletravail=1",
+        "tri=echeance&type=vta",
     ],
 )
 async def test_each_filter_narrows_the_board(
@@ -93,6 +99,103 @@ async def test_filters_combine(client: httpx.AsyncClient, demo: None) -> None:
     assert count_in(both.text) == len(ids)
     shown = {int(i) for i in re.findall(r'href="/offres/(\d+)"', both.text)}
     assert shown <= ids and len(shown) == min(len(ids), 20)
+
+
+async def _published(**filters: object) -> set[int]:
+    return {o.id for o in await Offer.filter(status="published", **filters)}
+
+
+def _shown(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'href="/offres/(\d+)"', html)]
+
+
+async def test_the_new_filters_keep_exactly_the_matching_offers(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    starts = sorted({o.start_date for o in await Offer.filter(status="published")})
+    middle = starts[len(starts) // 2]
+    cases = [
+        ("duree=12", await _published(duration_months=12)),
+        ("duree=13-18", await _published(duration_months__gte=13, duration_months__lte=18)),
+        ("duree=19-plus", await _published(duration_months__gt=18)),
+        ("diplome=6", await _published(min_diploma_level__lte=6)),
+        ("diplome=5", await _published(min_diploma_level__lte=5)),
+        ("teletravail=1", await _published(remote__in=["partial", "full"])),
+        (f"debut_avant={middle.isoformat()}", await _published(start_date__lte=middle)),
+        (f"debut_avant={middle:%d/%m/%Y}", await _published(start_date__lte=middle)),
+        (
+            "duree=12&teletravail=1&diplome=6",
+            await _published(duration_months=12, remote="partial", min_diploma_level__lte=6),
+        ),
+    ]
+    for query, expected in cases:
+        assert expected, query
+        response = await client.get(f"/offres?{query}")
+        assert response.status_code == 200, query
+        assert count_in(response.text) == len(expected), query
+        assert set(_shown(response.text)) <= expected, query
+
+
+async def test_the_board_sorts_by_nearest_deadline(client: httpx.AsyncClient, demo: None) -> None:
+    offers = await Offer.filter(status="published").order_by("deadline")
+    response = await client.get("/offres?tri=echeance")
+    assert response.status_code == 200
+    shown = _shown(response.text)
+    deadlines = {o.id: o.deadline for o in offers}
+    assert [deadlines[i] for i in shown] == sorted(deadlines[i] for i in shown)
+    assert deadlines[shown[0]] == offers[0].deadline
+    assert '<option value="echeance" selected>' in response.text
+
+
+async def test_the_form_shows_the_new_filters_as_chosen(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    html = (
+        await client.get("/offres?duree=13-18&diplome=6&teletravail=1&debut_avant=1/9/2027")
+    ).text
+    assert '<option value="13-18" selected>' in html
+    assert '<option value="6" selected>' in html
+    assert re.search(r'id="teletravail" name="teletravail" value="1"\s+checked', html)
+    assert 'name="debut_avant" value="2027-09-01"' in html
+    fragment = await client.get(
+        "/offres?duree=13-18&diplome=&teletravail=1&debut_avant=1/9/2027&q=",
+        headers={"HX-Request": "true"},
+    )
+    assert fragment.headers["hx-push-url"] == (
+        "/offres?duree=13-18&diplome=&teletravail=1&debut_avant=2027-09-01"
+    )
+
+
+async def test_a_candidate_s_diploma_presets_the_filter_visibly_and_removably(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    everything = count_in((await client.get("/offres")).text)
+    await make_user("candidate", diploma_level=5)
+    await log_in(client, "lea@example.fr")
+    accessible = await _published(min_diploma_level__lte=5)
+    assert 0 < len(accessible) < everything
+    html = (await client.get("/offres")).text
+    assert count_in(html) == len(accessible)
+    assert '<option value="5" selected>' in html and "Niveau repris de votre profil" in html
+    # Links keep following the profile; the removal link says so in the URL.
+    assert 'href="/offres?type=vta"' in html
+    removal = re.search(r'href="(/offres\?diplome=)"', html)
+    assert removal is not None
+    removed = (await client.get(removal.group(1))).text
+    assert count_in(removed) == everything and "Niveau repris de votre profil" not in removed
+    chosen = (await client.get("/offres?diplome=7")).text
+    assert count_in(chosen) == len(await _published(min_diploma_level__lte=7))
+    assert "Niveau repris de votre profil" not in chosen
+
+
+async def test_visitors_and_recruiters_get_no_diploma_preset(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    everything = count_in((await client.get("/offres")).text)
+    await make_user("recruiter", "mairie@example.fr", diploma_level=3)
+    await log_in(client, "mairie@example.fr")
+    html = (await client.get("/offres")).text
+    assert count_in(html) == everything and "Niveau repris" not in html
 
 
 async def test_expired_deadline_leaves_the_board_but_the_page_says_so(
