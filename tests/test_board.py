@@ -161,8 +161,9 @@ async def test_the_form_shows_the_new_filters_as_chosen(
         "/offres?duree=13-18&diplome=&teletravail=1&debut_avant=1/9/2027&q=",
         headers={"HX-Request": "true"},
     )
+    # An empty `diplome=` matters only to a candidate with a level to preset.
     assert fragment.headers["hx-push-url"] == (
-        "/offres?duree=13-18&diplome=&teletravail=1&debut_avant=2027-09-01"
+        "/offres?duree=13-18&teletravail=1&debut_avant=2027-09-01"
     )
 
 
@@ -183,6 +184,9 @@ async def test_a_candidate_s_diploma_presets_the_filter_visibly_and_removably(
     assert removal is not None
     removed = (await client.get(removal.group(1))).text
     assert count_in(removed) == everything and "Niveau repris de votre profil" not in removed
+    # The form's « Tous les niveaux » keeps the preset away in the pushed URL too.
+    fragment = await client.get("/offres?q=&diplome=", headers={"HX-Request": "true"})
+    assert fragment.headers["hx-push-url"] == "/offres?diplome="
     chosen = (await client.get("/offres?diplome=7")).text
     assert count_in(chosen) == len(await _published(min_diploma_level__lte=7))
     assert "Niveau repris de votre profil" not in chosen

@@ -264,10 +264,12 @@ class BoardQuery:
         return shortest, longest
 
     def with_profile_diploma(self, level: int | None) -> BoardQuery:
-        """The candidate's own level as the diploma filter when the URL says nothing of it."""
-        if level is None or self.diploma is not None or self.diploma_cleared:
-            return self
-        if not MIN_DIPLOMA <= level <= MAX_DIPLOMA:
+        """The candidate's own level as the diploma filter when the URL says nothing of it.
+        Without a level to preset (visitors, no level in the profile), an empty `diplome=`
+        means nothing and is dropped from links."""
+        if level is None or not MIN_DIPLOMA <= level <= MAX_DIPLOMA:
+            return replace(self, diploma_cleared=False) if self.diploma_cleared else self
+        if self.diploma is not None or self.diploma_cleared:
             return self
         return replace(self, diploma=level, diploma_preset=True)
 

@@ -78,9 +78,8 @@ def parse_filters(request: Request, choices: dict[str, Any]) -> tuple[BoardQuery
         regions=choices["region_names"],
     )
     user = current_user(request)
-    if user is not None and user.role == Role.CANDIDATE:
-        query = query.with_profile_diploma(user.diploma_level)
-    return query, errors
+    level = user.diploma_level if user is not None and user.role == Role.CANDIDATE else None
+    return query.with_profile_diploma(level), errors
 
 
 async def run_search(request: Request, search_request: SearchRequest) -> SearchResult:

@@ -165,6 +165,9 @@ def test_the_profile_diploma_presets_the_filter_only_when_the_url_is_silent() ->
     chosen, _ = parse("diplome=4")
     assert chosen.with_profile_diploma(6) == BoardQuery(diploma=4)
     assert BoardQuery().with_profile_diploma(None) == BoardQuery()
+    # Without a level to preset, `diplome=` (every form sends it) is not worth a link.
+    assert again.with_profile_diploma(None) == BoardQuery()
+    assert again.with_profile_diploma(None).query_string(type="vta") == "type=vta"
     assert BoardQuery().with_profile_diploma(12) == BoardQuery()  # off the scale: ignored
 
 
