@@ -108,9 +108,20 @@ async def test_each_entry_says_what_the_offer_is(
 
 
 async def test_filters_are_the_boards(client: httpx.AsyncClient, demo: None) -> None:
-    for query in ("type=vta", "departement=47", "theme=patrimoine", "region=75", "q=patrimoine"):
-        feed = parse(await client.get(f"/flux.atom?{query}&tri=date"))
-        board = board_ids((await client.get(f"/offres?{query}&tri=date")).text)
+    for query in (
+        "type=vta",
+        "departement=47",
+        "theme=patrimoine",
+        "region=75",
+        "q=patrimoine",
+        "duree=13-18",
+        "diplome=6",
+        "teletravail=1",
+        "tri=echeance&type=vta",
+    ):
+        ordered = query if "tri=" in query else f"{query}&tri=date"
+        feed = parse(await client.get(f"/flux.atom?{ordered}"))
+        board = board_ids((await client.get(f"/offres?{ordered}")).text)
         assert board, query
         assert [entry_id(e) for e in feed.entries][: len(board)] == board, query
     vta = parse(await client.get("/flux.atom?type=vta&departement=47"))
@@ -119,6 +130,11 @@ async def test_filters_are_the_boards(client: httpx.AsyncClient, demo: None) -> 
     # The same search written in another order is the same feed.
     again = parse(await client.get("/flux.atom?departement=47&type=vta"))
     assert again.feed.id == vta.feed.id
+    narrow = parse(await client.get("/flux.atom?duree=12&diplome=5&teletravail=1"))
+    assert narrow.feed.title == (
+        "Offres – 12 mois – accessible au niveau 5 (bac+2) – télétravail possible – "
+        "Bourse Petites villes de demain"
+    )
     words = parse(await client.get("/flux.atom?q=climat"))
     assert words.feed.title == "Offres – «\u202fclimat\u202f» – Bourse Petites villes de demain"
 
@@ -146,8 +162,9 @@ async def test_an_empty_search_is_a_valid_empty_feed(client: httpx.AsyncClient, 
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("type=stage", "Le type d&#39;offre « stage » n&#39;existe pas."),
-        ("departement=99", "Le département « 99 » n&#39;existe pas."),
+        ("type=stage", "Le type d’offre « stage » n’existe pas."),
+        ("departement=99", "Le département « 99 » n’existe pas."),
+        ("duree=6", "La durée « 6 » n’existe pas (12, 13-18 ou 19-plus)."),
         ("page=abc", "Le numéro de page doit être un nombre entier positif."),
         ("page=40", "La page 40 du flux n’existe pas."),
     ],

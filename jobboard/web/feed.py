@@ -11,6 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from jobboard.clock import now
+from jobboard.domain.board_query import (
+    DIPLOMA_CHOICES,
+    DURATION_LABELS,
+    BoardQuery,
+    parse_board_query,
+)
 from jobboard.domain.errors import Refused
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES, OfferKind
 from jobboard.formats import date_fr
@@ -18,7 +24,7 @@ from jobboard.search.searcher import SearchRequest
 from jobboard.services.job_posting import SITE_NAME
 from jobboard.services.offer_public import PublicOffer, public_offers_by_id
 from jobboard.web.auth import public
-from jobboard.web.board import BoardFilters, _choices, parse_filters, run_search
+from jobboard.web.board import _choices, run_search
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML = "http://www.w3.org/XML/1998/namespace"
@@ -119,7 +125,7 @@ def atom_feed(page: FeedPage, offers: Sequence[PublicOffer], base_url: str) -> b
     return document
 
 
-def feed_title(filters: BoardFilters, choices: dict[str, object]) -> str:
+def feed_title(filters: BoardQuery, choices: dict[str, object]) -> str:
     """« Offres – « climat » – VTA – Hautes-Alpes – Bourse Petites villes de demain »."""
     departements = choices["departement_names"]
     regions = choices["region_names"]
@@ -135,29 +141,32 @@ def feed_title(filters: BoardFilters, choices: dict[str, object]) -> str:
         parts.append(departements[filters.departement])
     if filters.region:
         parts.append(regions[filters.region])
+    if filters.duration:
+        parts.append(DURATION_LABELS[filters.duration])
+    if filters.diploma is not None:
+        parts.append(f"accessible au {DIPLOMA_CHOICES[str(filters.diploma)].lower()}")
+    if filters.remote:
+        parts.append("télétravail possible")
+    if filters.start_before:
+        parts.append(f"début au plus tard le {date_fr(filters.start_before)}")
     return " – ".join([*parts, SITE_NAME])
 
 
 @public
 async def offer_feed(request: Request) -> Response:
     choices = await _choices(request)
-    filters = parse_filters(request, choices)
-    if filters.errors:
-        raise Refused(" ".join(filters.errors))
-    result = await run_search(
-        request,
-        SearchRequest(
-            q=filters.q,
-            kind=filters.kind,
-            departement=filters.departement,
-            region=filters.region,
-            theme=filters.theme,
-            # A feed lists the newest first unless the subscriber asked otherwise.
-            sort=filters.sort or "date",
-            page=filters.page,
-            page_size=FEED_SIZE,
-        ),
+    # No profile preset: a feed's address says all it lists, whoever opens it.
+    filters, errors = parse_board_query(
+        request.query_params,
+        departements=choices["departement_names"],
+        regions=choices["region_names"],
     )
+    filters = filters.with_profile_diploma(None)
+    if errors:
+        raise Refused(" ".join(error.message for error in errors))
+    # A feed lists the newest first unless the subscriber asked otherwise.
+    ordered = filters.changed(tri=filters.sort or "date")
+    result = await run_search(request, SearchRequest.from_query(ordered, page_size=FEED_SIZE))
     if filters.page > result.pages:
         raise Refused(f"La page {filters.page} du flux n’existe pas.")
     base_url: str = request.app.state.settings.base_url
