@@ -114,9 +114,10 @@ async def test_the_board_links_to_the_map_with_its_filters(
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("type=stage", "Le type d'offre « stage » n'existe pas."),
-        ("departement=00", "Le département « 00 » n'existe pas."),
-        ("region=99", "La région « 99 » n'existe pas."),
+        ("type=stage", "Le type d’offre « stage » n’existe pas."),
+        ("departement=00", "Le département « 00 » n’existe pas."),
+        ("region=99", "La région « 99 » n’existe pas."),
+        ("duree=6", "La durée « 6 » n’existe pas (12, 13-18 ou 19-plus)."),
     ],
 )
 async def test_bad_filters_answer_400(
