@@ -306,6 +306,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Route("/accessibilite", pages.accessibility, name="accessibility"),
         Route("/mentions-legales", pages.legal, name="legal"),
         Route("/donnees-personnelles", pages.privacy, name="privacy"),
+        Route("/plan-du-site", pages.site_map, name="site_map"),
         Route("/favicon.ico", _favicon, name="favicon"),
         Route("/flux.atom", feed.offer_feed, name="offer_feed"),
         Route("/sitemap.xml", crawl.sitemap, name="sitemap"),

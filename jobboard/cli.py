@@ -67,10 +67,10 @@ def _print_report(report: reference.ImportReport, what: str) -> int:
     print(f"{report.loaded} communes mises à jour ({what}).")
     if report.unknown:
         print(
-            f"{len(report.unknown)} codes INSEE inconnus ignorés : {', '.join(report.unknown[:20])}"
+            f"{len(report.unknown)} codes INSEE inconnus ignorés : {', '.join(report.unknown[:20])}"
         )
     for error in report.errors:
-        print(f"erreur : {error}", file=sys.stderr)
+        print(f"erreur : {error}", file=sys.stderr)
     return 1 if report.errors else 0
 
 
@@ -94,15 +94,15 @@ def cmd_import_offers(settings: Settings, args: argparse.Namespace) -> int:
     try:
         rows: Any = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        print(f"Fichier illisible : {exc}", file=sys.stderr)
+        print(f"Fichier illisible : {exc}", file=sys.stderr)
         return 2
 
     async def work() -> int:
         result = await import_offers(rows, today=today(), skip_invalid=args.skip_invalid)
         for error in result.errors:
-            print(f"erreur : {error}", file=sys.stderr)
+            print(f"erreur : {error}", file=sys.stderr)
         if result.errors and not args.skip_invalid:
-            print("Aucune offre importée : corrigez les erreurs ou utilisez --skip-invalid.")
+            print("Aucune offre importée : corrigez les erreurs ou utilisez --skip-invalid.")
             return 1
         print(f"{len(result.created)} offres importées, {result.skipped} ignorées.")
         return 0
@@ -160,12 +160,12 @@ def cmd_check_index(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         check = await _indexer(settings).check()
         if check.clean:
-            print("Index à jour : toutes les offres publiées y sont, et seulement elles.")
+            print("Index à jour : toutes les offres publiées y sont, et seulement elles.")
             return 0
         if check.missing:
-            print(f"{len(check.missing)} offres manquantes : {_ids(check.missing)}")
+            print(f"{len(check.missing)} offres manquantes : {_ids(check.missing)}")
         if check.extra:
-            print(f"{len(check.extra)} offres en trop : {_ids(check.extra)}")
+            print(f"{len(check.extra)} offres en trop : {_ids(check.extra)}")
         return 1
 
     return _with_db(settings, work)
@@ -218,15 +218,15 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.workers > 1 and settings.is_sqlite:
         print(
-            "Plusieurs workers demandent PostgreSQL (JOBBOARD_DATABASE_URL) : SQLite n'accepte "
-            "qu'un processus écrivain.",
+            "Plusieurs workers demandent PostgreSQL (JOBBOARD_DATABASE_URL) : SQLite n’accepte "
+            "qu’un processus écrivain.",
             file=sys.stderr,
         )
         return 2
     if args.workers > 1 and not settings.redis_url:
         print(
-            "Attention : sans JOBBOARD_REDIS_URL, chaque worker compte ses propres tentatives de "
-            "connexion ; les limites anti-force brute sont multipliées par le nombre de workers.",
+            "Attention : sans JOBBOARD_REDIS_URL, chaque worker compte ses propres tentatives de "
+            "connexion ; les limites anti-force brute sont multipliées par le nombre de workers.",
             file=sys.stderr,
         )
     cmd_migrate(settings, args)
@@ -235,11 +235,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.no_background:
         os.environ["JOBBOARD_BACKGROUND"] = "worker"  # read by each web worker's create_app
     if args.no_background or settings.background == "worker":
-        print("Tâches de fond (index, e-mails, expiration) : lancez `jobboard worker` à côté.")
+        print("Tâches de fond (index, e-mails, expiration) : lancez `jobboard worker` à côté.")
     address = local_base_url(args.host, args.port)
     # The app is built by uvicorn from the environment: links in e-mails point where we listen.
     os.environ.setdefault("JOBBOARD_BASE_URL", address)
-    print(f"Bourse PVD : {address}")
+    print(f"Bourse PVD : {address}")
     # The app's own notices (search index, e-mails written to files) beside uvicorn's lines;
     # the libraries' loggers stay quiet.
     notices = logging.StreamHandler()
@@ -264,13 +264,13 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
     """Create (or promote nothing: refuse) an ANCT staff account."""
     email = accounts.normalise_email(args.email)
     if problem := accounts.email_problem(email):
-        print(f"Adresse e-mail invalide : {problem}", file=sys.stderr)
+        print(f"Adresse e-mail invalide : {problem}", file=sys.stderr)
         return 2
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
-        password = getpass.getpass("Mot de passe : ")
-        if getpass.getpass("Confirmez le mot de passe : ") != password:
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmez le mot de passe : ") != password:
             print("Les deux mots de passe diffèrent.", file=sys.stderr)
             return 2
     full_name = " ".join((args.name or "").split()) or email.split("@")[0]
@@ -280,12 +280,12 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work() -> int:
         if await User.filter(email=email).exists():
-            print(f"Un compte existe déjà avec l'adresse {email}.", file=sys.stderr)
+            print(f"Un compte existe déjà avec l’adresse {email}.", file=sys.stderr)
             return 1
         await User.create(
             email=email, full_name=full_name, role=Role.STAFF, password_hash=hash_password(password)
         )
-        print(f"Compte ANCT créé : {email}")
+        print(f"Compte ANCT créé : {email}")
         return 0
 
     return _with_db(settings, work)
@@ -327,7 +327,7 @@ def cmd_delete_staff(settings: Settings, args: argparse.Namespace) -> int:
         if not await account_deletion.delete_staff(email, settings):
             print(f"Aucun compte de l’équipe ANCT avec l’adresse {email}.", file=sys.stderr)
             return 1
-        print(f"Compte de l’équipe ANCT supprimé\u202f: {email}")
+        print(f"Compte de l’équipe ANCT supprimé : {email}")
         return 0
 
     return _with_db(settings, work)
@@ -343,7 +343,7 @@ def cmd_send_emails(settings: Settings, args: argparse.Namespace) -> int:
         backend = mail.backend_for(settings)
         sent, failed = await mail.send_pending(backend, settings.email_from, limit=10_000)
         waiting = await EmailOutbox.filter(status="pending").count()
-        print(f"{sent} e-mail(s) envoyé(s), {failed} échec(s) ; {waiting} en attente.")
+        print(f"{sent} e-mail(s) envoyé(s), {failed} échec(s) ; {waiting} en attente.")
         return 1 if failed else 0
 
     try:
@@ -354,7 +354,7 @@ def cmd_send_emails(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="jobboard", description="Bourse PVD : offres de chef de projet PVD et de VTA."
+        prog="jobboard", description="Bourse PVD : offres de chef de projet PVD et de VTA."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
 
@@ -363,14 +363,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
-    serve.add_argument("--workers", type=int, default=1, help="plus d'un worker demande PostgreSQL")
+    serve.add_argument("--workers", type=int, default=1, help="plus d’un worker demande PostgreSQL")
     serve.add_argument(
         "--no-demo", action="store_true", help="ne charge pas les données de démonstration"
     )
     serve.add_argument(
         "--no-background",
         action="store_true",
-        help="les workers web ne lancent pas les tâches de fond : `jobboard worker` s'en charge "
+        help="les workers web ne lancent pas les tâches de fond : `jobboard worker` s’en charge "
         "(équivaut à JOBBOARD_BACKGROUND=worker)",
     )
     serve.set_defaults(func=cmd_serve)
@@ -383,7 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import-communes", help="importe communes, EPCI, départements et régions"
     )
     communes.add_argument(
-        "--dir", default=None, help="dossier des fichiers CSV (par défaut : fixtures/ du projet)"
+        "--dir", default=None, help="dossier des fichiers CSV (par défaut : fixtures/ du projet)"
     )
     communes.set_defaults(func=cmd_import_communes)
 
@@ -392,36 +392,36 @@ def build_parser() -> argparse.ArgumentParser:
     pvd.set_defaults(func=cmd_import_pvd)
 
     density = sub.add_parser(
-        "import-density", help="importe la grille communale de densité de l'INSEE (CSV)"
+        "import-density", help="importe la grille communale de densité de l’INSEE (CSV)"
     )
     density.add_argument("file")
     density.set_defaults(func=cmd_import_density)
 
     offers = sub.add_parser(
-        "import-offers", help="importe des offres d'un fichier JSON, tout ou rien"
+        "import-offers", help="importe des offres d’un fichier JSON, tout ou rien"
     )
     offers.add_argument("file")
     offers.add_argument(
-        "--skip-invalid", action="store_true", help="n'importe que les offres valides"
+        "--skip-invalid", action="store_true", help="n’importe que les offres valides"
     )
     offers.set_defaults(func=cmd_import_offers)
 
     sub.add_parser(
-        "reindex", help="reconstruit l'index de recherche depuis la base et le remplace"
+        "reindex", help="reconstruit l’index de recherche depuis la base et le remplace"
     ).set_defaults(func=cmd_reindex)
     sub.add_parser(
-        "check-index", help="compare l'index de recherche à la base (code 1 si écart)"
+        "check-index", help="compare l’index de recherche à la base (code 1 si écart)"
     ).set_defaults(func=cmd_check_index)
     sub.add_parser(
         "worker",
         help="tâches de fond (indexation, e-mails, expiration) pour un hôte servi par plusieurs "
         "workers",
     ).set_defaults(func=cmd_worker)
-    staff = sub.add_parser("create-staff", help="crée un compte de l'équipe ANCT (modération)")
+    staff = sub.add_parser("create-staff", help="crée un compte de l’équipe ANCT (modération)")
     staff.add_argument("email")
     staff.add_argument("--nom", dest="name", default="", help="prénom et nom affichés")
     staff.add_argument(
-        "--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard"
+        "--password-stdin", action="store_true", help="lit le mot de passe sur l’entrée standard"
     )
     staff.set_defaults(func=cmd_create_staff)
     sub.add_parser(
@@ -432,7 +432,7 @@ def build_parser() -> argparse.ArgumentParser:
     purging = sub.add_parser(
         "purge",
         help="applique les durées de conservation des données personnelles (à lancer chaque "
-        "jour ; serve et worker le font)",
+        "jour ; serve et worker le font)",
     )
     purging.add_argument(
         "--dry-run", action="store_true", help="compte ce qui serait supprimé, sans rien modifier"
@@ -441,9 +441,9 @@ def build_parser() -> argparse.ArgumentParser:
     delete_staff = sub.add_parser("delete-staff", help="supprime un compte de l’équipe ANCT")
     delete_staff.add_argument("email")
     delete_staff.set_defaults(func=cmd_delete_staff)
-    emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d'envoi)")
+    emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d’envoi)")
     emails.add_argument(
-        "--boucle", dest="loop", action="store_true", help="continue d'envoyer jusqu'à Ctrl+C"
+        "--boucle", dest="loop", action="store_true", help="continue d’envoyer jusqu’à Ctrl+C"
     )
     emails.set_defaults(func=cmd_send_emails)
     sub.add_parser(
@@ -462,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         # One line an operator can act on, not a traceback through asyncpg or aiosqlite.
         print(
-            f"Base de données injoignable ({exc}) : vérifiez JOBBOARD_DATABASE_URL et que le "
+            f"Base de données injoignable ({exc}) : vérifiez JOBBOARD_DATABASE_URL et que le "
             "serveur de base de données est démarré.",
             file=sys.stderr,
         )

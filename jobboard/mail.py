@@ -36,6 +36,7 @@ from tortoise.expressions import Q
 from jobboard import PROJECT_ROOT
 from jobboard.clock import now
 from jobboard.db import erase_deleted_pages
+from jobboard.domain.french import squash_spaces
 from jobboard.formats import date_fr
 from jobboard.models import EmailOutbox
 from jobboard.settings import Settings
@@ -79,8 +80,7 @@ def render_email(name: str, context: Mapping[str, Any]) -> tuple[str, str, str]:
     """(subject, text, html) of `emails/<name>`."""
     env = _environment(str(PROJECT_ROOT / "templates"))
     text_module = env.get_template(f"emails/{name}.txt").make_module(dict(context))
-    # Only ASCII white space is folded: the narrow no-break spaces of French typography stay.
-    subject = re.sub(r"[ \t\r\n]+", " ", str(text_module.subject)).strip()  # type: ignore[attr-defined]
+    subject = squash_spaces(str(text_module.subject))  # type: ignore[attr-defined]
     text = re.sub(r"\n{3,}", "\n\n", str(text_module)).strip() + "\n"
     html = env.get_template(f"emails/{name}.html").render({**context, "subject": subject})
     return subject, text, html
@@ -141,7 +141,7 @@ class FileBackend:
         ident = re.sub(r"[^\w.-]", "", str(message["Message-ID"]))[:60]
         path = self.directory / f"{stamp}-{ident}.eml"
         await anyio.to_thread.run_sync(self._write, path, bytes(message))
-        log.info("e-mail to %s « %s » written to %s", message["To"], message["Subject"], path)
+        log.info("e-mail to %s « %s » written to %s", message["To"], message["Subject"], path)
 
     def _write(self, path: Path, content: bytes) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -295,7 +295,7 @@ async def send_pending(
 
 async def _perhaps_delivered(row: EmailOutbox, claimed_at: datetime, reason: str) -> None:
     """Retry once, late, with the same Message-ID; after a second doubt, stop for good."""
-    error = f"peut-être distribué : {reason}"[:1000]
+    error = f"peut-être distribué : {reason}"[:1000]
     if row.uncertain_since is None:
         retry_at = claimed_at + LATE_RETRY
         log.warning(

@@ -8,6 +8,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from jobboard.domain.french import squash_spaces
+
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _md.disable("image")
 
@@ -40,4 +42,4 @@ def render_offer_texts(source: object) -> dict[str, Markup]:
 def plain_text(text: str) -> str:
     """The words of a Markdown text without markup, for indexing and excerpts."""
     html = _md.render(text or "")
-    return " ".join(unescape(nh3.clean(html, tags=set())).split())
+    return squash_spaces(unescape(nh3.clean(html, tags=set())))

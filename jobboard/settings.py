@@ -6,10 +6,12 @@ import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from jobboard import PROJECT_ROOT
+from jobboard.domain.accessibility import ACCESSIBILITY_STATEMENT_DATE
 
 MODELS_MODULE = "jobboard.models"
 SMTP_TLS_MODES = ("starttls", "ssl", "none")
@@ -68,6 +70,21 @@ class Settings:
     session_idle_minutes: int = 120
     session_max_hours: int = 24
     background: str = "inline"  # inline | worker (JOBBOARD_BACKGROUND, `serve --no-background`)
+    # Legal notice and accessibility statement (README, « Legal pages »).
+    publisher: str = "Agence nationale de la cohésion des territoires (ANCT)"
+    publisher_address: str = "20 avenue de Ségur, TSA 10717, 75334 Paris Cedex 07"
+    publication_director: str = (
+        "le directeur général de l’Agence nationale de la cohésion des territoires"
+    )
+    hosting_name: str = "Agence nationale de la cohésion des territoires (ANCT)"
+    hosting_address: str = "20 avenue de Ségur, TSA 10717, 75334 Paris Cedex 07"
+    hosting_phone: str = "01 85 58 60 00"
+    # Where messages of the contact form go; empty: to every active ANCT staff account.
+    contact_email: str = ""
+    # An RGAA audit, once one is done: its date and its conformity rate (percent).
+    accessibility_audit_date: date | None = None
+    accessibility_audit_rate: float | None = None
+    accessibility_statement_date: date = ACCESSIBILITY_STATEMENT_DATE
 
     @property
     def index_dir(self) -> Path:
@@ -91,13 +108,13 @@ class Settings:
         smtp_tls = env.get("JOBBOARD_SMTP_TLS", cls.smtp_tls)
         if smtp_tls not in SMTP_TLS_MODES:
             raise ValueError(
-                f"JOBBOARD_SMTP_TLS vaut « {smtp_tls} » : valeurs possibles "
+                f"JOBBOARD_SMTP_TLS vaut « {smtp_tls} » : valeurs possibles "
                 + ", ".join(SMTP_TLS_MODES)
             )
         background = env.get("JOBBOARD_BACKGROUND", cls.background)
         if background not in BACKGROUND_MODES:
             raise ValueError(
-                f"JOBBOARD_BACKGROUND vaut « {background} » : valeurs possibles "
+                f"JOBBOARD_BACKGROUND vaut « {background} » : valeurs possibles "
                 + ", ".join(BACKGROUND_MODES)
             )
         trusted_proxies = _networks(env.get("JOBBOARD_TRUSTED_PROXIES", ""))
@@ -125,7 +142,53 @@ class Settings:
             session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
             cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
             background=background,
+            publisher=env.get("JOBBOARD_PUBLISHER", cls.publisher),
+            publisher_address=env.get("JOBBOARD_PUBLISHER_ADDRESS", cls.publisher_address),
+            publication_director=env.get("JOBBOARD_PUBLICATION_DIRECTOR", cls.publication_director),
+            hosting_name=env.get("JOBBOARD_HOSTING_NAME", cls.hosting_name),
+            hosting_address=env.get("JOBBOARD_HOSTING_ADDRESS", cls.hosting_address),
+            hosting_phone=env.get("JOBBOARD_HOSTING_PHONE", cls.hosting_phone),
+            contact_email=env.get("JOBBOARD_CONTACT_EMAIL", ""),
+            **_accessibility(env),
         )
+
+
+def _accessibility(env: dict[str, str]) -> dict[str, Any]:
+    """JOBBOARD_ACCESSIBILITY_AUDIT_DATE / _RATE (both or neither) and _STATEMENT_DATE."""
+    values: dict[str, Any] = {}
+    audit_date = env.get("JOBBOARD_ACCESSIBILITY_AUDIT_DATE", "").strip()
+    audit_rate = env.get("JOBBOARD_ACCESSIBILITY_AUDIT_RATE", "").strip().rstrip("%")
+    if bool(audit_date) != bool(audit_rate):
+        raise ValueError(
+            "JOBBOARD_ACCESSIBILITY_AUDIT_DATE et JOBBOARD_ACCESSIBILITY_AUDIT_RATE vont "
+            "ensemble : la date de l’audit RGAA et son taux de conformité"
+        )
+    if audit_date:
+        values["accessibility_audit_date"] = _iso_date(
+            "JOBBOARD_ACCESSIBILITY_AUDIT_DATE", audit_date
+        )
+        try:
+            rate = float(audit_rate.replace(",", "."))
+        except ValueError:
+            rate = -1.0
+        if not 0 <= rate <= 100:
+            raise ValueError(
+                f"JOBBOARD_ACCESSIBILITY_AUDIT_RATE : « {audit_rate} » n’est pas un pourcentage "
+                "entre 0 et 100"
+            )
+        values["accessibility_audit_rate"] = rate
+    if statement := env.get("JOBBOARD_ACCESSIBILITY_STATEMENT_DATE", "").strip():
+        values["accessibility_statement_date"] = _iso_date(
+            "JOBBOARD_ACCESSIBILITY_STATEMENT_DATE", statement
+        )
+    return values
+
+
+def _iso_date(name: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} : « {value} » n’est pas une date AAAA-MM-JJ") from None
 
 
 def _networks(value: str) -> tuple[str, ...]:
@@ -136,7 +199,7 @@ def _networks(value: str) -> tuple[str, ...]:
             ipaddress.ip_network(entry)
         except ValueError:
             raise ValueError(
-                f"JOBBOARD_TRUSTED_PROXIES : « {entry} » n'est ni une adresse IP ni un réseau "
+                f"JOBBOARD_TRUSTED_PROXIES : « {entry} » n’est ni une adresse IP ni un réseau "
                 "(ex. 10.0.0.5 ou 10.0.0.0/24)"
             ) from None
     return entries

@@ -21,6 +21,11 @@ cp "$dist/dsfr.min.css" "$dist/dsfr.module.min.js" "$dist/dsfr.nomodule.min.js" 
 cp "$dist/fonts/"*.woff2 "$dist/fonts/"*.woff "$out/dsfr/fonts/"
 cp "$dist/favicon/"* "$out/dsfr/favicon/"
 cp "$work/node_modules/@gouvfr/dsfr/LICENSE.md" "$out/dsfr/" 2>/dev/null || true
+# The pictograms of the « Paramètres d'affichage » modal (templates/_display_settings.html).
+for picture in environment/sun environment/moon system/system; do
+  mkdir -p "$out/dsfr/artwork/pictograms/$(dirname "$picture")"
+  cp "$dist/artwork/pictograms/$picture.svg" "$out/dsfr/artwork/pictograms/$picture.svg"
+done
 # Only the icon files the stylesheet itself references, plus the utility classes for icons we use.
 grep -o 'url(icons/[^)]*)' "$dist/dsfr.min.css" | sed 's/^url(//; s/)$//' | sort -u | while read -r icon; do
   mkdir -p "$out/dsfr/$(dirname "$icon")"

@@ -268,7 +268,7 @@ def offer_row(**changes: Any) -> dict[str, Any]:
         "kind": "vta",
         "title": "VTA – Chargé(e) de mission transition écologique",
         "employer_insee": "05050",
-        "description": "La commune d'Espinasses accueille un volontaire pour son plan climat.",
+        "description": "La commune d’Espinasses accueille un volontaire pour son plan climat.",
         "missions": "- Animer le plan climat\n- Suivre les dossiers Fonds vert",
         "profile": "Bac+5 en environnement ou aménagement.",
         "themes": ["transition_ecologique", "amenagement"],

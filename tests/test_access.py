@@ -162,7 +162,7 @@ async def test_staff_verifies_and_refuses_recruiters_with_emails(
     refused = await post_form(
         client,
         f"/moderation/comptes/{thizy.id}",
-        {"decision": "refuser", "reason": "Adresse e-mail personnelle : écrivez depuis la mairie."},
+        {"decision": "refuser", "reason": "Adresse e-mail personnelle : écrivez depuis la mairie."},
         token_from="/moderation/comptes",
     )
     assert refused.status_code == 303

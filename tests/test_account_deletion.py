@@ -120,7 +120,7 @@ async def world(app: Starlette, client: httpx.AsyncClient, settings: Settings) -
     await log_in(client, EMAIL)
     first = await _apply(
         client, pending_offer, small_pdf(), filename=f"CV {NAME}.pdf",
-        letter=f"Je suis {NAME}, née le 17/03/1999.", message=f"Écrivez-moi : {EMAIL}",
+        letter=f"Je suis {NAME}, née le 17/03/1999.", message=f"Écrivez-moi : {EMAIL}",
     )  # fmt: skip
     assert first.status_code == 303, first.text
     second = await _apply(client, refused_offer, small_pdf(), letter="Deuxième lettre.")
@@ -158,7 +158,7 @@ async def test_the_page_explains_what_goes_and_what_stays(
     page = await client.get("/espace/compte/suppression")
     assert page.status_code == 200
     for said in ("Ce qui est effacé", "Ce qui est gardé, et pourquoi", "vos 2 candidatures",
-                 "1 candidature en cours est retirée", "Candidature retirée\u202f: compte supprimé",
+                 "1 candidature en cours est retirée", "Candidature retirée : compte supprimé",
                  "téléchargez-les"):  # fmt: skip
         assert said in page.text, said
     account = await client.get("/espace/compte")
@@ -227,9 +227,9 @@ async def test_a_deleted_candidate_leaves_no_trace(
     await log_in(client, "rh@espinasses.fr")
     listing = await client.get(f"/espace/recruteur/offres/{pending.offer_id}/candidatures")
     assert listing.status_code == 200
-    assert "Candidature retirée\u202f: compte supprimé" in listing.text
+    assert "Candidature retirée : compte supprimé" in listing.text
     detail = await client.get(f"/espace/recruteur/candidatures/{pending.id}")
-    assert detail.status_code == 200 and "Candidature retirée\u202f: compte supprimé" in detail.text
+    assert detail.status_code == 200 and "Candidature retirée : compte supprimé" in detail.text
     assert (await client.get(f"/candidatures/{pending.id}/cv")).status_code == 404
     client.cookies.clear()
     await make_user("staff", "moderation@anct.example")

@@ -89,12 +89,12 @@ async def test_candidate_signup_accepts_french_date_format(client: httpx.AsyncCl
     ("changes", "field", "message"),
     [
         ({"full_name": "  "}, "full_name", "Indiquez vos prénom et nom."),
-        ({"email": "lea.example.fr"}, "email", "Format attendu : nom@domaine.fr"),
-        ({"email": '"><svg/onload=alert(1)>@x.fr'}, "email", "Format attendu : nom@domaine.fr"),
+        ({"email": "lea.example.fr"}, "email", "Format attendu : nom@domaine.fr"),
+        ({"email": '"><svg/onload=alert(1)>@x.fr'}, "email", "Format attendu : nom@domaine.fr"),
         ({"password": "court"}, "password", "au moins 12 caractères"),
         ({"password": "password1234"}, "password", "trop courant"),
         ({"birth_date": ""}, "birth_date", "Indiquez votre date de naissance."),
-        ({"birth_date": "31/02/2001"}, "birth_date", "Format attendu : JJ/MM/AAAA"),
+        ({"birth_date": "31/02/2001"}, "birth_date", "Format attendu : JJ/MM/AAAA"),
         ({"birth_date": "pas une date"}, "birth_date", "Format attendu"),
         ({"diploma_level": "9"}, "diploma_level", "plus haut niveau de diplôme"),
         ({"diploma_level": ""}, "diploma_level", "plus haut niveau de diplôme"),
@@ -183,8 +183,8 @@ async def test_recruiter_signup_with_an_epci(client: httpx.AsyncClient) -> None:
 @pytest.mark.parametrize(
     ("collectivite", "message"),
     [
-        ("commune:99999", "Code INSEE inconnu : 99999"),
-        ("epci:123456789", "SIREN inconnu : 123456789"),
+        ("commune:99999", "Code INSEE inconnu : 99999"),
+        ("epci:123456789", "SIREN inconnu : 123456789"),
         ("", "Choisissez votre collectivité dans la liste."),
         ("mairie", "Choisissez votre collectivité dans la liste."),
     ],
@@ -471,7 +471,7 @@ async def test_login_rate_limited_per_ip(client: httpx.AsyncClient) -> None:
     codes = set()
     for i in range(31):
         response = await post_form(
-            client, "/connexion", {"email": f"x{i}@example.fr", "password": "n'importe lequel"}
+            client, "/connexion", {"email": f"x{i}@example.fr", "password": "n’importe lequel"}
         )
         codes.add(response.status_code)
     assert codes == {400, 429}

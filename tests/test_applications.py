@@ -351,11 +351,11 @@ async def test_recruiter_pipeline_with_emails(client: httpx.AsyncClient) -> None
     assert [e.to_status for e in events] == ["received", "in_review", "interview", "accepted"]
     subjects = [e.subject for e in await EmailOutbox.filter(to="lea@example.fr").order_by("id")]
     assert subjects[-3:] == [
-        "Votre candidature : en cours d'examen",
-        "Votre candidature : entretien proposé",
-        "Votre candidature : retenue",
+        "Votre candidature : en cours d’examen",
+        "Votre candidature : entretien proposé",
+        "Votre candidature : retenue",
     ]
-    interview = await EmailOutbox.filter(subject="Votre candidature : entretien proposé").first()
+    interview = await EmailOutbox.filter(subject="Votre candidature : entretien proposé").first()
     assert interview and "Mardi 10 h ?" in interview.body_text
 
 
@@ -368,7 +368,7 @@ async def test_htmx_status_change_returns_the_pipeline_block(client: httpx.Async
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200 and "<html" not in response.text
-    assert 'id="suivi"' in response.text and "En cours d&#39;examen" in response.text
+    assert 'id="suivi"' in response.text and "En cours d’examen" in response.text
 
 
 async def test_internal_notes_stay_with_the_recruiters(client: httpx.AsyncClient) -> None:

@@ -235,7 +235,7 @@ async def test_offer_page_shows_every_fact_in_french(client: httpx.AsyncClient, 
         "35 h par semaine",
         "Télétravail partiel possible",
         "<li>Animer le plan climat</li>",
-        "aide de l'État de 15\u202f000\u00a0€",  # narrow and plain no-break spaces
+        "aide de l’État de 15 000\u00a0€",  # narrow and plain no-break spaces
     ):
         assert expected in html, expected
 

@@ -132,7 +132,7 @@ def test_import_commands_on_a_fresh_sqlite_database(tmp_path: Path, reference_di
     bad.write_text(json.dumps([offer_row(), offer_row(duration_months=30)]))
     result = run(tmp_path, "import-offers", str(bad))
     assert result.returncode == 1
-    assert "offre n° 2 — duration_months : La mission VTA dure de 12 à 18 mois." in result.stderr
+    assert "offre n° 2 — duration_months : La mission VTA dure de 12 à 18 mois." in result.stderr
     assert "Aucune offre importée" in result.stdout
     database = tmp_path / "jobboard.sqlite3"
     assert sqlite3.connect(database).execute("SELECT count(*) FROM offer").fetchone() == (0,)
@@ -192,7 +192,7 @@ def test_create_staff_then_send_emails(tmp_path: Path) -> None:
     database.commit()
     sent = run(tmp_path, "send-emails")
     assert (
-        sent.returncode == 0 and "1 e-mail(s) envoyé(s), 0 échec(s) ; 0 en attente." in sent.stdout
+        sent.returncode == 0 and "1 e-mail(s) envoyé(s), 0 échec(s) ; 0 en attente." in sent.stdout
     )
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
@@ -211,7 +211,7 @@ def test_an_unreachable_database_is_one_french_line(tmp_path: Path, command: str
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert lines[0].startswith("Base de données injoignable")
     assert "JOBBOARD_DATABASE_URL" in lines[0]
-    assert "Bourse PVD : http" not in result.stdout  # the server never started
+    assert "Bourse PVD : http" not in result.stdout  # the server never started
 
 
 @pytest.mark.skipif(not is_postgres(), reason="runs when JOBBOARD_TEST_DATABASE_URL is PostgreSQL")

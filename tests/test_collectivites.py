@@ -18,16 +18,16 @@ def _commune(insee: str, name: str, dep: str, postal: str, population: int) -> C
 
 DIRECTORY = Directory(
     [
-        _commune("22203", "Plœuc-L'Hermitage", "Côtes-d'Armor (22)", "22150", 4000),
+        _commune("22203", "Plœuc-L’Hermitage", "Côtes-d’Armor (22)", "22150", 4000),
         _commune("05017", "La Bâtie-Neuve", "Hautes-Alpes (05)", "05230", 2500),
         _commune("42218", "Saint-Étienne", "Loire (42)", "42000", 170000),
         _commune("01001", "Sainte-Croix", "Ain (01)", "01120", 500),
         _commune("26001", "Sainte-Croix", "Drôme (26)", "26150", 100),
         Collectivite(
             "epci:200070035",
-            "CA de l'Ouest Rhodanien",
+            "CA de l’Ouest Rhodanien",
             "intercommunalité, SIREN 200070035",
-            fold("CA de l'Ouest Rhodanien"),
+            fold("CA de l’Ouest Rhodanien"),
             ("200070035",),
             50000,
         ),
@@ -36,7 +36,7 @@ DIRECTORY = Directory(
 
 
 def test_fold_drops_accents_ligatures_and_punctuation() -> None:
-    assert fold("Plœuc-L'Hermitage") == "ploeuc l hermitage"
+    assert fold("Plœuc-L’Hermitage") == "ploeuc l hermitage"
     assert fold("St-Étienne") == "saint etienne"
 
 

@@ -82,7 +82,7 @@ async def test_the_archive_holds_everything_field_by_field(
     assert data["profile"] == {
         "birth_date": user.birth_date.isoformat(),  # type: ignore[union-attr]
         "diploma_level": user.diploma_level,
-        "diploma": "Niveau 7 – bac+5 (master, diplôme d'ingénieur)",
+        "diploma": "Niveau 7 – bac+5 (master, diplôme d’ingénieur)",
     }
     applications = data["applications"]
     assert isinstance(applications, list) and len(applications) == 2

@@ -145,7 +145,7 @@ async def test_an_open_offer_page_carries_its_job_posting(
     assert public is not None
     assert data["@type"] == "JobPosting"
     assert data["title"] == offer.title
-    assert data["description"].startswith("<p>La commune d'Espinasses accueille")
+    assert data["description"].startswith("<p>La commune d’Espinasses accueille")
     assert "<li>Animer le plan climat</li>" in data["description"]
     assert data["datePosted"] == public.published_at.astimezone(clock.PARIS).date().isoformat()
     assert data["validThrough"].startswith(offer.deadline.isoformat() + "T23:59:59+0")
@@ -173,10 +173,10 @@ async def test_an_open_offer_page_carries_its_job_posting(
 async def test_offer_page_meta_description_and_open_graph(
     client: httpx.AsyncClient, db: None
 ) -> None:
-    offer_id = await _published(description="Une **commune** & ses « projets ». " * 20)
+    offer_id = await _published(description="Une **commune** & ses « projets ». " * 20)
     page = (await client.get(f"/offres/{offer_id}")).text
     (description,) = meta(page, "name", "description")
-    assert description.startswith("Une commune & ses « projets ». Une commune")
+    assert description.startswith("Une commune & ses « projets ». Une commune")
     assert len(description) <= 160 and description.endswith("…")
     assert meta(page, "property", "og:description") == [description]
     assert meta(page, "property", "og:title") == ["Chargé(e) de mission transition écologique"]

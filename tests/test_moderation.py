@@ -181,7 +181,7 @@ async def test_approving_twice_is_refused_without_a_second_transition(
         {"decision": "approve", "version": str(stale)},
         token_from="/moderation",
     )
-    assert second.status_code == 409 and "Rien n&#39;a été fait" in second.text
+    assert second.status_code == 409 and "Rien n’a été fait" in second.text
     assert await OfferEvent.filter(offer_id=offer.id, to_status="published").count() == 1
 
 
@@ -280,7 +280,7 @@ async def test_territory_override_needs_a_justification_and_is_logged(
     assert offer.territory_override == "Arrêté préfectoral du 3 mars 2026"
     assert offer.eligibility_verdict == "to_review"
     event = await OfferEvent.filter(offer_id=offer.id).order_by("-id").first()
-    assert event and event.comment.startswith("Dérogation territoriale : Arrêté préfectoral")
+    assert event and event.comment.startswith("Dérogation territoriale : Arrêté préfectoral")
 
 
 async def test_only_staff_moderate(client: httpx.AsyncClient) -> None:
@@ -361,8 +361,8 @@ async def test_statistics_against_a_known_fixture(client: httpx.AsyncClient, sta
     assert stats["by_departement"] == [("Hautes-Alpes (05)", 3)]
     assert stats["decisions"] == 2 and stats["median_applications"] == 1
     page = await client.get("/moderation/statistiques")
-    assert page.status_code == 200 and "<svg" in page.text and "Hautes-Alpes (05) : 3" in page.text
-    bad = await client.get("/moderation/statistiques", params={"du": "n'importe"})
+    assert page.status_code == 200 and "<svg" in page.text and "Hautes-Alpes (05) : 3" in page.text
+    bad = await client.get("/moderation/statistiques", params={"du": "n’importe"})
     assert bad.status_code == 400 and "Date de début invalide" in bad.text
 
 
@@ -399,7 +399,8 @@ async def test_csv_export_opens_in_french_excel(client: httpx.AsyncClient, staff
     assert rows[0][:3] == ["numéro", "intitulé", "type"] and len(rows) == 3
     first = rows[1]
     assert first[0] == str(offer.id) and first[1].startswith("'=HYPERLINK")  # not a formula
-    assert first[1].endswith("«VTA» énergie") and first[8] == "Hautes-Alpes" and first[-1] == "0"
+    assert first[1].endswith("\u00abVTA\u00bb énergie")  # the title as typed
+    assert first[8] == "Hautes-Alpes" and first[-1] == "0"
     filtered = await client.get("/moderation/export.csv", params={"statut": "published"})
     assert (
         len(list(csv.reader(io.StringIO(filtered.content.decode("utf-8-sig")), delimiter=";"))) == 1
@@ -493,7 +494,7 @@ async def test_an_override_is_not_counted_as_a_decision(db: None) -> None:
     assert submitted is not None
     t0 = submitted.created_at
     await OfferEvent.create(offer_id=offer.id, actor=staff, from_status="submitted",
-                            to_status="submitted", comment="Dérogation territoriale : x",
+                            to_status="submitted", comment="Dérogation territoriale : x",
                             created_at=t0 + timedelta(hours=1))  # fmt: skip
     await OfferEvent.create(offer_id=offer.id, actor=staff, from_status="submitted",
                             to_status="published", created_at=t0 + timedelta(hours=10))  # fmt: skip

@@ -22,7 +22,7 @@ async def test_a_valid_file_creates_published_offers_with_log_and_search_change(
     assert len(result.created) == 2
     offer = await Offer.get(id=result.created[0]).prefetch_related("organisation", "commune")
     assert offer.status == OfferStatus.PUBLISHED
-    assert offer.organisation.name == "Commune d'Espinasses" or offer.organisation.name.endswith(
+    assert offer.organisation.name == "Commune d’Espinasses" or offer.organisation.name.endswith(
         "Espinasses"
     )
     assert offer.commune.name == "Espinasses"
@@ -55,7 +55,7 @@ async def test_a_file_with_bad_rows_imports_nothing_and_names_each_row(db: None)
     assert 1 not in {e.index for e in result.errors}
     messages = " ".join(str(e) for e in result.errors)
     assert "La mission VTA dure de 12 à 18 mois." in messages
-    assert "code INSEE inconnu « 99999 »" in messages
+    assert "code INSEE inconnu « 99999 »" in messages
     assert "adresse e-mail invalide" in messages
 
 

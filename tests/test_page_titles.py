@@ -59,7 +59,7 @@ async def test_titles_agree_with_headings_and_pages_have_a_breadcrumb(
         heading = _text(re.search(r"<h1[^>]*>(.*?)</h1>", response.text, re.S).group(1))  # type: ignore[union-attr]
         assert title.endswith(SITE), path
         assert title.removesuffix(SITE).startswith(heading.split(" (")[0]) or heading in title, (
-            f"{path}: title « {title} », heading « {heading} »"
+            f"{path} : title « {title} », heading « {heading} »"
         )
         trail = _breadcrumb(response.text)
         assert trail[0] == "Accueil" and len(trail) >= 2, (path, trail)

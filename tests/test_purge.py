@@ -374,5 +374,5 @@ def test_the_command_prints_a_count_per_rule(tmp_path: Path) -> None:
     assert len(lines) == 10 and all(line.endswith("rien n’a été modifié)") for line in lines)
     result = run(tmp_path, "purge")
     assert result.returncode == 0, result.stderr
-    assert "candidatures retenues anonymisées\u202f: 0" in result.stdout
-    assert "e-mails envoyés effacés\u202f: 0" in result.stdout
+    assert "candidatures retenues anonymisées : 0" in result.stdout
+    assert "e-mails envoyés effacés : 0" in result.stdout

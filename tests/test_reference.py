@@ -40,7 +40,7 @@ async def test_pvd_import_reads_both_date_formats_and_reports_unknown_codes(
     )
     report = await import_pvd(path)
     assert report.loaded == 2 and report.unknown == ["99999"]
-    assert report.errors == ["ligne 5 : date illisible : '31/02/2021'"]
+    assert report.errors == ["ligne 5 : date illisible : '31/02/2021'"]
     assert (await Commune.get(insee="47106")).pvd_signed_on == date(2021, 3, 15)
     # The list replaces the previous one.
     assert not (await Commune.get(insee="05050")).is_pvd

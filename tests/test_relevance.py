@@ -53,8 +53,8 @@ GUERLEDAN = "écotourisme lac de Guerlédan"
 LANGOGNE = "énergie et transition écologique – Langogne"
 MAULEON = "demain – Mauléon-Licharre"
 MONFLANQUIN = "patrimoine et bastide – Monflanquin"
-PLOEUC_CDP = "demain – Plœuc-L'Hermitage"
-PLOEUC_VTA = "inclusion numérique – Plœuc-L'Hermitage"
+PLOEUC_CDP = "demain – Plœuc-L’Hermitage"
+PLOEUC_VTA = "inclusion numérique – Plœuc-L’Hermitage"
 PRATS = "transition écologique et forêt"
 RIOM = "santé et accueil des professionnels"
 SAINT_AMAND = "mission revitalisation – Saint-Amand-Montrond"
@@ -63,7 +63,7 @@ SAINT_CLAUDE = "demain – Saint-Claude"
 SAINT_FLOUR = "demain – Saint-Flour"
 SAINT_GIRONS = "demain – Saint-Girons"
 SAINT_HIPPOLYTE = "revitalisation du centre-ville – Saint-Hippolyte-du-Fort"
-SAINT_JEAN = "Chef(fe) de projet habitat – Saint-Jean-d'Angély"
+SAINT_JEAN = "Chef(fe) de projet habitat – Saint-Jean-d’Angély"
 SALAZIE = "aménagement et services aux habitants – Salazie"
 SALINS = "patrimoine UNESCO – Salins-les-Bains"
 SARTENE = "patrimoine bâti – Sartène"
@@ -387,7 +387,7 @@ def without_marks(html: str) -> str:
 async def test_highlights_mark_matches_and_escape_html(app: Starlette) -> None:
     row = offer_row(
         title="Chargé(e) de mission <b>patrimoine</b> & remparts",
-        description="Le patrimoine de la ville & ses remparts : 3 < 5 et <i>a</i> > b.",
+        description="Le patrimoine de la ville & ses remparts : 3 < 5 et <i>a</i> > b.",
     )
     created = await import_offers([row], today=clock.today())
     assert created.errors == []

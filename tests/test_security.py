@@ -142,7 +142,7 @@ async def test_multipart_token_is_found_by_the_streaming_parser(
     token = ("csrf_token", await csrf_token(client))
     fields = list(LOGIN.items())
     # A value that looks like a boundary without the CRLF before it is data, not a delimiter.
-    fields.append(("note", f"--{boundary} n'est pas une limite"))
+    fields.append(("note", f"--{boundary} n’est pas une limite"))
     parts = {
         "first": [token, *fields],
         "middle": [fields[0], token, *fields[1:]],

@@ -28,7 +28,7 @@ PENDING = frozenset({A.RECEIVED, A.IN_REVIEW, A.INTERVIEW})
 
 STATUS_LABELS: dict[ApplicationStatus, str] = {
     A.RECEIVED: "Reçue",
-    A.IN_REVIEW: "En cours d'examen",
+    A.IN_REVIEW: "En cours d’examen",
     A.INTERVIEW: "Entretien proposé",
     A.ACCEPTED: "Retenue",
     A.REJECTED: "Non retenue",
@@ -121,7 +121,7 @@ def next_application_status(action: str, current: str, by: str) -> ApplicationSt
         raise Refused("Action inconnue.")
     if current not in transition.sources:
         label = ApplicationStatus(current).label.lower() if current in STATUS_LABELS else current
-        raise Refused(f"Action impossible : la candidature est « {label} ».")
+        raise Refused(f"Action impossible : la candidature est « {label} ».")
     return transition.target
 
 

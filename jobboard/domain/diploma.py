@@ -11,7 +11,7 @@ DIPLOMA_NAMES: dict[int, str] = {
     7: "bac+5",
     8: "doctorat",
 }
-_EXAMPLES = {5: "BTS, DUT", 6: "licence, BUT, master 1", 7: "master, diplôme d'ingénieur"}
+_EXAMPLES = {5: "BTS, DUT", 6: "licence, BUT, master 1", 7: "master, diplôme d’ingénieur"}
 
 # « Niveau 5 – bac+2 (BTS, DUT) », as lists and pages show a level.
 DIPLOMA_LEVELS: dict[int, str] = {

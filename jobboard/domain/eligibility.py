@@ -139,7 +139,7 @@ def assess_offer(
     kind = _kind(offer.kind)
     if kind is None:
         if offer.kind:
-            reasons.append(Reason("kind_unknown", "kind", "Le type d'offre est inconnu."))
+            reasons.append(Reason("kind_unknown", "kind", "Le type d’offre est inconnu."))
     elif kind.is_vta:
         reasons.extend(_vta_rules(offer))
         reasons.extend(_vta_territory(territory, territory_override))
@@ -156,8 +156,8 @@ def _kind(value: str | None) -> OfferKind | None:
 
 
 _REQUIRED = {
-    "kind": "Choisissez le type d'offre.",
-    "title": "Indiquez l'intitulé du poste.",
+    "kind": "Choisissez le type d’offre.",
+    "title": "Indiquez l’intitulé du poste.",
     "description": "Décrivez le poste et son contexte.",
     "missions": "Indiquez les missions.",
     "profile": "Décrivez le profil recherché.",
@@ -177,7 +177,7 @@ def _required(offer: OfferFacts) -> Iterable[Reason]:
             yield Reason("required", name, message)
     unknown = [t for t in offer.themes if t not in THEMES]
     if unknown:
-        yield Reason("theme_unknown", "themes", f"Thématique inconnue : {', '.join(unknown)}.")
+        yield Reason("theme_unknown", "themes", f"Thématique inconnue : {', '.join(unknown)}.")
 
 
 def _filled(value: str | Sequence[str]) -> bool:
@@ -187,7 +187,7 @@ def _filled(value: str | Sequence[str]) -> bool:
 def _lengths(offer: OfferFacts) -> Iterable[Reason]:
     if len(offer.title) > TITLE_MAX_LENGTH:
         yield Reason(
-            "title_too_long", "title", f"L'intitulé dépasse {TITLE_MAX_LENGTH} caractères."
+            "title_too_long", "title", f"L’intitulé dépasse {TITLE_MAX_LENGTH} caractères."
         )
     for name in ("description", "missions", "profile"):
         if len(getattr(offer, name)) > DESCRIPTION_MAX_LENGTH:
@@ -203,7 +203,7 @@ def _dates(offer: OfferFacts, today: date) -> Iterable[Reason]:
         yield Reason(
             "deadline_past",
             "deadline",
-            "La date limite de candidature doit être postérieure à aujourd'hui.",
+            "La date limite de candidature doit être postérieure à aujourd’hui.",
         )
     if offer.start_date and offer.deadline and offer.start_date < offer.deadline:
         yield Reason(
@@ -222,7 +222,7 @@ def _vta_rules(offer: OfferFacts) -> Iterable[Reason]:
         yield Reason(
             "vta_diploma",
             "min_diploma_level",
-            f"Le VTA s'adresse aux diplômés de niveau {VTA_DIPLOMA} minimum "
+            f"Le VTA s’adresse aux diplômés de niveau {VTA_DIPLOMA} minimum "
             f"(niveau {VTA_MIN_DIPLOMA_LEVEL}).",
         )
     hours = offer.weekly_hours
@@ -231,21 +231,21 @@ def _vta_rules(offer: OfferFacts) -> Iterable[Reason]:
             "vta_hours",
             "weekly_hours",
             f"Le VTA demande au moins {VTA_HOURS} heures par semaine "
-            f"({VTA_HOURS_SHARE} d'un temps plein).",
+            f"({VTA_HOURS_SHARE} d’un temps plein).",
         )
 
 
 def _vta_territory(territory: Territory | None, override: bool) -> Iterable[Reason]:
     if territory is None:
-        yield Reason("commune_unknown", "employer", "La commune de l'employeur est inconnue.")
+        yield Reason("commune_unknown", "employer", "La commune de l’employeur est inconnue.")
         return
     name, density = territory.commune_name, territory.density_level
     if density is None:
         yield Reason(
             "density_unknown",
             "employer",
-            f"La densité de {name} n'est pas connue : l'éligibilité du territoire sera vérifiée "
-            "par l'ANCT.",
+            f"La densité de {name} n’est pas connue : l’éligibilité du territoire sera vérifiée "
+            "par l’ANCT.",
             Verdict.TO_REVIEW,
         )
     elif density == DENSITY_INTERMEDIATE:
@@ -255,7 +255,7 @@ def _vta_territory(territory: Territory | None, override: bool) -> Iterable[Reas
                 "density_intermediate",
                 "employer",
                 f"{name} est de densité {DENSITY_LABELS[DENSITY_INTERMEDIATE]} et compte moins "
-                f"de {INTERMEDIATE_POPULATION} : "
+                f"de {INTERMEDIATE_POPULATION} : "
                 "éligible seulement par dérogation, décidée par la préfecture.",
                 Verdict.TO_REVIEW,
             )
@@ -263,14 +263,14 @@ def _vta_territory(territory: Territory | None, override: bool) -> Iterable[Reas
             yield _dense(
                 "density_intermediate_large",
                 f"{name} est de densité {DENSITY_LABELS[DENSITY_INTERMEDIATE]} et compte "
-                f"{INTERMEDIATE_POPULATION} ou plus : "
+                f"{INTERMEDIATE_POPULATION} ou plus : "
                 "le VTA est réservé aux territoires ruraux.",
                 override,
             )
     elif density == DENSITY_DENSE:
         yield _dense(
             "density_dense",
-            f"{name} est une commune {DENSITY_LABELS[DENSITY_DENSE]} : "
+            f"{name} est une commune {DENSITY_LABELS[DENSITY_DENSE]} : "
             "le VTA est réservé aux territoires ruraux.",
             override,
         )
@@ -279,7 +279,7 @@ def _vta_territory(territory: Territory | None, override: bool) -> Iterable[Reas
             "pvd_info",
             "employer",
             f"{name} est une Petite ville de demain "
-            "(information : ce n'est pas un critère du VTA).",
+            "(information : ce n’est pas un critère du VTA).",
             Verdict.ELIGIBLE,
         )
 
@@ -289,7 +289,7 @@ def _dense(code: str, message: str, override: bool) -> Reason:
         return Reason(
             f"{code}_overridden",
             "employer",
-            f"{message} Dérogation accordée par l'ANCT.",
+            f"{message} Dérogation accordée par l’ANCT.",
             Verdict.TO_REVIEW,
         )
     return Reason(code, "employer", message)
@@ -304,7 +304,7 @@ def _chef_de_projet_rules(offer: OfferFacts, territory: Territory | None) -> Ite
             f"Le contrat de projet dure de {CHEF_DE_PROJET_DURATION} ({CHEF_DE_PROJET_YEARS}).",
         )
     if territory is None:
-        yield Reason("commune_unknown", "employer", "La commune de l'employeur est inconnue.")
+        yield Reason("commune_unknown", "employer", "La commune de l’employeur est inconnue.")
         return
     if territory.is_pvd or (territory.employer_is_epci and territory.epci_has_pvd_member):
         return
@@ -313,16 +313,16 @@ def _chef_de_projet_rules(offer: OfferFacts, territory: Territory | None) -> Ite
         if territory.employer_is_epci
         else (territory.commune_name)
     )
-    verb = "n'est lauréate" if territory.employer_is_epci else "n'est pas lauréate"
+    verb = "n’est lauréate" if territory.employer_is_epci else "n’est pas lauréate"
     yield Reason(
         "not_pvd",
         "employer",
-        f"{where} {verb} du programme Petites villes de demain : l'ANCT vérifiera le poste.",
+        f"{where} {verb} du programme Petites villes de demain : l’ANCT vérifiera le poste.",
         Verdict.TO_REVIEW,
     )
 
 
-_AGES = f"Le VTA s'adresse aux {VTA_AGE_RANGE}."
+_AGES = f"Le VTA s’adresse aux {VTA_AGE_RANGE}."
 
 
 def assess_candidate(
@@ -348,7 +348,7 @@ def assess_candidate(
             Reason(
                 "vta_candidate_diploma",
                 "diploma_level",
-                f"Le VTA s'adresse aux diplômés de niveau {VTA_DIPLOMA} minimum.",
+                f"Le VTA s’adresse aux diplômés de niveau {VTA_DIPLOMA} minimum.",
             )
         )
     return Assessment(tuple(reasons))

@@ -3,10 +3,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 NARROW_NO_BREAK_SPACE = "\u202f"  # between thousands
 NO_BREAK_SPACE = "\u00a0"  # before a unit sign: « 75 % », « 15 000 € »
+
+
+_LAYOUT_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+
+
+def squash_spaces(text: str) -> str:
+    """Runs of layout whitespace as one space, ends trimmed; the no-break spaces French
+    typography puts before « : ; ! ? » and inside « » stay (``str.split()`` would drop them)."""
+    return _LAYOUT_SPACES.sub(" ", text).strip()
 
 
 def number_fr(value: int | float) -> str:

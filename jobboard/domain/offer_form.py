@@ -103,13 +103,13 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
 
     kind = form.kind if form.kind in {k.value for k in OfferKind} else None
     if form.kind and kind is None:
-        bad("kind", "Choisissez un type d'offre dans la liste.")
+        bad("kind", "Choisissez un type d’offre dans la liste.")
     start_date = parse_date(form.start_date) if form.start_date else None
     if form.start_date and start_date is None:
-        bad("start_date", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 01/03/2027.")
+        bad("start_date", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 01/03/2027.")
     deadline = parse_date(form.deadline) if form.deadline else None
     if form.deadline and deadline is None:
-        bad("deadline", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 15/01/2027.")
+        bad("deadline", "Date invalide. Format attendu : JJ/MM/AAAA, par exemple 15/01/2027.")
     months = parse_int(form.duration_months, minimum=1, maximum=MAX_MONTHS)
     if form.duration_months and months is None:
         bad("duration_months", f"Indiquez un nombre entier de mois, de 1 à {MAX_MONTHS}.")
@@ -119,7 +119,7 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
     if form.weekly_hours and hours is None:
         bad(
             "weekly_hours",
-            f"Indiquez un nombre d'heures supérieur à 0 et au plus {MAX_WEEKLY_HOURS}, "
+            f"Indiquez un nombre d’heures supérieur à 0 et au plus {MAX_WEEKLY_HOURS}, "
             f"par exemple {WEEKLY_HOURS_EXAMPLES}.",
         )
     level = parse_int(form.min_diploma_level)
@@ -133,7 +133,7 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
         remote = RemoteWork.NO
         bad("remote", "Choisissez une option de télétravail dans la liste.")
     if form.contact_email and not is_email(form.contact_email):
-        bad("contact_email", "Adresse e-mail invalide. Format attendu : nom@mairie-exemple.fr")
+        bad("contact_email", "Adresse e-mail invalide. Format attendu : nom@mairie-exemple.fr")
     if len(form.salary) > SALARY_MAX_LENGTH:
         bad("salary", f"{SALARY_MAX_LENGTH} caractères au maximum.")
     unknown = [t for t in form.themes if t not in THEMES]
@@ -158,19 +158,19 @@ def parse_offer_form(form: OfferForm) -> ParsedOffer:
 # What the form shows under a field, by kind: the rule before the recruiter breaks it.
 KIND_HINTS: dict[str, dict[str, str]] = {
     OfferKind.VTA: {
-        "duration_months": f"VTA : mission de {VTA_DURATION}.",
-        "min_diploma_level": f"VTA : {VTA_DIPLOMA} minimum (niveau {VTA_MIN_DIPLOMA_LEVEL}).",
-        "weekly_hours": f"VTA : au moins {VTA_HOURS} heures par semaine "
-        f"({VTA_HOURS_SHARE} d'un temps plein).",
+        "duration_months": f"VTA : mission de {VTA_DURATION}.",
+        "min_diploma_level": f"VTA : {VTA_DIPLOMA} minimum (niveau {VTA_MIN_DIPLOMA_LEVEL}).",
+        "weekly_hours": f"VTA : au moins {VTA_HOURS} heures par semaine "
+        f"({VTA_HOURS_SHARE} d’un temps plein).",
     },
     OfferKind.VTA_EXPERTISE: {
-        "duration_months": f"VTA expertise : mission de {VTA_DURATION}.",
-        "min_diploma_level": f"VTA expertise : {VTA_DIPLOMA} minimum "
+        "duration_months": f"VTA expertise : mission de {VTA_DURATION}.",
+        "min_diploma_level": f"VTA expertise : {VTA_DIPLOMA} minimum "
         f"(niveau {VTA_MIN_DIPLOMA_LEVEL}).",
-        "weekly_hours": f"VTA expertise : au moins {VTA_HOURS} heures par semaine.",
+        "weekly_hours": f"VTA expertise : au moins {VTA_HOURS} heures par semaine.",
     },
     OfferKind.CHEF_DE_PROJET: {
-        "duration_months": "Chef de projet : contrat de projet de "
+        "duration_months": "Chef de projet : contrat de projet de "
         f"{CHEF_DE_PROJET_DURATION} ({CHEF_DE_PROJET_YEARS}).",
     },
 }

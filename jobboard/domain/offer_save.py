@@ -21,8 +21,8 @@ FREE_EDIT = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 CHECKED_EDIT = frozenset({S.SUBMITTED, S.PUBLISHED})
 
 BLOCKED = (
-    "L'offre ne peut pas être soumise tant qu'une règle n'est pas respectée : "
-    "corrigez les points marqués « Non éligible »."
+    "L’offre ne peut pas être soumise tant qu’une règle n’est pas respectée : "
+    "corrigez les points marqués « Non éligible »."
 )
 
 
@@ -45,7 +45,7 @@ def plan_save(
     submission was asked for, whether a rule blocks, and who saves. Raises Refused
     when the change cannot be saved at all (nothing is written then)."""
     if status is not None and status not in FREE_EDIT | CHECKED_EDIT:
-        raise Refused(f"Une offre à l'état « {status.label} » ne peut plus être modifiée.")
+        raise Refused(f"Une offre à l’état « {status.label} » ne peut plus être modifiée.")
     if status in CHECKED_EDIT:
         action = "edit_published" if status is S.PUBLISHED else "edit"
         refusal = _refusal(action, blocking, role, verification)

@@ -119,7 +119,7 @@ RETENTION_PERIODS: tuple[RetentionPeriod, ...] = (
         "e-mail effacé",
     ),
     RetentionPeriod(
-        "Archive « Télécharger mes données »",
+        "Archive « Télécharger mes données »",
         DATA_EXPORT,
         "après sa création",
         "lien de téléchargement désactivé",

@@ -66,9 +66,9 @@ INTERMEDIATE_POPULATION = f"{number_fr(INTERMEDIATE_EXCEPTION_POPULATION)} habit
 # What the offer form says of each kind, under its radio button.
 KIND_DESCRIPTIONS: dict[str, str] = {
     OfferKind.CHEF_DE_PROJET: "Pour une commune lauréate Petites villes de demain (ou son "
-    f"intercommunalité) : contrat de projet de {CHEF_DE_PROJET_YEARS}.",
+    f"intercommunalité) : contrat de projet de {CHEF_DE_PROJET_YEARS}.",
     OfferKind.VTA: f"Jeune diplômé de {VTA_AGES}, {VTA_DIPLOMA} minimum, mission de "
-    f"{VTA_DURATION} en territoire rural ; aide de l'État de {VTA_STATE_AID}.",
+    f"{VTA_DURATION} en territoire rural ; aide de l’État de {VTA_STATE_AID}.",
     OfferKind.VTA_EXPERTISE: f"Comme le VTA, pour un profil expérimenté (plus de {VTA_MAX_AGE} "
-    f"ans, {VTA_EXPERTISE_MIN_YEARS_OF_EXPERIENCE} ans d'expérience) : pas de limite d'âge.",
+    f"ans, {VTA_EXPERTISE_MIN_YEARS_OF_EXPERIENCE} ans d’expérience) : pas de limite d’âge.",
 }

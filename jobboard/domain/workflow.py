@@ -86,7 +86,7 @@ OFFER_TRANSITIONS: dict[str, Transition] = {
             STAFF,
             notifies="offer_rejected",
             ends_applications=True,
-            applications_reason="offre refusée par l'ANCT",
+            applications_reason="offre refusée par l’ANCT",
         ),
         Transition(
             "unpublish",
@@ -125,17 +125,17 @@ def next_status(action: str, current: S | None, requested: S | None = None) -> S
     """The status after `action`; `requested` is the status an import names."""
     transition = OFFER_TRANSITIONS.get(action)
     if transition is None:
-        raise Refused(f"Action inconnue : {action}.")
+        raise Refused(f"Action inconnue : {action}.")
     if current not in transition.sources:
         if current is None:
-            raise Refused("Action impossible : l'offre n'est pas encore enregistrée.")
-        raise Refused(f"Action impossible : l'offre est « {current.label} ».")
+            raise Refused("Action impossible : l’offre n’est pas encore enregistrée.")
+        raise Refused(f"Action impossible : l’offre est « {current.label} ».")
     if transition.target is not None:
         return transition.target
     if current is not None:
         return current
     if requested is None:
-        raise Refused("Indiquez le statut de l'offre importée.")
+        raise Refused("Indiquez le statut de l’offre importée.")
     return requested
 
 
@@ -165,8 +165,8 @@ def stamps(source: S | None, target: S) -> tuple[str, ...]:
 
 
 UNVERIFIED_RECRUITER = (
-    "Votre compte recruteur n'est pas encore vérifié par l'ANCT : vous pourrez soumettre cette "
-    "offre dès qu'il le sera. Elle reste enregistrée en brouillon."
+    "Votre compte recruteur n’est pas encore vérifié par l’ANCT : vous pourrez soumettre cette "
+    "offre dès qu’il le sera. Elle reste enregistrée en brouillon."
 )
 # What a recruiter may do only once staff verified their account: put an offer in front of
 # staff or candidates.
@@ -177,7 +177,7 @@ def check_actor(action: str, role: str, verification: str) -> None:
     """Who may act: the table's roles, and a recruiter submits only once staff verified them."""
     transition = OFFER_TRANSITIONS.get(action)
     if transition is None:
-        raise Refused(f"Action inconnue : {action}.")
+        raise Refused(f"Action inconnue : {action}.")
     if role not in transition.by:
         raise Refused("Vous ne pouvez pas faire cette action sur cette offre.")
     if (

@@ -205,7 +205,7 @@ class Indexer:
             # is the normal first start, not a problem.
             if self.store.generation() is None:
                 log.info(
-                    "Premier démarrage : création de l'index de recherche à partir de la base."
+                    "Premier démarrage : création de l’index de recherche à partir de la base."
                 )
             elif await anyio.to_thread.run_sync(self.store.is_readable):
                 log.info(
@@ -213,7 +213,7 @@ class Indexer:
                     "partir de la base."
                 )
             else:
-                log.warning("Index de recherche illisible : reconstruction à partir de la base.")
+                log.warning("Index de recherche illisible : reconstruction à partir de la base.")
             await self._rebuild(None)
         return True
 

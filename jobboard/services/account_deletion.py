@@ -71,7 +71,7 @@ async def preview(user: User) -> DeletionPreview:
 
 
 LAST_RECRUITER = (
-    "Cochez la case pour confirmer : vous êtes le dernier recruteur vérifié de votre "
+    "Cochez la case pour confirmer : vous êtes le dernier recruteur vérifié de votre "
     "collectivité et ses offres publiées n’auront plus de recruteur pour suivre les candidatures."
 )
 
@@ -85,10 +85,10 @@ async def request_deletion(
     if user.role == Role.STAFF:
         raise FormInvalid(
             {"password": "Les comptes de l’équipe ANCT sont supprimés par la commande "
-             "« jobboard delete-staff »."}
+             "« jobboard delete-staff »."}
         )  # fmt: skip
     if not await verify_password_async(user.password_hash, password):
-        raise FormInvalid({"password": "Mot de passe incorrect : le compte n’est pas supprimé."})
+        raise FormInvalid({"password": "Mot de passe incorrect : le compte n’est pas supprimé."})
     if (await preview(user)).last_recruiter_published_offers and not last_recruiter_understood:
         raise FormInvalid({"last_recruiter": LAST_RECRUITER})
     return await delete_account(user.id, settings, reason=BY_OWNER)

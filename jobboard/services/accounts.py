@@ -90,7 +90,7 @@ def email_problem(email: str) -> str | None:
     if not email:
         return "Indiquez votre adresse e-mail."
     if not is_email(email):
-        return "Format attendu : nom@domaine.fr"
+        return "Format attendu : nom@domaine.fr"
     return None
 
 
@@ -99,11 +99,11 @@ def parse_birth_date(value: str, today: date) -> tuple[date | None, str | None]:
         return None, "Indiquez votre date de naissance."
     parsed = parse_date(value)
     if parsed is None:
-        return None, "Format attendu : JJ/MM/AAAA, par exemple 14/07/2001."
+        return None, "Format attendu : JJ/MM/AAAA, par exemple 14/07/2001."
     if parsed > today:
         return None, "La date de naissance ne peut pas être dans le futur."
     if parsed.year < 1900:
-        return None, "Vérifiez l'année de naissance."
+        return None, "Vérifiez l’année de naissance."
     if age_on(parsed, today) < MIN_AGE:
         return None, f"Il faut avoir au moins {MIN_AGE} ans pour créer un compte."
     return parsed, None
@@ -116,14 +116,14 @@ async def _organisation(value: str) -> tuple[Organisation | None, str | None]:
     if kind == "commune":
         commune = await Commune.get_or_none(insee=code)
         if commune is None:
-            return None, f"Code INSEE inconnu : {code[:10]}. Choisissez la commune dans la liste."
+            return None, f"Code INSEE inconnu : {code[:10]}. Choisissez la commune dans la liste."
         return await commune_organisation(commune), None
     if kind == "epci":
         epci = await Epci.get_or_none(siren=code)
         if epci is None:
             return (
                 None,
-                f"SIREN inconnu : {code[:12]}. Choisissez l'intercommunalité dans la liste.",
+                f"SIREN inconnu : {code[:12]}. Choisissez l’intercommunalité dans la liste.",
             )
         organisation, _ = await Organisation.get_or_create(
             kind="epci", epci=epci, defaults={"name": epci.name}
@@ -196,7 +196,7 @@ async def sign_up(signup: Signup, settings: Settings, today: date, *, next_path:
 
 
 _TAKEN = (
-    "Un compte existe déjà avec cette adresse. Connectez-vous ou utilisez « Mot de passe oublié »."
+    "Un compte existe déjà avec cette adresse. Connectez-vous ou utilisez « Mot de passe oublié »."
 )
 
 
@@ -340,7 +340,7 @@ async def change_password(user: User, current: str, new: str, settings: Settings
     if problem := password_problem(new, email=user.email, full_name=user.full_name):
         errors["password"] = problem
     elif current == new:
-        errors["password"] = "Choisissez un mot de passe différent de l'actuel."  # noqa: S105
+        errors["password"] = "Choisissez un mot de passe différent de l’actuel."  # noqa: S105
     if errors:
         raise FormInvalid(errors)
     await set_password(user, new, settings)
@@ -363,7 +363,7 @@ async def decide_recruiter(
     """Verify or refuse a pending recruiter; a refusal needs a reason, which is e-mailed."""
     reason = reason.strip()
     if not verify and not reason:
-        raise FormInvalid({"reason": "Indiquez le motif du refus : il sera envoyé au recruteur."})
+        raise FormInvalid({"reason": "Indiquez le motif du refus : il sera envoyé au recruteur."})
     if len(reason) > 2000:
         raise FormInvalid({"reason": "2 000 caractères au maximum."})
     async with in_transaction():
@@ -375,8 +375,8 @@ async def decide_recruiter(
         if verify and recruiter.email_confirmed_at is None:
             raise FormInvalid(
                 {
-                    "reason": "L'adresse e-mail de ce recruteur n'est pas encore confirmée : "
-                    "attendez qu'il ait suivi le lien reçu, ou refusez le compte."
+                    "reason": "L’adresse e-mail de ce recruteur n’est pas encore confirmée : "
+                    "attendez qu’il ait suivi le lien reçu, ou refusez le compte."
                 }
             )
         recruiter.verification = Verification.VERIFIED if verify else Verification.REFUSED

@@ -63,7 +63,7 @@ async def transition_application(
             status=target, updated_at=now()
         )
         if not written:
-            raise Refused("La candidature a changé entre-temps : rechargez la page.")
+            raise Refused("La candidature a changé entre-temps : rechargez la page.")
         application.status = target
     await ApplicationEvent.create(
         application=application, actor=actor, from_status=source, to_status=target,
@@ -262,7 +262,7 @@ async def apply(
                 )
                 if existing is None:
                     raise Refused(
-                        "La candidature n'a pas pu être enregistrée. Réessayez."
+                        "La candidature n’a pas pu être enregistrée. Réessayez."
                     ) from None
                 raise AlreadyApplied(existing.id) from None
     except BaseException:
@@ -287,7 +287,7 @@ async def change_status(
     comment = comment.strip()
     transition = APPLICATION_TRANSITIONS.get(action)
     if transition is not None and transition.reason_required and not comment:
-        raise Refused("Indiquez le motif : il est envoyé au candidat.", "comment")
+        raise Refused("Indiquez le motif : il est envoyé au candidat.", "comment")
     if len(comment) > MESSAGE_MAX_LENGTH:
         raise Refused(f"{MESSAGE_MAX_LENGTH} caractères au maximum.", "comment")
     async with in_transaction():

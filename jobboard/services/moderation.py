@@ -28,9 +28,9 @@ from jobboard.settings import Settings
 
 # Which decisions need a written comment, and what the form says when it is missing.
 COMMENT_REQUIRED = {
-    "request_changes": "Indiquez les modifications attendues : elles sont envoyées au recruteur.",
-    "reject": "Indiquez le motif du refus : il est envoyé au recruteur.",
-    "unpublish": "Indiquez pourquoi l'offre est dépubliée : le motif est envoyé au recruteur.",
+    "request_changes": "Indiquez les modifications attendues : elles sont envoyées au recruteur.",
+    "reject": "Indiquez le motif du refus : il est envoyé au recruteur.",
+    "unpublish": "Indiquez pourquoi l’offre est dépubliée : le motif est envoyé au recruteur.",
 }
 DECISIONS = ("approve", "request_changes", "reject", "unpublish")
 COMMENT_MAX_LENGTH = 5000
@@ -83,7 +83,7 @@ async def decide(
         checked = await check_offer(offer, organisation, today)
         if action == "approve" and checked.assessment.blocking:
             raise Refused(
-                "Cette offre ne respecte pas une règle « Non éligible » : demandez une "
+                "Cette offre ne respecte pas une règle « Non éligible » : demandez une "
                 "modification, refusez-la, ou accordez une dérogation territoriale motivée."
             )
         await _apply(
@@ -119,7 +119,7 @@ async def override_territory(
         offer = await _locked(offer_id, version)
         if OfferStatus(offer.status) not in OVERRIDABLE:
             raise Refused(
-                f"Une offre à l'état « {OfferStatus(offer.status).label} » ne peut pas "
+                f"Une offre à l’état « {OfferStatus(offer.status).label} » ne peut pas "
                 "recevoir de dérogation."
             )
         organisation = await Organisation.get(id=offer.organisation_id)
@@ -127,12 +127,12 @@ async def override_territory(
         before = await check_form(form_of(offer), organisation, communes, today)
         if not any(r.code in TERRITORY_CODES for r in before.assessment.blocking):
             raise Refused(
-                "Le territoire de cette offre n'est pas refusé par les règles : "
-                "aucune dérogation n'est nécessaire."
+                "Le territoire de cette offre n’est pas refusé par les règles : "
+                "aucune dérogation n’est nécessaire."
             )
         checked = await check_form(form_of(offer), organisation, communes, today, justification)
         await _apply(
-            offer, "override", staff, comment=f"Dérogation territoriale : {justification}",
+            offer, "override", staff, comment=f"Dérogation territoriale : {justification}",
             snapshot=form_of(offer).as_dict(),
             changes={
                 "territory_override": justification,
@@ -146,7 +146,7 @@ async def override_territory(
 # What changed since staff last judged the offer.
 
 FIELD_LABELS = {
-    "kind": "Type d'offre",
+    "kind": "Type d’offre",
     "title": "Intitulé",
     "commune": "Commune (code INSEE)",
     "description": "Le poste et son contexte",

@@ -78,7 +78,7 @@ async def check_form(
         message = (
             "Choisissez la commune où se déroule la mission."
             if not form.commune
-            else "Cette commune n'appartient pas à votre collectivité."
+            else "Cette commune n’appartient pas à votre collectivité."
         )
         reasons.append(Reason("required", "commune", message))
     reasons.extend(
@@ -154,7 +154,7 @@ async def save_offer(
         )
         commune = checked.commune or (communes[0] if communes else None)
         if commune is None:
-            raise Refused("Votre collectivité n'a pas de commune de rattachement connue.")
+            raise Refused("Votre collectivité n’a pas de commune de rattachement connue.")
         columns = {
             **_columns(checked, form, today),
             "territory_override": override,

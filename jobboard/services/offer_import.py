@@ -44,7 +44,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"offre n° {self.index} — {self.field} : {self.message}"
+        return f"offre n° {self.index} — {self.field} : {self.message}"
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _date(value: object) -> date:
         raise ValueError("date attendue au format AAAA-MM-JJ")
     parsed = parse_iso_date(value)
     if parsed is None:
-        raise ValueError(f"date invalide « {value} » (format AAAA-MM-JJ)")
+        raise ValueError(f"date invalide « {value} » (format AAAA-MM-JJ)")
     return parsed
 
 
@@ -100,7 +100,7 @@ def _text(value: object) -> str:
 def _email(value: object) -> str:
     text = _text(value)
     if text and not is_email(text):
-        raise ValueError(f"adresse e-mail invalide « {text[:80]} »")
+        raise ValueError(f"adresse e-mail invalide « {text[:80]} »")
     return text
 
 
@@ -115,7 +115,7 @@ def _status(value: object) -> OfferStatus:
     try:
         return OfferStatus(str(value))
     except ValueError:
-        raise ValueError(f"statut inconnu « {value} »") from None
+        raise ValueError(f"statut inconnu « {value} »") from None
 
 
 def _remote(value: object) -> RemoteWork:
@@ -126,7 +126,7 @@ def _remote(value: object) -> RemoteWork:
     try:
         return RemoteWork(str(value))
     except ValueError:
-        raise ValueError("valeurs possibles : no, partial, full") from None
+        raise ValueError("valeurs possibles : no, partial, full") from None
 
 
 def parse_row(index: int, row: object) -> tuple[_Parsed | None, list[RowError]]:
@@ -207,7 +207,7 @@ async def import_offers(
     """Validate every row, then write all valid ones in one transaction (or none on error)."""
     result = ImportResult()
     if not isinstance(rows, list):
-        result.errors.append(RowError(0, "-", "le fichier doit contenir une liste JSON d'offres"))
+        result.errors.append(RowError(0, "-", "le fichier doit contenir une liste JSON d’offres"))
         return result
     ready: list[tuple[_Parsed, Commune, dict[str, object]]] = []
     for index, row in enumerate(rows, start=1):
@@ -217,7 +217,7 @@ async def import_offers(
             commune = await Commune.get_or_none(insee=parsed.insee)
             if commune is None:
                 errors.append(
-                    RowError(index, "employer_insee", f"code INSEE inconnu « {parsed.insee} »")
+                    RowError(index, "employer_insee", f"code INSEE inconnu « {parsed.insee} »")
                 )
             else:
                 # Imported offers are employed by their commune, never an EPCI.

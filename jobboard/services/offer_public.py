@@ -367,7 +367,7 @@ OFFER_JSON_SCHEMA: dict[str, Any] = _object(
                 "insee": _nullable({"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}),
                 "siren": _nullable({"type": "string", "pattern": "^[0-9]{9}$"}),
             },
-            "Collectivité qui recrute (commune : code INSEE et SIREN ; EPCI : SIREN)",
+            "Collectivité qui recrute (commune : code INSEE et SIREN ; EPCI : SIREN)",
         ),
         "commune": _object(
             {"insee": _STRING, "name": _STRING, "postal_code": _nullable(_STRING)},

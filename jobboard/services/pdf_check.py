@@ -38,16 +38,16 @@ MAX_PAGES = 30
 # about half a second of CPU).
 MAX_OBJECTS = 20_000
 
-ACTIVE_CONTENT = "Ce PDF contient du contenu actif ; enregistrez-le à nouveau en PDF simple."
+ACTIVE_CONTENT = "Ce PDF contient du contenu actif ; enregistrez-le à nouveau en PDF simple."
 UNREADABLE = "Ce PDF est illisible ou vide. Enregistrez-le à nouveau en PDF."
 NOT_PDF = "Le CV doit être un fichier PDF."
 EMPTY = "Le fichier est vide."
-TOO_MANY_PAGES = f"Votre CV dépasse {MAX_PAGES} pages : envoyez une version plus courte."
+TOO_MANY_PAGES = f"Votre CV dépasse {MAX_PAGES} pages : envoyez une version plus courte."
 TOO_COMPLEX = (
     "Ce PDF est trop complexe pour être vérifié. Enregistrez-le à nouveau en PDF simple, "
     f"de {MAX_PAGES} pages au plus."
 )
-ENCRYPTED = "Ce PDF est protégé par un mot de passe : enregistrez-le sans protection."
+ENCRYPTED = "Ce PDF est protégé par un mot de passe : enregistrez-le sans protection."
 BUSY = "La vérification des CV est momentanément saturée. Réessayez dans une minute."
 
 _MESSAGES = {

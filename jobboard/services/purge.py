@@ -47,7 +47,7 @@ RULE_LABELS: dict[str, str] = {
     "inactive_deleted": "comptes inactifs supprimés",
     "unconfirmed_deleted": "comptes jamais confirmés supprimés",
     "sessions": "sessions expirées supprimées",
-    "data_exports": "archives « Télécharger mes données » expirées supprimées",
+    "data_exports": "archives « Télécharger mes données » expirées supprimées",
     "emails": "e-mails envoyés effacés",
     "orphan_cvs": "CV orphelins supprimés",
 }

@@ -102,12 +102,12 @@ async def import_pvd(path: Path) -> ImportReport:
     for line, row in enumerate(_rows(path), start=2):
         code = row.get("insee_com", "").zfill(5) if row.get("insee_com") else ""
         if not code or not row.get("id_pvd"):
-            report.errors.append(f"ligne {line} : insee_com ou id_pvd manquant")
+            report.errors.append(f"ligne {line} : insee_com ou id_pvd manquant")
             continue
         # ISO (2021-03-15) or French (15/03/2021): the PVD file switched format in 2026.
         signed = parse_date(row["date_signature"]) if row.get("date_signature") else None
         if row.get("date_signature") and signed is None:
-            report.errors.append(f"ligne {line} : date illisible : {row['date_signature']!r}")
+            report.errors.append(f"ligne {line} : date illisible : {row['date_signature']!r}")
             continue
         entries[code] = (row["id_pvd"], signed)
     known = await _known_codes(entries)
@@ -133,7 +133,7 @@ async def import_density(path: Path) -> ImportReport:
         raw = next((row[c] for c in _DENSITY_COLUMNS if row.get(c)), "")
         level = parse_int(raw, minimum=1, maximum=4)
         if not code or level is None:
-            report.errors.append(f"ligne {line} : CODGEO ou niveau de densité (1 à 4) invalide")
+            report.errors.append(f"ligne {line} : CODGEO ou niveau de densité (1 à 4) invalide")
             continue
         levels[code.zfill(5)] = level
     known = await _known_codes(levels)

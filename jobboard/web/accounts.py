@@ -186,12 +186,12 @@ async def _signup(request: Request, role: Role) -> Response:
         flash(
             request,
             "Votre compte est créé. Confirmez votre adresse e-mail grâce au lien que nous venons "
-            "de vous envoyer : l'ANCT vérifiera ensuite votre compte. Vous pouvez déjà préparer "
+            "de vous envoyer : l’ANCT vérifiera ensuite votre compte. Vous pouvez déjà préparer "
             "vos brouillons.",
             "info",
         )
     else:
-        flash(request, "Votre compte est créé. Bienvenue sur la Bourse Petites villes de demain !")
+        flash(request, "Votre compte est créé. Bienvenue sur la Bourse Petites villes de demain !")
     return _redirect(HOME_BY_ROLE[user.role])
 
 
@@ -318,7 +318,7 @@ async def password_forgot(request: Request) -> Response:
 
 _RESET_SESSION_KEY = "reset_token"
 _LINK_INVALID = (
-    "Ce lien de réinitialisation n'est plus valable : il a déjà servi ou a expiré. "
+    "Ce lien de réinitialisation n’est plus valable : il a déjà servi ou a expiré. "
     "Demandez-en un nouveau."
 )
 
@@ -435,8 +435,8 @@ async def email_confirm(request: Request) -> Response:
     )
     if confirmed is None:
         raise Refused(
-            "Ce lien de confirmation n'est pas valable ou a expiré. Connectez-vous : la page "
-            "« Mon compte » permet d'en recevoir un nouveau.",
+            "Ce lien de confirmation n’est pas valable ou a expiré. Connectez-vous : la page "
+            "« Mon compte » permet d’en recevoir un nouveau.",
         )
     next_path = _next_of(confirmed.next_path)
     signed = current_user(request)

@@ -39,7 +39,7 @@ async def _open_offer(raw_id: str) -> Offer:
         else None
     )
     if offer is None or publicity(offer) is Publicity.HIDDEN:
-        raise NotFound("Cette offre n'existe pas ou n'est plus en ligne.")
+        raise NotFound("Cette offre n’existe pas ou n’est plus en ligne.")
     return offer
 
 
@@ -171,7 +171,7 @@ async def cv_download(request: Request) -> Response:
         raise NotFound()
     path = _settings(request).data_dir / application.cv_path
     if not path.is_file():
-        raise NotFound("Ce CV n'est plus disponible.")
+        raise NotFound("Ce CV n’est plus disponible.")
     return FileResponse(
         path,
         media_type="application/pdf",

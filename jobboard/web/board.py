@@ -205,7 +205,7 @@ async def offer_detail(request: Request) -> Response:
         offer = await Offer.filter(id=offer_id).select_related(*PUBLIC_RELATED).first()
     # Only offers that have been public are shown; drafts and moderation states are not.
     if offer is None or (standing := publicity(offer)) is Publicity.HIDDEN:
-        raise NotFound("Cette offre n'existe pas ou n'est plus en ligne.")
+        raise NotFound("Cette offre n’existe pas ou n’est plus en ligne.")
     board_query = back_to_results(_came_from(request), await _choices(request))
     similar = await similar_offers(request, offer)
     # One batch for the offer and its neighbours: two queries, whatever their number.

@@ -192,7 +192,7 @@ class CSRFMiddleware:
 
 MULTIPART_PEEK_BYTES = 64 * 1024
 REFUSAL = (
-    "Votre session a expiré ou le formulaire n'est plus valide. Rechargez la page et "
+    "Votre session a expiré ou le formulaire n’est plus valide. Rechargez la page et "
     "recommencez. Si le problème persiste, vérifiez que votre navigateur accepte les cookies."
 )
 _MAX_TOKEN_BYTES = 512

@@ -26,7 +26,7 @@ TITLES = {
 }
 DEFAULT_MESSAGES = {
     400: "La requête contient une valeur que nous ne savons pas traiter.",
-    403: "Vous n'avez pas accès à cette page.",
+    403: "Vous n’avez pas accès à cette page.",
     404: "La page que vous cherchez est introuvable. Excusez-nous pour la gêne occasionnée.",
     405: "Cette adresse ne peut pas être utilisée de cette façon.",
     413: "Le contenu envoyé dépasse la taille autorisée.",

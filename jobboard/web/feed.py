@@ -62,8 +62,8 @@ def _content(offer: PublicOffer) -> str:
     facts = [
         f"{offer.kind.label}",
         f"{offer.employer.name}, {offer.commune.name} ({offer.departement.label})",
-        f"Date limite de candidature : {date_fr(offer.deadline)}",
-        f"Prise de poste : {date_fr(offer.start_date)}, pour {offer.duration_months} mois",
+        f"Date limite de candidature : {date_fr(offer.deadline)}",
+        f"Prise de poste : {date_fr(offer.start_date)}, pour {offer.duration_months} mois",
     ]
     items = "".join(f"<li>{_escape(fact)}</li>" for fact in facts)
     parts = [f"<ul>{items}</ul>", str(offer.description.html)]
@@ -132,7 +132,7 @@ def feed_title(filters: BoardQuery, choices: dict[str, object]) -> str:
     assert isinstance(departements, dict) and isinstance(regions, dict)
     parts = ["Offres"]
     if filters.q:
-        parts.append(f"«\u202f{filters.q}\u202f»")
+        parts.append(f"« {filters.q} »")
     if filters.kind:
         parts.append(KIND_SHORT_LABELS[OfferKind(filters.kind)])
     if filters.theme:

@@ -34,7 +34,7 @@ async def form_fields(
         if exc.status_code == 413:
             raise HTTPException(413, too_large) from exc
         raise Refused(
-            "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."
+            "Ce formulaire ne peut pas être traité : il contient trop de champs ou un fichier."
         ) from exc
 
 

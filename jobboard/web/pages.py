@@ -5,8 +5,44 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobboard.domain.offer import KIND_SHORT_LABELS
 from jobboard.web.auth import public
 from jobboard.web.state import templates
+
+# The « Plan du site » page: every page a visitor can reach, by section (title, links).
+SITE_MAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "Les offres",
+        (
+            ("/", "Accueil"),
+            ("/offres", "Toutes les offres"),
+            *(
+                (f"/offres?type={kind}", f"Offres {label}")
+                for kind, label in KIND_SHORT_LABELS.items()
+            ),
+        ),
+    ),
+    (
+        "Votre compte",
+        (
+            ("/connexion", "Se connecter"),
+            ("/inscription", "Créer un compte"),
+            ("/mot-de-passe-oublie", "Mot de passe oublié"),
+            ("/espace/candidat", "Espace candidat : mes candidatures"),
+            ("/espace/recruteur", "Espace recruteur : mes offres"),
+            ("/espace/compte", "Mon compte"),
+        ),
+    ),
+    (
+        "Informations",
+        (
+            ("/accessibilite", "Déclaration d’accessibilité"),
+            ("/mentions-legales", "Mentions légales"),
+            ("/donnees-personnelles", "Données personnelles"),
+            ("/plan-du-site", "Plan du site"),
+        ),
+    ),
+)
 
 
 @public
@@ -22,3 +58,8 @@ async def legal(request: Request) -> Response:
 @public
 async def privacy(request: Request) -> Response:
     return templates().page(request, "pages/donnees_personnelles.html", {})
+
+
+@public
+async def site_map(request: Request) -> Response:
+    return templates().page(request, "pages/plan_du_site.html", {"sections": SITE_MAP})

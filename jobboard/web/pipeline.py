@@ -124,7 +124,7 @@ async def application_move(request: Request) -> Response:
     if htmx.is_htmx(request):
         return htmx.vary(await _detail(request, user, fresh))
     label = ApplicationStatus(fresh.status).label.lower()
-    flash(request, f"Candidature : {label}. Le candidat est prévenu.")
+    flash(request, f"Candidature : {label}. Le candidat est prévenu.")
     return htmx.vary(
         RedirectResponse(f"/espace/recruteur/candidatures/{application.id}", status_code=303)
     )

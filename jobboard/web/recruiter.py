@@ -155,7 +155,7 @@ async def _offer_page(
 
 
 FIELD_LABELS = {
-    "kind": "Type d'offre",
+    "kind": "Type d’offre",
     "title": "Intitulé du poste",
     "commune": "Commune de la mission",
     "employer": "Commune de la mission",
@@ -183,7 +183,7 @@ async def _organisation(user: User) -> Organisation:
 # Three texts of DESCRIPTION_MAX_LENGTH characters, URL-encoded, and the other fields fit.
 OFFER_FORM_MAX_BYTES = 1024 * 1024
 _FORM_TOO_LONG = (
-    f"Le formulaire est trop long : chaque texte compte {DESCRIPTION_MAX_LENGTH:_} caractères "
+    f"Le formulaire est trop long : chaque texte compte {DESCRIPTION_MAX_LENGTH:_} caractères "
     "au plus.".replace("_", "\u202f")
 )
 
@@ -300,14 +300,14 @@ async def _own_offer(user: User, raw_id: str) -> Offer:
 _SAVED_MESSAGES = {
     OfferStatus.DRAFT: "Brouillon enregistré.",
     OfferStatus.CHANGES_REQUESTED: (
-        "Modifications enregistrées. Soumettez l'offre quand elle est prête."
+        "Modifications enregistrées. Soumettez l’offre quand elle est prête."
     ),
     OfferStatus.SUBMITTED: (
-        "L'offre est envoyée à l'ANCT pour modération. Vous recevrez sa décision par e-mail."
+        "L’offre est envoyée à l’ANCT pour modération. Vous recevrez sa décision par e-mail."
     ),
 }
 _REPUBLISH_MESSAGE = (
-    "Modifications enregistrées : l'offre est retirée du site le temps que l'ANCT les valide."
+    "Modifications enregistrées : l’offre est retirée du site le temps que l’ANCT les valide."
 )
 
 
@@ -489,5 +489,5 @@ async def offer_close(request: Request) -> Response:
         )
     except Refused as refused:
         return await _offer_page(request, user, offer, alert=refused.message, status_code=400)
-    flash(request, "L'offre est close : elle n'apparaît plus dans les résultats de recherche.")
+    flash(request, "L’offre est close : elle n’apparaît plus dans les résultats de recherche.")
     return RedirectResponse(f"/espace/recruteur/offres/{offer.id}", status_code=303)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from jobboard.domain import rules
+from jobboard.domain.accessibility import conformity
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.diploma import diploma_label
@@ -21,6 +22,12 @@ from jobboard.web import htmx
 from jobboard.web.auth import current_user, staff_counts
 from jobboard.web.csrf import csrf_token, existing_csrf_token
 from jobboard.web.session import pop_flashes
+
+
+def accessibility_status(request: Request) -> str:
+    """« non conforme » until an RGAA audit is recorded in the settings (footer, statement)."""
+    settings = getattr(request.app.state, "settings", None)
+    return conformity(settings.accessibility_audit_rate if settings else None)
 
 
 class Templates:
@@ -49,6 +56,7 @@ class Templates:
             current_user=current_user,
             pop_flashes=pop_flashes,
             staff_counts=staff_counts,
+            accessibility_status=accessibility_status,
             rules=rules,  # the programme's rule values and texts: {{ rules.VTA_DURATION }}
             # The vocabularies, so templates compare with `Role.STAFF` rather than spell "staff".
             Role=Role,

@@ -13,7 +13,7 @@ from jobboard.web.errors import render_error
 log = logging.getLogger(__name__)
 
 MESSAGE = (
-    "Le service est momentanément indisponible. Réessayez dans quelques minutes ; "
+    "Le service est momentanément indisponible. Réessayez dans quelques minutes ; "
     "vos informations déjà enregistrées ne sont pas perdues."
 )
 RETRY_AFTER_SECONDS = 30

@@ -20,7 +20,7 @@ from jobboard.web.forms import clean_text
 
 # Room for the letter, the message and the multipart envelope around the CV.
 FORM_OVERHEAD_BYTES = 256 * 1024
-_UNREADABLE = "Le formulaire n'a pas pu être lu. Réessayez."
+_UNREADABLE = "Le formulaire n’a pas pu être lu. Réessayez."
 
 
 class TooLarge(Exception):

@@ -51,7 +51,7 @@ def test_what_a_save_does(
         (S.PUBLISHED, BLOCKING, "Non éligible"),
         (S.PUBLISHED, UNVERIFIED, "pas encore vérifié"),
         (S.SUBMITTED, {**OK, "verification": "refused"}, "pas encore vérifié"),
-        (S.CLOSED, OK, "« Pourvue ou annulée » ne peut plus être modifiée"),
+        (S.CLOSED, OK, "« Pourvue ou annulée » ne peut plus être modifiée"),
         (S.EXPIRED, OK, "ne peut plus être modifiée"),
         (S.REJECTED, OK, "ne peut plus être modifiée"),
         (S.ARCHIVED, OK, "ne peut plus être modifiée"),

@@ -216,7 +216,7 @@ def test_age_is_the_number_of_birthdays_passed(birth: date, days: int) -> None:
     [
         ("Écologie", "ecologie"),
         ("transition ÉCOLOGIQUE", "transition ecologique"),
-        ("Plœuc-L'Hermitage", "ploeuc-l'hermitage"),
+        ("Plœuc-L’Hermitage", "ploeuc-l’hermitage"),
         ("ÆSOPE", "aesope"),
         ("Ça coûte", "ca coute"),
         ("infirmière", "infirmiere"),

@@ -28,7 +28,7 @@ SPELLED_VALUES = {
     "20 000 habitants": rf"\b20{_SPACE}?000{_SPACE}hab",
     "18-30 ans": rf"\b18{_SPACE}?(?:-|à){_SPACE}?30{_SPACE}ans\b",
     "plus de 30 ans": rf"\b30{_SPACE}ans\b",
-    "10 ans d'expérience": rf"\b10{_SPACE}ans{_SPACE}d",
+    "10 ans d’expérience": rf"\b10{_SPACE}ans{_SPACE}d",
     "densité": r"(?i)\b(?:très peu dense|peu dense|densité intermédiaire|\d – dense)\b",
 }
 
@@ -44,7 +44,7 @@ def test_the_texts_say_the_rules() -> None:
     assert rules.VTA_STATE_AID == "15\u202f000\u00a0€"
     assert rules.VTA_AGES == "18 à 30 ans" and rules.VTA_AGE_RANGE == "18-30 ans"
     assert rules.INTERMEDIATE_POPULATION == "20\u202f000 habitants"
-    assert "plus de 30 ans, 10 ans d'expérience" in rules.KIND_DESCRIPTIONS["vta_expertise"]
+    assert "plus de 30 ans, 10 ans d’expérience" in rules.KIND_DESCRIPTIONS["vta_expertise"]
     assert [rules.density_label(level) for level in (1, 2, 3, 4, None, 7)] == [
         "1 – dense",
         "2 – intermédiaire",
@@ -77,7 +77,7 @@ def _python_messages(path: Path) -> list[tuple[int, str]]:
 
 def _spelled(texts: list[tuple[int, str]], where: str, allowed: set[str]) -> list[str]:
     return [
-        f"{where}:{line}: « {name} » in {text[:80]!r}"
+        f"{where}:{line} : « {name} » in {text[:80]!r}"
         for line, text in texts
         for name, pattern in SPELLED_VALUES.items()
         if name not in allowed and re.search(pattern, text)

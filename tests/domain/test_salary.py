@@ -17,7 +17,7 @@ from jobboard.domain.salary import SalaryPeriod, SalaryRange, parse_salary
             SalaryRange(Decimal(2600), Decimal(3200), SalaryPeriod.MONTH),
         ),
         (
-            "2\u202f700 € à 3\u202f300 € par mois",
+            "2 700 € à 3 300 € par mois",
             SalaryRange(Decimal(2700), Decimal(3300), "MONTH"),
         ),
         ("32 k€ brut annuel", SalaryRange(Decimal(32000), Decimal(32000), SalaryPeriod.YEAR)),

@@ -89,7 +89,7 @@ def test_apply_then_review(
             recruiter.get_by_role("link", name=re.compile("Télécharger le CV")).click()
         assert download.value.suggested_filename == "CV Camille.pdf"
         recruiter.get_by_role("button", name="Passer en examen").click()
-        expect(recruiter.locator("#suivi").get_by_role("status")).to_have_text("En cours d'examen")
+        expect(recruiter.locator("#suivi").get_by_role("status")).to_have_text("En cours d’examen")
         # Focus follows the swap to the new status, not down to <body>.
         expect(recruiter.locator("#suivi-statut")).to_be_focused()
         recruiter.get_by_role("button", name="Ne pas retenir").click()

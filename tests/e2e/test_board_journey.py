@@ -62,7 +62,7 @@ def _filter_by_vta(page: Page, *, submit: bool) -> None:
     page.goto("/offres")
     unfiltered = _results_count(page)
     count_text = page.locator("#nombre-resultats").inner_text()
-    page.get_by_label("Type d'offre").select_option(label="VTA")
+    page.get_by_label("Type d’offre").select_option(label="VTA")
     if submit:
         page.get_by_role("button", name="Rechercher").click()
         # The plain GET form sends every field, empty ones included.
@@ -71,7 +71,7 @@ def _filter_by_vta(page: Page, *, submit: bool) -> None:
         # htmx pushes the clean URL, without the empty fields.
         expect(page).to_have_url(re.compile(r"/offres\?type=vta$"))
     expect(page.locator("#nombre-resultats")).not_to_have_text(count_text)
-    expect(page.get_by_label("Type d'offre")).to_have_value("vta")
+    expect(page.get_by_label("Type d’offre")).to_have_value("vta")
     filtered = _results_count(page)
     assert 0 < filtered < unfiltered
     cards = _cards(page)

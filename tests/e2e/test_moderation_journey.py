@@ -53,7 +53,7 @@ def test_moderation_round_trip_ends_on_the_board(
             f"Inventaire du patrimoine textile ({word})."
         )
         recruiter.locator("#missions").fill("- Inventorier les bâtiments\n- Monter les dossiers")
-        recruiter.get_by_label("Profil recherché").fill("Bac+3 en histoire de l'art ou patrimoine.")
+        recruiter.get_by_label("Profil recherché").fill("Bac+3 en histoire de l’art ou patrimoine.")
         pick(recruiter, recruiter.get_by_role("checkbox", name="Patrimoine"))
         recruiter.locator("#deadline").fill((today + timedelta(days=30)).isoformat())
         recruiter.locator("#start_date").fill((today + timedelta(days=60)).isoformat())
@@ -61,8 +61,8 @@ def test_moderation_round_trip_ends_on_the_board(
         recruiter.get_by_label("Durée hebdomadaire, en heures").fill("35")
         recruiter.get_by_label("Diplôme minimum").select_option("6")
         expect(recruiter.locator("#verdict-zone")).to_contain_text("Éligible")
-        recruiter.get_by_role("button", name="Soumettre à l'ANCT").click()
-        expect(recruiter.get_by_text("L'offre est envoyée à l'ANCT")).to_be_visible()
+        recruiter.get_by_role("button", name="Soumettre à l’ANCT").click()
+        expect(recruiter.get_by_text("L’offre est envoyée à l’ANCT")).to_be_visible()
 
         # Staff find it in the queue and ask for changes.
         log_in(staff, STAFF, demo_passwords[STAFF])
@@ -73,36 +73,36 @@ def test_moderation_round_trip_ends_on_the_board(
         staff.get_by_role("button", name="Demander des modifications").click()
         expect(staff.get_by_text("Indiquez les modifications attendues")).to_be_visible()  # htmx
         staff.get_by_label("Modifications attendues (obligatoire)").fill(
-            "Indiquez la rémunération, s'il vous plaît."
+            "Indiquez la rémunération, s’il vous plaît."
         )
         staff.get_by_role("button", name="Demander des modifications").click()
         expect(staff).to_have_url("/moderation")
         expect(
-            staff.get_by_text("Modifications demandées : le recruteur est prévenu")
+            staff.get_by_text("Modifications demandées : le recruteur est prévenu")
         ).to_be_visible()
 
         # The recruiter reads the request, edits and resubmits.
         recruiter.goto("/espace/recruteur")
         recruiter.get_by_role("link", name=title).click()
-        expect(recruiter.get_by_text("Indiquez la rémunération, s'il vous plaît.")).to_be_visible()
+        expect(recruiter.get_by_text("Indiquez la rémunération, s’il vous plaît.")).to_be_visible()
         recruiter.get_by_role("link", name="Compléter et soumettre").click()
         recruiter.get_by_label("Rémunération ou indemnité (facultatif)").fill("SMIC + 15 %")
-        recruiter.get_by_role("button", name="Soumettre à l'ANCT").click()
-        expect(recruiter.get_by_text("L'offre est envoyée à l'ANCT")).to_be_visible()
+        recruiter.get_by_role("button", name="Soumettre à l’ANCT").click()
+        expect(recruiter.get_by_text("L’offre est envoyée à l’ANCT")).to_be_visible()
 
         # Staff see what changed and publish.
         staff.goto("/moderation")
         staff.get_by_role("link", name=title).click()
         changes = staff.get_by_role(
-            "table", name="Champs modifiés depuis la dernière décision de l'ANCT"
+            "table", name="Champs modifiés depuis la dernière décision de l’ANCT"
         )
         expect(changes).to_contain_text("Rémunération")
         expect(changes.locator("td ins")).to_have_text("SMIC + 15 %")
         screenshot(staff, "moderation-offre")
         assert blocking_axe_violations(staff) == []
-        staff.get_by_role("button", name="Publier l'offre").click()
+        staff.get_by_role("button", name="Publier l’offre").click()
         expect(staff).to_have_url("/moderation")
-        expect(staff.get_by_text("L'offre est publiée")).to_be_visible()
+        expect(staff.get_by_text("L’offre est publiée")).to_be_visible()
 
         # Anyone finds it on the board by a word of its title, once the background indexer
         # (every half second) has caught up: reload until then, 30 s at most.

@@ -48,7 +48,7 @@ def test_recruiter_posts_a_vta_with_the_live_verdict(
     # Choosing VTA shows its rules at once, under the fields they concern.
     pick(page, page.get_by_role("radio", name="Volontariat territorial en administration (VTA)"))
     expect(page.locator("#duration_months-messages")).to_contain_text(
-        "VTA : mission de 12 à 18 mois."
+        "VTA : mission de 12 à 18 mois."
     )
     expect(page.locator("#min_diploma_level-messages")).to_contain_text("bac+2 minimum")
     expect(_verdict(page)).to_contain_text("Règles du VTA")
@@ -79,8 +79,8 @@ def test_recruiter_posts_a_vta_with_the_live_verdict(
     screenshot(page, "offre-apercu")
 
     page.get_by_role("link", name="Revenir au formulaire").click()
-    page.get_by_role("button", name="Soumettre à l'ANCT").click()
-    expect(page.get_by_text("L'offre est envoyée à l'ANCT pour modération")).to_be_visible()
+    page.get_by_role("button", name="Soumettre à l’ANCT").click()
+    expect(page.get_by_text("L’offre est envoyée à l’ANCT pour modération")).to_be_visible()
     expect(page.get_by_text("En attente de modération").first).to_be_visible()
     page.goto("/espace/recruteur")
     expect(page.get_by_role("link", name=title)).to_be_visible()
@@ -102,11 +102,11 @@ def test_unknown_density_shows_to_review(page: Page, blocking_axe_violations: Ax
     _fill_vta(page, "VTA – Revitalisation du centre-ville de Doullens")
     page.get_by_label("Durée du contrat, en mois").fill("18")
     expect(_verdict(page)).to_contain_text("À vérifier")
-    expect(_verdict(page)).to_contain_text("densité de Doullens n'est pas connue")
+    expect(_verdict(page)).to_contain_text("densité de Doullens n’est pas connue")
     screenshot(page, "offre-a-verifier")
     assert blocking_axe_violations(page) == []
     # Not verified yet: the draft is kept, the submission is refused with the reason.
-    page.get_by_role("button", name="Soumettre à l'ANCT").click()
+    page.get_by_role("button", name="Soumettre à l’ANCT").click()
     expect(page.get_by_role("alert")).to_contain_text("pas encore vérifié")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.get_by_text("Brouillon enregistré.")).to_be_visible()

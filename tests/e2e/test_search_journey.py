@@ -105,7 +105,7 @@ def test_filter_paging_and_back_button(page: Page) -> None:
     page.goto("/offres")
     count_line = _count_line(page)
     unfiltered_text = count_line.inner_text()
-    kind = page.get_by_label("Type d'offre")
+    kind = page.get_by_label("Type d’offre")
     pagination = page.get_by_role("navigation", name="Pagination")
 
     kind.select_option(label="VTA")

@@ -149,7 +149,7 @@ async def test_an_index_of_an_earlier_schema_is_rebuilt_at_start(
     caplog.set_level(logging.INFO, logger=INDEXER_LOG)
     assert await board.state.indexer.ensure_ready() is True
     assert [r.getMessage() for r in caplog.records if r.name == INDEXER_LOG] == [
-        "Index de recherche d’une version précédente\u202f: reconstruction à partir de la base."
+        "Index de recherche d’une version précédente : reconstruction à partir de la base."
     ]
     assert store.generation() != old_generation and store.is_usable()
     assert found(board, duration="13-18") == {"Bravo", "Delta"}

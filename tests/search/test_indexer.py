@@ -132,7 +132,7 @@ async def test_a_missing_or_corrupted_index_is_rebuilt_from_the_database(
     caplog.set_level(logging.INFO, logger=INDEXER_LOG)
     assert await app.state.indexer.ensure_ready() is True
     assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == INDEXER_LOG] == [
-        (logging.WARNING, "Index de recherche illisible : reconstruction à partir de la base.")
+        (logging.WARNING, "Index de recherche illisible : reconstruction à partir de la base.")
     ]
     assert titles(app, "archiviste") == ["Archiviste du patrimoine"]
     await assert_clean(app)
@@ -207,7 +207,7 @@ async def test_the_first_start_builds_the_index_with_a_calm_french_notice(
     caplog.set_level(logging.INFO, logger=INDEXER_LOG)
     assert await indexer.ensure_ready() is True
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
-        (logging.INFO, "Premier démarrage : création de l'index de recherche à partir de la base.")
+        (logging.INFO, "Premier démarrage : création de l’index de recherche à partir de la base.")
     ]
     assert indexer.store.is_usable()
 

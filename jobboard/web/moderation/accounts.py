@@ -49,7 +49,7 @@ async def account_decide(request: Request) -> Response:
     decision = form.get("decision")
     reason = str(form.get("reason", ""))
     if decision not in ("verifier", "refuser"):
-        raise Refused("Choisissez « Vérifier » ou « Refuser ».")
+        raise Refused("Choisissez « Vérifier » ou « Refuser ».")
     settings: Settings = request.app.state.settings
     try:
         recruiter = await accounts.decide_recruiter(
@@ -64,14 +64,14 @@ async def account_decide(request: Request) -> Response:
             request, {recruiter_id: invalid.errors["reason"]}, {recruiter_id: reason}, 400
         )
     except NotFound:
-        flash(request, "Ce compte a déjà été traité ou n'existe pas.", "warning")
+        flash(request, "Ce compte a déjà été traité ou n’existe pas.", "warning")
         return RedirectResponse("/moderation/comptes", status_code=303)
     if recruiter.verification == Verification.VERIFIED:
-        flash(request, f"Le compte de {recruiter.full_name} est vérifié ; un e-mail l'en informe.")
+        flash(request, f"Le compte de {recruiter.full_name} est vérifié ; un e-mail l’en informe.")
     else:
         flash(
             request,
-            f"Le compte de {recruiter.full_name} est refusé ; le motif lui est envoyé.",
+            f"Le compte de {recruiter.full_name} est refusé ; le motif lui est envoyé.",
             "info",
         )
     return RedirectResponse("/moderation/comptes", status_code=303)

@@ -26,7 +26,7 @@ async def export_csv(request: Request) -> Response:
     elif status:
         parsed.errors.append("État inconnu.")
     if parsed.errors:
-        raise Refused("Export impossible : " + " ".join(parsed.errors))
+        raise Refused("Export impossible : " + " ".join(parsed.errors))
     ids = await offer_export.export_ids(filters)
     return StreamingResponse(
         offer_export.csv_lines(ids),

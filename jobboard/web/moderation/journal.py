@@ -23,12 +23,12 @@ async def journal(request: Request) -> Response:
     raw_offer = params.get("offre", "").strip()
     offer_id = parse_int(raw_offer) if raw_offer else None
     if raw_offer and offer_id is None:
-        errors.append("Le numéro d'offre doit être un nombre.")
+        errors.append("Le numéro d’offre doit être un nombre.")
     actor = clean_text(params.get("acteur", "")).strip()[:100]
     start = day_param(params.get("du", ""))
     end = day_param(params.get("au", ""))
     if (params.get("du") and start is None) or (params.get("au") and end is None):
-        errors.append("Date invalide : format attendu JJ/MM/AAAA.")
+        errors.append("Date invalide : format attendu JJ/MM/AAAA.")
     found = await journal_page(
         JournalFilters(offer_id=offer_id, actor=actor, start=start, end=end),
         parse_int(params.get("page", "1")) or 1,

@@ -34,15 +34,15 @@ async def queue_filters(request: Request) -> ParsedFilters:
     errors: list[str] = []
     kind = params.get("type", "")
     if kind and kind not in {k.value for k in OfferKind}:
-        errors.append("Type d'offre inconnu : le filtre est ignoré.")
+        errors.append("Type d’offre inconnu : le filtre est ignoré.")
         kind = ""
     verdict = params.get("verdict", "")
     if verdict and verdict not in {v.value for v in Verdict}:
-        errors.append("Verdict inconnu : le filtre est ignoré.")
+        errors.append("Verdict inconnu : le filtre est ignoré.")
         verdict = ""
     departement = clean_text(params.get("departement", ""))[:3]
     if departement and not await moderation_queue.departement_exists(departement):
-        errors.append("Département inconnu : le filtre est ignoré.")
+        errors.append("Département inconnu : le filtre est ignoré.")
         departement = ""
     return ParsedFilters(OfferFilters(kind=kind, departement=departement, verdict=verdict), errors)
 
@@ -52,7 +52,7 @@ def _waited(since: datetime | None, moment: datetime) -> str:
         return ""
     hours = int((moment - since).total_seconds() // 3600)
     if hours < 1:
-        return "moins d'une heure"
+        return "moins d’une heure"
     if hours < 48:
         return f"{hours} h"
     return f"{hours // 24} jours"

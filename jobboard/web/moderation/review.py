@@ -27,10 +27,10 @@ from jobboard.web.state import templates
 
 _TERRITORY_CODES = {"density_dense", "density_intermediate_large"}
 _DONE = {
-    "approve": "L'offre est publiée : elle apparaît dans les résultats de recherche.",
-    "request_changes": "Modifications demandées : le recruteur est prévenu par e-mail.",
-    "reject": "L'offre est refusée : le recruteur est prévenu par e-mail.",
-    "unpublish": "L'offre est dépubliée : le recruteur est prévenu par e-mail.",
+    "approve": "L’offre est publiée : elle apparaît dans les résultats de recherche.",
+    "request_changes": "Modifications demandées : le recruteur est prévenu par e-mail.",
+    "reject": "L’offre est refusée : le recruteur est prévenu par e-mail.",
+    "unpublish": "L’offre est dépubliée : le recruteur est prévenu par e-mail.",
 }
 
 
@@ -85,14 +85,14 @@ async def offer_review(request: Request) -> Response:
 
 async def _already_decided(request: Request, offer: Offer) -> Response:
     last = await moderation_review.last_event(offer.id)
-    who = last.actor.full_name if last and last.actor else "quelqu'un d'autre"
+    who = last.actor.full_name if last and last.actor else "quelqu’un d’autre"
     fresh = await _staff_offer(str(offer.id))
     return await _review_page(
         request,
         fresh,
         alert=(
-            f"Cette offre a changé pendant que vous la lisiez ({who}, état actuel : "
-            f"« {OfferStatus(fresh.status).label} »). Rien n'a été fait : relisez-la ci-dessous."
+            f"Cette offre a changé pendant que vous la lisiez ({who}, état actuel : "
+            f"« {OfferStatus(fresh.status).label} »). Rien n’a été fait : relisez-la ci-dessous."
         ),
         status_code=409,
     )
@@ -113,7 +113,7 @@ async def _staff_act(
     offer = await _staff_offer(str(request.path_params["offer_id"]))
     version = parse_int(fields.get("version", ""))
     if version is None:
-        raise Refused("Le formulaire est incomplet : rechargez la page.")
+        raise Refused("Le formulaire est incomplet : rechargez la page.")
     try:
         await act(offer, version)
     except moderation.AlreadyDecided as decided:

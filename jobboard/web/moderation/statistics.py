@@ -24,17 +24,17 @@ def _period(request: Request) -> tuple[date, date, list[str]]:
     if raw_start:
         parsed = day_param(raw_start)
         if parsed is None:
-            errors.append("Date de début invalide : format attendu JJ/MM/AAAA.")
+            errors.append("Date de début invalide : format attendu JJ/MM/AAAA.")
         else:
             start = parsed
     if raw_end:
         parsed = day_param(raw_end)
         if parsed is None:
-            errors.append("Date de fin invalide : format attendu JJ/MM/AAAA.")
+            errors.append("Date de fin invalide : format attendu JJ/MM/AAAA.")
         else:
             end = parsed
     if start > end:
-        errors.append("La date de début est après la date de fin : elles ont été inversées.")
+        errors.append("La date de début est après la date de fin : elles ont été inversées.")
         start, end = end, start
     return start, end, errors
 
