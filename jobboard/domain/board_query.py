@@ -103,7 +103,7 @@ class BoardParam:
 
 
 def _quoted(text: str) -> str:
-    return f"« {NNBSP}{text}{NNBSP} »"
+    return f"«{NNBSP}{text}{NNBSP}»"
 
 
 BOARD_PARAMS: tuple[BoardParam, ...] = (
