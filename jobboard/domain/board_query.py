@@ -43,11 +43,26 @@ SORTS: dict[str, str] = {
     "echeance": "Date limite la plus proche",
 }
 
-# Duration buckets: slug → (French label, shortest, longest months; None = no upper bound).
+
+def _duration_label(shortest: int, longest: int | None) -> str:
+    """« 12 mois », « De 13 à 18 mois », « Plus de 18 mois » (numbers written once, below)."""
+    if longest is None:
+        return f"Plus de {shortest - 1} mois"
+    if shortest == longest:
+        return f"{shortest} mois"
+    return f"De {shortest} à {longest} mois"
+
+
+# Duration buckets: slug → (shortest, longest months; None = no upper bound).
+_BUCKETS: dict[str, tuple[int, int | None]] = {
+    "12": (12, 12),
+    "13-18": (13, 18),
+    "19-plus": (19, None),
+}
+# slug → (French label, shortest, longest)
 DURATIONS: dict[str, tuple[str, int, int | None]] = {
-    "12": ("12 mois", 12, 12),
-    "13-18": ("De 13 à 18 mois", 13, 18),
-    "19-plus": ("Plus de 18 mois", 19, None),
+    slug: (_duration_label(shortest, longest), shortest, longest)
+    for slug, (shortest, longest) in _BUCKETS.items()
 }
 DURATION_LABELS: dict[str, str] = {slug: label for slug, (label, _, _) in DURATIONS.items()}
 DIPLOMA_CHOICES: dict[str, str] = {
@@ -158,8 +173,9 @@ BOARD_PARAMS: tuple[BoardParam, ...] = (
         "duration",
         ParamKind.ENUM,
         "Durée",
-        "Durée de la mission : 12 mois exactement (« 12 »), de 13 à 18 mois (« 13-18 ») "
-        "ou plus de 18 mois (« 19-plus »).",
+        "Durée de la mission : "
+        + ", ".join(f"{label.lower()} (« {slug} »)" for slug, label in DURATION_LABELS.items())
+        + ".",
         f"La durée {_quoted('{value}')} n’existe pas (12, 13-18 ou 19-plus).",
         choices=DURATION_LABELS,
     ),
@@ -168,9 +184,10 @@ BOARD_PARAMS: tuple[BoardParam, ...] = (
         "diploma",
         ParamKind.INTEGER,
         "Accessible avec mon diplôme",
-        "Niveau de diplôme du candidat sur l’échelle nationale de 2019 (3 : CAP, 4 : bac, "
-        "5 : bac+2, 6 : bac+3/4, 7 : bac+5, 8 : doctorat) : seules les offres dont le niveau "
-        "minimum requis ne dépasse pas ce niveau sont retenues.",
+        "Niveau de diplôme du candidat sur l’échelle nationale de 2019 ("
+        + " ; ".join(f"{level} : {name}" for level, name in DIPLOMA_NAMES.items())
+        + ") : seules les offres dont le niveau minimum requis ne dépasse pas ce niveau "
+        "sont retenues.",
         f"Le niveau de diplôme {_quoted('{value}')} n’existe pas : choisissez un niveau "
         f"de {MIN_DIPLOMA} (CAP, BEP) à {MAX_DIPLOMA} (doctorat).",
         choices=DIPLOMA_CHOICES,
