@@ -3,7 +3,7 @@ données » exports and what deleting the account erases, table by table.
 
 A table that holds personal data adds one `Holding` to `HOLDINGS`: the JSON section it
 exports, the files that go into the ZIP, and what deletion must do beyond the database's own
-ON DELETE (CASCADE / SET NULL). tests/test_personal_data.py fails for any model with a foreign
+ON DELETE (CASCADE / SET NULL). tests/test_data_export.py fails for any model with a foreign
 key to User that no holding names.
 """
 
