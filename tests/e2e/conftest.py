@@ -6,6 +6,7 @@ pytest-asyncio's auto mode leaves them alone and no event loop is running.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -18,11 +19,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from playwright.sync_api import (
     Browser,
+    BrowserContext,
     ConsoleMessage,
     Locator,
     Page,
@@ -118,6 +120,9 @@ def live_server(live_data_dir: Path) -> Iterator[str]:
     env.pop("JOBBOARD_DATABASE_URL", None)
     env["JOBBOARD_DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
+    # Each browser context comes from its own address (X-Forwarded-For, see `browser`), as
+    # real people do, so the per-address signup limit counts people, not the whole suite.
+    env["JOBBOARD_TRUSTED_PROXIES"] = "127.0.0.1"
     command = [*_serve_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     base_url = f"http://127.0.0.1:{port}"
 
@@ -157,6 +162,23 @@ def playwright_instance() -> Iterator[Playwright]:
         yield playwright
 
 
+class _OnePersonPerContext:
+    """The Chromium browser, each of whose contexts reaches the server from its own address."""
+
+    def __init__(self, browser: Browser) -> None:
+        self._browser = browser
+        self._addresses = itertools.count(1)
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        number = next(self._addresses)
+        headers = {"X-Forwarded-For": f"10.0.{number // 250}.{number % 250 + 1}"}
+        headers.update(options.pop("extra_http_headers", None) or {})
+        return self._browser.new_context(extra_http_headers=headers, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
@@ -164,7 +186,7 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser = playwright_instance.chromium.launch(
         executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
     )
-    yield browser
+    yield cast(Browser, _OnePersonPerContext(browser))
     browser.close()
 
 
