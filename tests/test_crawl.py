@@ -72,6 +72,7 @@ async def test_sitemap_lists_open_offers_and_public_pages(
         "/",
         "/offres",
         "/offres/carte",
+        "/plan-du-site",
         "/accessibilite",
         "/mentions-legales",
         "/donnees-personnelles",

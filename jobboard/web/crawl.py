@@ -18,7 +18,15 @@ SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 SITEMAP_MAX_URLS = 50_000  # the protocol's limit for one file
 # The public pages worth a search engine's visit, by route name (sign-in forms, token links
 # and machine-readable addresses are not).
-STATIC_PAGES = ("home", "offer_list", "offer_map", "accessibility", "legal", "privacy")
+STATIC_PAGES = (
+    "home",
+    "offer_list",
+    "offer_map",
+    "site_map",
+    "accessibility",
+    "legal",
+    "privacy",
+)
 # Areas behind a sign-in, or a candidate's files: nothing there for a search engine.
 DISALLOWED = ("/espace", "/moderation", "/candidatures")
 
