@@ -52,7 +52,8 @@ async def accessibility(request: Request) -> Response:
 
 @public
 async def legal(request: Request) -> Response:
-    return templates().page(request, "pages/mentions_legales.html", {})
+    site = request.app.state.settings
+    return templates().page(request, "pages/mentions_legales.html", {"site": site})
 
 
 @public
