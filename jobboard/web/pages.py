@@ -5,9 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobboard.domain.accessibility import RGAA_VERSION
 from jobboard.domain.offer import KIND_SHORT_LABELS
 from jobboard.web.auth import public
 from jobboard.web.state import templates
+from jobboard.web.templating import accessibility_status
 
 # The « Plan du site » page: every page a visitor can reach, by section (title, links).
 SITE_MAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -47,7 +49,12 @@ SITE_MAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 @public
 async def accessibility(request: Request) -> Response:
-    return templates().page(request, "pages/accessibilite.html", {})
+    context = {
+        "site": request.app.state.settings,
+        "status": accessibility_status(request),
+        "rgaa_version": RGAA_VERSION,
+    }
+    return templates().page(request, "pages/accessibilite.html", context)
 
 
 @public

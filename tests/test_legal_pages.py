@@ -1,8 +1,9 @@
-"""/mentions-legales names the publisher, the publication director and the host from settings."""
+"""The legal notice and the accessibility statement, written from settings."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import httpx
 
@@ -10,13 +11,17 @@ from jobboard.app import create_app
 from jobboard.settings import Settings
 
 
-async def legal_notice(settings: Settings) -> str:
+async def page_text(settings: Settings, path: str) -> str:
     app = create_app(settings, with_database=False)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
-        response = await c.get("/mentions-legales")
+        response = await c.get(path)
     assert response.status_code == 200
     return response.text
+
+
+async def legal_notice(settings: Settings) -> str:
+    return await page_text(settings, "/mentions-legales")
 
 
 async def test_the_notice_names_publisher_director_and_host_from_settings(
@@ -55,3 +60,35 @@ async def test_the_default_notice_names_the_anct_and_no_contact_address(
     assert page.count("20 avenue de Ségur, TSA 10717, 75334 Paris Cedex 07") == 2
     assert "directeur général de l’Agence nationale de la cohésion des territoires" in page
     assert "Nous contacter" not in page and "mailto:" not in page
+
+
+async def test_without_an_audit_the_statement_says_non_conforme_and_why(
+    db: None, settings: Settings
+) -> None:
+    page = await page_text(
+        replace(settings, accessibility_statement_date=date(2026, 12, 2)), "/accessibilite"
+    )
+    assert "est <strong>non conforme</strong>" in page
+    assert "en raison de l’absence de résultats d’audit en cours de validité" in page
+    assert "établie le 2 décembre 2026" in page
+    assert "Accessibilité\u202f: non conforme" in page  # the footer agrees
+    assert "Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07" in page
+
+
+async def test_a_recorded_audit_gives_its_date_rate_and_status(
+    db: None, settings: Settings
+) -> None:
+    audited = replace(
+        settings,
+        accessibility_audit_date=date(2026, 10, 15),
+        accessibility_audit_rate=87.5,
+        contact_email="accessibilite@bourse.example",
+    )
+    page = await page_text(audited, "/accessibilite")
+    assert "est <strong>partiellement conforme</strong>" in page
+    assert "L’audit de conformité réalisé le 15 octobre 2026 révèle que 87,5\u202f% des" in page
+    assert "absence de résultats d’audit" not in page
+    assert 'href="mailto:accessibilite@bourse.example"' in page
+    assert "Accessibilité\u202f: partiellement conforme" in page
+    full = await page_text(replace(audited, accessibility_audit_rate=100.0), "/accessibilite")
+    assert "est <strong>totalement conforme</strong>" in full and "100\u202f% des" in full
