@@ -8,6 +8,7 @@ from datetime import date
 import httpx
 
 from jobboard.app import create_app
+from jobboard.domain.retention import RETENTION_PERIODS
 from jobboard.settings import Settings
 
 
@@ -92,3 +93,38 @@ async def test_a_recorded_audit_gives_its_date_rate_and_status(
     assert "Accessibilité\u202f: partiellement conforme" in page
     full = await page_text(replace(audited, accessibility_audit_rate=100.0), "/accessibilite")
     assert "est <strong>totalement conforme</strong>" in full and "100\u202f% des" in full
+
+
+async def test_the_privacy_page_names_controller_bases_durations_rights_and_cookies(
+    db: None, settings: Settings
+) -> None:
+    page = await page_text(
+        replace(settings, publisher="Agence de test", contact_email="dpo@bourse.example"),
+        "/donnees-personnelles",
+    )
+    for heading in (
+        "Responsable du traitement",
+        "Délégué à la protection des données",
+        "Finalités et bases légales",
+        "Destinataires",
+        "Durées de conservation",
+        "Vos droits",
+        "Cookies et stockage dans le navigateur",
+    ):
+        assert f"<h2>{heading}</h2>" in page, heading
+    assert "Agence de test" in page and 'href="mailto:dpo@bourse.example"' in page
+    for basis in ("article 6, 1, e du RGPD", "article 6, 1, a du RGPD", "article 6, 1, f du RGPD"):
+        assert basis in page
+    for period in RETENTION_PERIODS:  # the purge's own durations, not a second copy
+        row = f"<td>{period.data}</td><td>{period.duration.label}</td><td>{period.starting}</td>"
+        assert row in page, period.data
+    for link in ('href="/espace/compte/donnees"', 'href="/espace/compte/suppression"'):
+        assert link in page
+    assert "cnil.fr/fr/plaintes" in page
+    for cookie in (
+        "<code>bpvd_session</code>",
+        "<code>bpvd_appareil</code>",
+        "<code>scheme</code>",
+    ):
+        assert cookie in page
+    assert "180 jours" in page and f"{settings.session_max_hours} heures" in page

@@ -7,6 +7,8 @@ from starlette.responses import Response
 
 from jobboard.domain.accessibility import RGAA_VERSION
 from jobboard.domain.offer import KIND_SHORT_LABELS
+from jobboard.domain.retention import RETENTION_PERIODS
+from jobboard.web import device, session
 from jobboard.web.auth import public
 from jobboard.web.state import templates
 from jobboard.web.templating import accessibility_status
@@ -65,7 +67,14 @@ async def legal(request: Request) -> Response:
 
 @public
 async def privacy(request: Request) -> Response:
-    return templates().page(request, "pages/donnees_personnelles.html", {})
+    context = {
+        "site": request.app.state.settings,
+        "periods": RETENTION_PERIODS,
+        "session_cookie": session.COOKIE_NAME,
+        "device_cookie": device.COOKIE_NAME,
+        "device_days": device.MAX_AGE.days,
+    }
+    return templates().page(request, "pages/donnees_personnelles.html", context)
 
 
 @public
