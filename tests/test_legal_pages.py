@@ -74,6 +74,17 @@ async def test_without_an_audit_the_statement_says_non_conforme_and_why(
     assert "établie le 2 décembre 2026" in page
     assert "Accessibilité\u202f: non conforme" in page  # the footer agrees
     assert "Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07" in page
+    for heading in (
+        "État de conformité",
+        "Résultats des tests",
+        "Contenus non accessibles",
+        "Établissement de cette déclaration",
+        "Retour d’information et contact",
+        "Voies de recours",
+    ):
+        assert f"<h2>{heading}</h2>" in page, heading
+    for heading in ("Dérogations pour charge disproportionnée", "Environnement de test"):
+        assert f"<h3>{heading}</h3>" in page, heading
 
 
 async def test_a_recorded_audit_gives_its_date_rate_and_status(
@@ -128,3 +139,15 @@ async def test_the_privacy_page_names_controller_bases_durations_rights_and_cook
     ):
         assert cookie in page
     assert "180 jours" in page and f"{settings.session_max_hours} heures" in page
+
+
+async def test_both_signup_forms_carry_the_data_protection_notice(
+    client: httpx.AsyncClient, db: None
+) -> None:
+    for path, purpose in (
+        ("/inscription/candidat", "gérer votre compte et vos candidatures"),
+        ("/inscription/recruteur", "gérer votre compte et les offres de votre collectivité"),
+    ):
+        page = (await client.get(path)).text
+        assert f"Vos données servent à {purpose}\u202f;" in page, path
+        assert 'voir <a href="/donnees-personnelles">données personnelles</a>' in page, path
