@@ -88,7 +88,7 @@ async def test_at_0030_paris_in_summer_yesterdays_offer_is_over_and_todays_is_op
     day = SUMMER_0030_PARIS.date()
     ending_yesterday, ending_today = await _offers_ending([day - timedelta(days=1), day])
     with at(SUMMER_0030_PARIS):
-        assert datetime.now(UTC).date() == day - timedelta(days=1)  # UTC still says yesterday
+        assert SUMMER_0030_PARIS.astimezone(UTC).date() == day - timedelta(days=1)  # UTC: yesterday
         await index_now(app)
         await app.state.indexer.sweep_expired()
         board = (await client.get("/offres")).text
