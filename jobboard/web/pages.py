@@ -11,7 +11,6 @@ from jobboard.domain.retention import RETENTION_PERIODS
 from jobboard.web import device, session
 from jobboard.web.auth import public
 from jobboard.web.state import templates
-from jobboard.web.templating import accessibility_status
 
 # The « Plan du site » page: every page a visitor can reach, by section (title, links).
 SITE_MAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -51,11 +50,7 @@ SITE_MAP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 
 @public
 async def accessibility(request: Request) -> Response:
-    context = {
-        "site": request.app.state.settings,
-        "status": accessibility_status(request),
-        "rgaa_version": RGAA_VERSION,
-    }
+    context = {"site": request.app.state.settings, "rgaa_version": RGAA_VERSION}
     return templates().page(request, "pages/accessibilite.html", context)
 
 
