@@ -17,6 +17,7 @@ from jobboard.domain.board_query import (
     DURATION_LABELS,
     SORTS,
     BoardError,
+    BoardParam,
     BoardQuery,
     parse_board_query,
 )
@@ -24,6 +25,7 @@ from jobboard.domain.diploma import diploma_label
 from jobboard.domain.errors import NotFound
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES
 from jobboard.domain.parsing import parse_int
+from jobboard.formats import date_fr
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
 from jobboard.search.searcher import (
@@ -45,6 +47,8 @@ from jobboard.web.state import templates
 # The longest board query string an offer page carries back (« Retour aux résultats »).
 MAX_BACK_LENGTH = 1000
 SIMILAR_COUNT = 3
+# Facet values shown before « Voir plus » (the others are one click away, never dropped).
+FACET_SHOWN = 6
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -120,6 +124,7 @@ async def offer_list(request: Request) -> Response:
         SearchRequest.from_query(filters, page_size=request.app.state.settings.page_size),
     )
     messages = [error.message for error in errors]
+    active = describe_filters(filters, choices)
     status_code = 400 if errors else 200
     if not errors and filters.page > result.pages:
         status_code = 404
@@ -132,6 +137,12 @@ async def offer_list(request: Request) -> Response:
         "errors": messages,
         "result": result,
         "marks": await marks_for(current_user(request), result.hits, today()),
+        "board_title": board_title(filters, active, result, failed=bool(messages)),
+        "active_filters": active,
+        "drop_links": drop_links(filters, active),
+        "facet_shown": FACET_SHOWN,
+        # A partial answer carries its own <title>, which htmx puts on the page.
+        "fragment": htmx.wants_fragment(request),
         **choices,
     }
     response = templates().page(
@@ -139,13 +150,67 @@ async def offer_list(request: Request) -> Response:
         "offers/list.html",
         context,
         status_code=status_code,
-        fragment_blocks=("results", "facets", "announcement"),
+        fragment_blocks=("results", "facets", "announcement", "filter_count"),
     )
     if htmx.wants_fragment(request):
         # The pushed URL carries only the filters in use, not every empty form field.
         query = filters.query_string(page=result.page)
         htmx.push_url(request, response, f"/offres?{query}" if query else "/offres")
     return response
+
+
+def describe_filters(filters: BoardQuery, choices: dict[str, Any]) -> list[tuple[BoardParam, str]]:
+    """The filters in use, each named as a person reads it: « Lot-et-Garonne (47) », not « 47 »."""
+    described = []
+    for spec, label in filters.active_filters():
+        if spec.name == "departement":
+            label = f"{choices['departement_names'].get(filters.departement, label)} ({label})"
+        elif spec.name == "region":
+            label = choices["region_names"].get(filters.region, label)
+        elif spec.name == "teletravail":
+            label = spec.label
+        elif spec.name == "debut_avant" and filters.start_before is not None:
+            label = f"début au plus tard le {date_fr(filters.start_before)}"
+        described.append((spec, label))
+    return described
+
+
+def board_title(
+    filters: BoardQuery,
+    active: list[tuple[BoardParam, str]],
+    result: SearchResult,
+    *,
+    failed: bool = False,
+) -> str:
+    """« Offres « patrimoine » – VTA, Bretagne – page 2 – 17 offres en ligne »: what a tab, a
+    bookmark or a screen reader announces names the search (the layout adds the site's name)."""
+    parts = ["Offres" + (f" «\u202f{filters.q}\u202f»" if filters.q else "")]
+    if active:
+        parts.append(", ".join(label for _spec, label in active))
+    if result.page > 1:
+        parts.append(f"page {result.page}")
+    total = f"{result.total:,}".replace(",", "\u202f")
+    parts.append(f"{total} offre{'s' if result.total > 1 else ''} en ligne")
+    return ("Erreur – " if failed else "") + " – ".join(parts)
+
+
+def drop_links(filters: BoardQuery, active: list[tuple[BoardParam, str]]) -> list[tuple[str, str]]:
+    """For an empty result: (link text, query string) pairs that each remove one criterion,
+    the keywords included, so the search widens in one click."""
+    links = []
+    if filters.q:
+        links.append(
+            (f"Retirer les mots-clés «\u202f{filters.q}\u202f»", filters.query_string(q="", page=1))
+        )
+    for spec, label in active:
+        links.append(
+            (
+                f"Retirer le filtre «\u202f{spec.label}\u202f»"
+                + ("" if label == spec.label else f"\u202f: {label}"),
+                filters.query_string(**{spec.name: "", "page": 1}),
+            )
+        )
+    return links
 
 
 def back_to_results(raw: str | None, choices: dict[str, Any]) -> str | None:

@@ -242,6 +242,16 @@ def pick(page: Page, control: Locator) -> None:
     expect(control).to_be_checked()
 
 
+def open_filters(page: Page) -> None:
+    """Unfold the board's filters behind « Filtrer » (they are open without JavaScript; the
+    button shows once DSFR's script runs, which the click waits for)."""
+    toggle = page.locator(".board-filter-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#filtres-panneau")).to_be_visible()
+
+
 def screenshot(page: Page, name: str) -> None:
     """Full-page screenshot into $JOBBOARD_E2E_SCREENSHOTS when set (to look at, not to diff)."""
     directory = os.environ.get("JOBBOARD_E2E_SCREENSHOTS")

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import open_filters
+
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 
 
@@ -62,6 +64,11 @@ def _filter_by_vta(page: Page, *, submit: bool) -> None:
     page.goto("/offres")
     unfiltered = _results_count(page)
     count_text = page.locator("#nombre-resultats").inner_text()
+    if submit:
+        # Without JavaScript the filters are open; the form is sent with « Rechercher ».
+        expect(page.locator(".board-filter-toggle")).to_be_hidden()
+    else:
+        open_filters(page)
     page.get_by_label("Type d’offre").select_option(label="VTA")
     if submit:
         page.get_by_role("button", name="Rechercher").click()

@@ -11,6 +11,8 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import open_filters
+
 SHOTS = Path("/tmp/shots")
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
@@ -76,7 +78,9 @@ def test_live_search_swaps_results_in_place(page: Page) -> None:
     announcement = page.locator("#annonce-resultats")
     expect(announcement).to_have_attribute("role", "status")
     expect(announcement).to_have_text(re.compile(rf"^\s*{filtered} offres? trouvées?\s*$"))
-    expect(page).to_have_title(re.compile(rf"^{filtered} offres? en ligne"))
+    expect(page).to_have_title(
+        re.compile(rf"^Offres «\u202fpatrimoine\u202f» – {filtered} offres? en ligne – ")
+    )
     # Still the same document, and the visitor can keep typing.
     assert page.evaluate("window.__marker") == 1, "the page reloaded instead of swapping"
     assert page.evaluate("document.activeElement.id") == "q"
@@ -108,6 +112,7 @@ def test_filter_paging_and_back_button(page: Page) -> None:
     kind = page.get_by_label("Type d’offre")
     pagination = page.get_by_role("navigation", name="Pagination")
 
+    open_filters(page)
     kind.select_option(label="VTA")
     # Only the filter in use, not the empty fields of the form.
     expect(page).to_have_url(re.compile(r"/offres\?type=vta$"))
@@ -172,7 +177,7 @@ def test_facet_counts_follow_the_query(page: Page) -> None:
     expect(facets.get_by_role("heading", name="Affiner les résultats")).to_be_visible()
     counts = facets.locator(".facet-count")
     assert counts.count() > 0
-    for text in counts.all_inner_texts():
+    for text in counts.all_text_contents():
         assert re.fullmatch(r"[\d\u202f]+", text.strip()), text
     vta = facets.get_by_role("listitem").filter(
         has=page.get_by_role("link", name="VTA", exact=True)
