@@ -27,6 +27,7 @@ from jobboard.settings import Settings, tortoise_config
 from jobboard.web import (
     account_cv,
     accounts,
+    api,
     apply,
     board,
     board_map,
@@ -34,6 +35,7 @@ from jobboard.web import (
     crawl,
     feed,
     health,
+    openapi,
     pages,
     personal_data,
     pipeline,
@@ -41,6 +43,7 @@ from jobboard.web import (
     recruiter,
     saved,
 )
+from jobboard.web.api import ApiMiddleware
 from jobboard.web.auth import AuthMiddleware, public
 from jobboard.web.csrf import CSRFMiddleware
 from jobboard.web.disconnect import ClientDisconnectMiddleware
@@ -311,6 +314,10 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Route("/flux.atom", feed.offer_feed, name="offer_feed"),
         Route("/sitemap.xml", crawl.sitemap, name="sitemap"),
         Route("/robots.txt", crawl.robots, name="robots"),
+        Route("/api", pages.api_page, name="api_page"),
+        Route("/api/v1/offres", api.offers, name="api_offers"),
+        Route("/api/v1/offres/{offer_id}", api.offer, name="api_offer"),
+        Route("/api/v1/openapi.json", openapi.openapi, name="api_openapi"),
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     middleware = [
@@ -318,6 +325,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
         Middleware(DatabaseUnavailableMiddleware),
         Middleware(GZipMiddleware, minimum_size=1000),
+        Middleware(ApiMiddleware, rate_limit=settings.api_rate_limit),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,

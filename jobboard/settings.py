@@ -10,6 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from limits import parse
+
 from jobboard import PROJECT_ROOT
 from jobboard.domain.accessibility import ACCESSIBILITY_STATEMENT_DATE
 
@@ -67,6 +69,8 @@ class Settings:
     # empty: none, every client is the address that connected, loopback included.
     trusted_proxies: tuple[str, ...] = ()
     cv_max_bytes: int = 5 * 1024 * 1024
+    # Requests to /api/v1/ per IP address, in the `limits` notation (« 60/minute »).
+    api_rate_limit: str = "60/minute"
     session_idle_minutes: int = 120
     session_max_hours: int = 24
     background: str = "inline"  # inline | worker (JOBBOARD_BACKGROUND, `serve --no-background`)
@@ -141,6 +145,7 @@ class Settings:
             ),
             session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
             cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
+            api_rate_limit=_rate_limit(env.get("JOBBOARD_API_RATE_LIMIT", cls.api_rate_limit)),
             background=background,
             publisher=env.get("JOBBOARD_PUBLISHER", cls.publisher),
             publisher_address=env.get("JOBBOARD_PUBLISHER_ADDRESS", cls.publisher_address),
@@ -182,6 +187,19 @@ def _accessibility(env: dict[str, str]) -> dict[str, Any]:
             "JOBBOARD_ACCESSIBILITY_STATEMENT_DATE", statement
         )
     return values
+
+
+def _rate_limit(value: str) -> str:
+    """« 60/minute », « 1000/hour », « 10 per second »: what the `limits` library reads."""
+    try:
+        if parse(value).amount < 1:
+            raise ValueError(value)
+    except ValueError:
+        raise ValueError(
+            f"JOBBOARD_API_RATE_LIMIT : « {value} » n’est pas une limite comprise "
+            "(par exemple 60/minute ou 1000/hour)"
+        ) from None
+    return value.strip()
 
 
 def _iso_date(name: str, value: str) -> date:

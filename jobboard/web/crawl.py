@@ -26,6 +26,7 @@ STATIC_PAGES = (
     "accessibility",
     "legal",
     "privacy",
+    "api_page",
 )
 # Areas behind a sign-in, or a candidate's files: nothing there for a search engine.
 DISALLOWED = ("/espace", "/moderation", "/candidatures")

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from jobboard.domain.errors import NotFound, Refused
+from jobboard.web.problem import problem
 from jobboard.web.security_headers import HEADERS as SECURITY_HEADERS
 from jobboard.web.security_headers import HSTS
 from jobboard.web.state import templates
@@ -34,6 +35,17 @@ DEFAULT_MESSAGES = {
 }
 
 
+# The API speaks of resources and methods, not pages.
+API_MESSAGES = {
+    404: "Cette adresse ne correspond à aucune ressource de l’API (voir /api/v1/openapi.json).",
+    405: "L’API est en lecture seule : seules les méthodes GET et HEAD sont acceptées.",
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
 # Starlette's own details are English; they are replaced by the French messages above.
 _STARLETTE_DEFAULTS = {"Not Found", "Method Not Allowed", "Bad Request", "Forbidden"}
 
@@ -43,8 +55,12 @@ def _wants_json(request: Request) -> bool:
 
 
 def render_error(request: Request, code: int, message: str = "") -> Response:
-    """The French error page (or JSON body for the API) for `code`."""
+    """The French error page (a problem+json body for the API, JSON for /sante) for `code`."""
+    if not message and is_api(request):
+        message = API_MESSAGES.get(code, "")
     message = message or DEFAULT_MESSAGES.get(code, "Une erreur est survenue.")
+    if is_api(request):
+        return problem(request, code, message)
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=code)
     return templates().html(
@@ -76,6 +92,8 @@ async def not_found_error(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_api(request):
+        return problem(request, 500, "Erreur interne du serveur.")
     if _wants_json(request):
         return JSONResponse({"error": "Erreur interne du serveur."}, status_code=500)
     response = templates().html("errors/500.html", {"request": request}, status_code=500)

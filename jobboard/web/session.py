@@ -16,8 +16,9 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE_NAME = "bpvd_session"
-# Paths served without looking at the session (assets, health checks polled by probes).
-BYPASS_PREFIXES = ("/static/", "/sante", "/favicon.ico")
+# Paths served without looking at the session (assets, health checks polled by probes, the
+# open-data API: the same answer for everyone, no cookie read or set).
+BYPASS_PREFIXES = ("/static/", "/sante", "/favicon.ico", "/api/v1/")
 
 
 def _snapshot(data: dict[str, Any]) -> str:

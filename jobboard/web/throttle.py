@@ -145,6 +145,13 @@ class Throttle:
         """Count one attempt; False when the limit was already reached."""
         return await self._limiter(lambda limiter: limiter.hit(rule.item, rule.name, key))
 
+    async def reset_at(self, rule: Rule, key: str) -> float:
+        """When (Unix time) the oldest counted attempt leaves the window: `Retry-After`."""
+        stats = await self._limiter(
+            lambda limiter: limiter.get_window_stats(rule.item, rule.name, key)
+        )
+        return float(stats.reset_time)
+
     async def clear(self, rule: Rule, key: str) -> None:
         await self._limiter(lambda limiter: limiter.clear(rule.item, rule.name, key))
 
