@@ -21,7 +21,9 @@ import importlib
 import json
 import os
 import re
+import shutil
 import socket
+import tempfile
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -31,10 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import hypothesis
 import pytest
 import pytest_asyncio
 import time_machine
 from aiosmtpd.controller import Controller
+from hypothesis.configuration import set_hypothesis_home_dir
 from starlette.applications import Starlette
 from tortoise import connections
 from tortoise.backends.base.config_generator import generate_config
@@ -61,6 +65,7 @@ REFERENCE_TABLES = ("region", "departement", "epci", "commune")
 
 TEST_NOW_VARIABLE = "JOBBOARD_TEST_NOW"
 _travellers: list[time_machine.travel] = []
+_hypothesis_homes: list[Path] = []
 
 
 def moved_clock() -> datetime | None:
@@ -78,7 +83,14 @@ def moved_clock() -> datetime | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Move the clock before collection, so module-level dates are read on the moved clock."""
+    """Move the clock before collection, so module-level dates are read on the moved clock.
+    Hypothesis (tests/test_accounts.py, Schemathesis) keeps no example database and writes its
+    caches to a temporary directory, not to `.hypothesis/` in the project."""
+    hypothesis_home = Path(tempfile.mkdtemp(prefix="jobboard-hypothesis-"))
+    _hypothesis_homes.append(hypothesis_home)
+    set_hypothesis_home_dir(hypothesis_home)
+    hypothesis.settings.register_profile("jobboard", database=None)
+    hypothesis.settings.load_profile("jobboard")
     moment = moved_clock()
     if moment is not None:
         traveller = time_machine.travel(moment, tick=True)
@@ -87,6 +99,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    while _hypothesis_homes:
+        shutil.rmtree(_hypothesis_homes.pop(), ignore_errors=True)
     while _travellers:
         _travellers.pop().stop()
 

@@ -145,7 +145,15 @@ async def test_every_get_route_answers_without_a_server_error_nor_a_cacheable_pr
         assert (await client.get("/espace/compte")).status_code == 200  # really signed in
     templates = sorted(set(get_routes(app.routes)))
     assert ("/", True) in templates and ("/static/{path}", True) in templates
-    for machine_readable in ("/flux.atom", "/sitemap.xml", "/robots.txt"):
+    for machine_readable in (
+        "/flux.atom",
+        "/sitemap.xml",
+        "/robots.txt",
+        "/api",
+        "/api/v1/offres",
+        "/api/v1/offres/{offer_id}",
+        "/api/v1/openapi.json",
+    ):
         assert (machine_readable, True) in templates
     failures = []
     answered = private = 0

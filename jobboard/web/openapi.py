@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from jobboard.domain.api_query import API_PARAMS, DEFAULT_LIMIT, DEFAULT_SORT
 from jobboard.domain.board_query import BoardParam
+from jobboard.domain.parsing import DB_INT_MAX
 from jobboard.services.offer_public import OFFER_JSON_SCHEMA
 from jobboard.web.api import DOCUMENT_CACHE_CONTROL, _base, cached_json
 from jobboard.web.auth import public
@@ -78,7 +79,7 @@ def openapi_document(
         "in": "path",
         "required": True,
         "description": "Numéro de l’offre",
-        "schema": {"type": "integer", "minimum": 1},
+        "schema": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX},
     }
     return {
         "openapi": "3.1.0",
