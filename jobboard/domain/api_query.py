@@ -68,9 +68,26 @@ CURSOR = BoardParam(
     max_length=1000,
 )
 _TRI = PARAMS_BY_NAME["tri"]
+# Where the API's strict reading changes what a value may be: its own texts.
+_STRICT_TEXTS: dict[str, dict[str, str]] = {
+    "teletravail": {
+        "description": "true : seulement les offres qui permettent le télétravail (partiel ou "
+        "complet) ; false : toutes les offres.",
+        "message": f"La valeur {_quoted('{value}')} du filtre télétravail n’est pas comprise "
+        "(true ou false).",
+    },
+    "debut_avant": {
+        "description": "Seulement les missions qui commencent au plus tard à cette date "
+        "(AAAA-MM-JJ).",
+        "message": f"La date de début {_quoted('{value}')} n’est pas une date valide au format "
+        "AAAA-MM-JJ (par exemple 2027-09-01).",
+    },
+}
 API_PARAMS: tuple[BoardParam, ...] = (
     *(
-        replace(
+        replace(p, **_STRICT_TEXTS[p.name])
+        if p.name in _STRICT_TEXTS
+        else replace(
             _TRI,
             choices=API_SORTS,
             description="Ordre des résultats, stable d’une page à l’autre : date de publication "

@@ -103,7 +103,7 @@ def _api_parameters() -> list[dict[str, str]]:
             {
                 "name": spec.name,
                 "type": str(schema.get("format", schema["type"])),
-                "values": values,
+                "allowed": values,
                 "description": spec.description,
             }
         )

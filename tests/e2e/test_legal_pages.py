@@ -1,6 +1,6 @@
-"""The legal pages, the Plan du site and the account page in a real browser: axe-core in the
-light and the dark theme at 1280 and 390 px, and « Paramètres d’affichage » remembering the
-theme (issue 15)."""
+"""The legal pages, the Plan du site, the API page and the account page in a real browser:
+axe-core in the light and the dark theme at 1280 and 390 px, and « Paramètres d’affichage »
+remembering the theme (issue 15)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import log_in, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
-PAGES = ("/mentions-legales", "/accessibilite", "/donnees-personnelles", "/plan-du-site")
+PAGES = ("/mentions-legales", "/accessibilite", "/donnees-personnelles", "/plan-du-site", "/api")
 CANDIDATE = "lea.martin@exemple-demo.fr"  # a demo account
 
 
