@@ -85,7 +85,11 @@ _STRICT_TEXTS: dict[str, dict[str, str]] = {
 }
 API_PARAMS: tuple[BoardParam, ...] = (
     *(
-        replace(p, **_STRICT_TEXTS[p.name])
+        replace(
+            p,
+            description=_STRICT_TEXTS[p.name]["description"],
+            message=_STRICT_TEXTS[p.name]["message"],
+        )
         if p.name in _STRICT_TEXTS
         else replace(
             _TRI,
