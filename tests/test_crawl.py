@@ -76,6 +76,7 @@ async def test_sitemap_lists_open_offers_and_public_pages(
         "/accessibilite",
         "/mentions-legales",
         "/donnees-personnelles",
+        "/api",
     ):
         assert f"{BASE}{page}" in pages
     for page in pages:
