@@ -24,6 +24,7 @@ from whoosh.searching import Searcher
 
 from jobboard.domain.board_query import DURATIONS, BoardQuery
 from jobboard.domain.offer import THEMES, OfferKind, RemoteWork
+from jobboard.search import executor
 from jobboard.search.analysis import WORD_PATTERN, forms
 from jobboard.search.highlight import excerpt, mark
 from jobboard.search.schema import QUERY_FIELDS, date_number, number_date
@@ -220,6 +221,7 @@ class SearchService:
         self._generation: str | None = None
         self._searcher: Searcher | None = None
         self._facets: _Facets | None = None
+        self._executor: executor.Executor | None = None
 
     # -- searcher life cycle (called with the lock held) --
     def _current(self) -> tuple[Searcher, _Facets]:
@@ -235,6 +237,7 @@ class SearchService:
             self._generation = generation
             self._searcher = self._index.searcher()
             self._facets = _Facets(self._searcher)
+            self._executor = executor.Executor(self._searcher)
         elif not self._searcher.up_to_date():
             # Not Searcher.refresh(): it reuses segment readers by segment id, and a commit
             # that only deletes documents keeps the id, so the deletions went unseen (checked
@@ -243,6 +246,7 @@ class SearchService:
             self._searcher.close()
             self._searcher = self._index.searcher()
             self._facets = _Facets(self._searcher)
+            self._executor = executor.Executor(self._searcher)
         assert self._facets is not None
         return self._searcher, self._facets
 
@@ -351,11 +355,11 @@ class SearchService:
     def _search(self, searcher: Searcher, facets: _Facets, request: SearchRequest) -> SearchResult:
         query, degraded = self._parse(request.q) if request.q.strip() else (None, False)
         fuzzy = False
-        docs = self._matching(searcher, facets, query)
+        docs, scores = self._matching(searcher, facets, query)
         if query is not None and len(docs) == 0:
             fuzzy_query = self._fuzzy(request.q)
             if fuzzy_query is not None:
-                docs = self._matching(searcher, facets, fuzzy_query)
+                docs, scores = self._matching(searcher, facets, fuzzy_query)
                 if len(docs):
                     query, fuzzy = fuzzy_query, True
 
@@ -386,7 +390,14 @@ class SearchService:
         pages = max(1, -(-total // request.page_size))
         page = min(request.page, pages)
         start = (page - 1) * request.page_size
-        hits = self._page(searcher, facets, query, selected, request, start)
+        if scores is not None and request.sort == "pertinence":
+            # Scored on arrays already: the page is the best of the selected documents.
+            end = start + request.page_size
+            ranked = executor.top(selected, scores[keep], end)[start:end].tolist()
+            terms = _query_terms(query, searcher)
+            hits = [_hit(searcher.stored_fields(d), terms) for d in ranked]
+        else:
+            hits = self._page(searcher, facets, query, selected, request, start)
         suggestion = ""
         if request.q.strip() and (total == 0 or fuzzy):
             suggestion = self._suggest(searcher, request.q)
@@ -401,11 +412,16 @@ class SearchService:
             page=page,
         )
 
-    @staticmethod
-    def _matching(searcher: Searcher, facets: _Facets, query: Query | None) -> Array:
+    def _matching(
+        self, searcher: Searcher, facets: _Facets, query: Query | None
+    ) -> tuple[Array, executor.Scores | None]:
+        """The live documents matching `query`, ascending, with their scores when the query
+        ran on arrays (plain words); None for no query, phrases and fuzzy terms (Whoosh)."""
         if query is None:
-            return facets.live
-        return np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
+            return facets.live, None
+        if self._executor is not None and executor.supports(query):
+            return self._executor.matching(query, facets.live)
+        return np.fromiter(searcher.docs_for_query(query), dtype=np.int64), None
 
     def _page(
         self,
