@@ -52,6 +52,8 @@ DEFAULT_MAX_DURATION = timedelta(minutes=1)
 # A perhaps-delivered message is tried once more, this much later, with the same Message-ID.
 LATE_RETRY = timedelta(hours=1)
 BATCH = 50
+# The headers an outbox row may add (the others are the sender's own).
+EXTRA_HEADERS = frozenset({"list-unsubscribe", "list-unsubscribe-post", "list-id"})
 
 
 class PerhapsDelivered(Exception):
@@ -93,13 +95,16 @@ async def queue_email(
     settings: Settings,
     *,
     erase_when_sent: bool = False,
+    headers: Mapping[str, str] | None = None,
 ) -> EmailOutbox:
     """Write one message to the outbox; call it inside the transaction that causes it.
-    `erase_when_sent`: the row is deleted once sent (the last e-mail to a deleted account)."""
+    `erase_when_sent`: the row is deleted once sent (the last e-mail to a deleted account).
+    `headers`: extra headers of the message (`List-Unsubscribe`, RFC 8058's one-click)."""
     subject, text, html = render_email(name, {**context, "base_url": settings.base_url})
     return await EmailOutbox.create(
-        to=to, subject=subject, body_text=text, body_html=html, erase_when_sent=erase_when_sent
-    )
+        to=to, subject=subject, body_text=text, body_html=html, erase_when_sent=erase_when_sent,
+        headers=dict(headers) if headers else None,
+    )  # fmt: skip
 
 
 def message_id(row: EmailOutbox, sender: str) -> str:
@@ -120,6 +125,9 @@ def build_message(row: EmailOutbox, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(row.created_at)
     message["Message-ID"] = message_id(row, sender)
     message["Auto-Submitted"] = "auto-generated"
+    for name, value in (row.headers or {}).items():
+        if name.lower() in EXTRA_HEADERS:
+            message[name] = value
     message.set_content(row.body_text)
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")

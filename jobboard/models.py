@@ -9,6 +9,7 @@ from tortoise.migrations.constraints import CheckConstraint
 from tortoise.models import Model
 
 from jobboard.domain.account import Role, Verification
+from jobboard.domain.alerts import AlertFrequency, AlertStatus
 from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
@@ -226,6 +227,9 @@ class Offer(Model):
     updated_at = fields.DatetimeField(auto_now=True)
     submitted_at = fields.DatetimeField(null=True)
     published_at = fields.DatetimeField(null=True, db_index=True)
+    # When moderation first published it (never moved by a later publication): e-mail alerts
+    # list the offers first published since their previous digest.
+    first_published_at = fields.DatetimeField(null=True, db_index=True)
     closed_at = fields.DatetimeField(null=True)
     # When recruiters were told the deadline is a week away (sent once).
     deadline_reminder_sent_at = fields.DatetimeField(null=True)
@@ -454,6 +458,8 @@ class EmailOutbox(Model):
     uncertain_since = fields.DatetimeField(null=True)
     # Erased once sent rather than kept: the last e-mail to an account that was deleted.
     erase_when_sent = fields.BooleanField(default=False, db_default=False)
+    # Extra message headers ({"List-Unsubscribe": …}), put on the message by the sender.
+    headers: dict[str, str] | None = fields.JSONField(null=True)
 
     class Meta:
         table = "email_outbox"
@@ -509,3 +515,41 @@ class SavedCV(Model):
 
     class Meta:
         table = "saved_cv"
+
+
+class Alert(Model):
+    """An e-mail alert: a saved board search (its canonical query string), an address and a
+    frequency; a digest lists the offers first published after `watermark`.
+
+    A run claims an alert with an UPDATE conditioned on the `watermark` and `last_period` it
+    read, in the transaction that queues its digest: two runs, or two hosts, send one e-mail.
+    """
+
+    id = fields.IntField(primary_key=True)
+    email = fields.CharField(max_length=254, db_index=True)  # lower-cased
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="alerts", null=True, on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    query = fields.CharField(max_length=1000)  # the /offres query string, canonical
+    frequency = fields.CharField(max_length=10)
+    status = fields.CharField(max_length=10, default=AlertStatus.PENDING)
+    created_at = fields.DatetimeField()
+    confirmed_at = fields.DatetimeField(null=True)
+    last_sent_at = fields.DatetimeField(null=True)
+    # Offers first published up to this instant were covered by a digest (or predate the alert).
+    watermark = fields.DatetimeField()
+    # The period (day « 2026-12-03 » or ISO week « 2026-W49 ») last covered, "" before any.
+    last_period = fields.CharField(max_length=12, default="")
+    # When the unsubscribe link paused it (the undo button checks it), null otherwise.
+    unsubscribed_at = fields.DatetimeField(null=True)
+
+    user_id: int | None
+
+    class Meta:
+        table = "alert"
+        indexes = (("status", "last_period"),)
+        constraints = (
+            CheckConstraint(check=_in("frequency", AlertFrequency), name="alert_frequency_valid"),
+            CheckConstraint(check=_in("status", AlertStatus), name="alert_status_valid"),
+        )

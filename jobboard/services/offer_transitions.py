@@ -72,6 +72,8 @@ async def transition_offer(
     moment = now()
     columns: dict[str, Any] = dict(changes or {})
     columns.update(dict.fromkeys(stamps(source, target), moment))
+    if "published_at" in columns and offer.first_published_at is None:
+        columns["first_published_at"] = moment  # later publications keep the first one
     columns["status"] = target
     if source is None:
         for name, value in columns.items():
