@@ -21,12 +21,14 @@ from jobboard.domain.errors import NotFound, Refused
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
+from jobboard.services import alerts as alerts_service
 from jobboard.services import expiry, purge
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import (
     account_cv,
     accounts,
+    alerts,
     api,
     apply,
     board,
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
                     background.start_soon(mail.run_forever, settings)
                     background.start_soon(expiry.run_forever, settings)
                     background.start_soon(purge.run_forever, settings)
+                    background.start_soon(alerts_service.run_forever, settings, search)
                     yield
                     background.cancel_scope.cancel()
         search.close()
@@ -223,6 +226,27 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             candidate.candidate_withdraw,
             methods=["POST"],
             name="candidate_withdraw",
+        ),
+        Route("/espace/candidat/alertes", alerts.alert_list, name="candidate_alerts"),
+        Route(
+            "/espace/candidat/alertes/{alert_id}",
+            alerts.alert_change,
+            methods=["POST"],
+            name="candidate_alert_change",
+        ),
+        Route("/alertes/nouvelle", alerts.alert_new, methods=["GET", "POST"], name="alert_new"),
+        Route("/alertes/confirmer/{token}", alerts.alert_confirm, name="alert_confirm"),
+        Route(
+            "/alertes/desabonnement/{token}",
+            alerts.alert_unsubscribe,
+            methods=["GET", "POST"],
+            name="alert_unsubscribe",
+        ),
+        Route(
+            "/alertes/desabonnement/{token}/annuler",
+            alerts.alert_undo,
+            methods=["POST"],
+            name="alert_undo",
         ),
         Route("/espace/recruteur", recruiter.recruiter_home, name="recruiter_home"),
         Route(

@@ -27,8 +27,9 @@ from jobboard.domain.password import password_problem
 from jobboard.models import EmailOutbox, User
 from jobboard.passwords import hash_password
 from jobboard.search.indexer import Indexer
+from jobboard.search.searcher import IndexUnavailable, SearchService
 from jobboard.search.store import IndexStore
-from jobboard.services import account_deletion, accounts, demo, expiry, purge, reference
+from jobboard.services import account_deletion, accounts, alerts, demo, expiry, purge, reference
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, local_base_url, tortoise_config
@@ -188,6 +189,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loops.start_soon(mail.run_forever, settings)
             loops.start_soon(expiry.run_forever, settings)
             loops.start_soon(purge.run_forever, settings)
+            loops.start_soon(alerts.run_forever, settings, SearchService(indexer.store))
         return 0
 
     try:
@@ -333,6 +335,25 @@ def cmd_delete_staff(settings: Settings, args: argparse.Namespace) -> int:
     return _with_db(settings, work)
 
 
+def cmd_send_alerts(settings: Settings, args: argparse.Namespace) -> int:
+    """Queue the digests of the alerts that are due (once per day or ISO week); --dry-run
+    only counts. The outbox sends them (`send-emails`, or the loop of serve / worker)."""
+
+    async def work() -> int:
+        search = SearchService(IndexStore(settings.index_dir))
+        try:
+            report = await alerts.send_alerts(settings, search, dry_run=args.dry_run)
+        except IndexUnavailable:
+            print("Pas encore d’index de recherche : lancez `jobboard reindex`.", file=sys.stderr)
+            return 1
+        finally:
+            search.close()
+        print(report.line())
+        return 0
+
+    return _with_db(settings, work)
+
+
 def cmd_send_emails(settings: Settings, args: argparse.Namespace) -> int:
     """Send what is due in the outbox, once, or forever with --boucle."""
 
@@ -441,6 +462,15 @@ def build_parser() -> argparse.ArgumentParser:
     delete_staff = sub.add_parser("delete-staff", help="supprime un compte de l’équipe ANCT")
     delete_staff.add_argument("email")
     delete_staff.set_defaults(func=cmd_delete_staff)
+    sending = sub.add_parser(
+        "send-alerts",
+        help="met en file les e-mails des alertes dues (une fois par jour ou par semaine ; serve "
+        "et worker le font)",
+    )
+    sending.add_argument(
+        "--dry-run", action="store_true", help="compte ce qui serait envoyé, sans rien modifier"
+    )
+    sending.set_defaults(func=cmd_send_alerts)
     emails = sub.add_parser("send-emails", help="envoie les e-mails en attente (boîte d’envoi)")
     emails.add_argument(
         "--boucle", dest="loop", action="store_true", help="continue d’envoyer jusqu’à Ctrl+C"

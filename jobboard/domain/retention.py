@@ -66,6 +66,8 @@ INACTIVITY_GRACE = Duration(months=1)
 UNCONFIRMED_ACCOUNT = Duration(days=30)
 # Sent e-mails are kept this long in the outbox (their bodies hold personal data).
 SENT_EMAIL = Duration(days=90)
+# A visitor's e-mail alert whose address was never confirmed is deleted this long after.
+UNCONFIRMED_ALERT = Duration(days=7)
 # A « Télécharger mes données » archive can be downloaded again for this long.
 DATA_EXPORT = Duration(hours=24)
 
@@ -111,6 +113,12 @@ RETENTION_PERIODS: tuple[RetentionPeriod, ...] = (
         UNCONFIRMED_ACCOUNT,
         "après l’inscription",
         "compte supprimé",
+    ),
+    RetentionPeriod(
+        "Alertes e-mail dont l’adresse n’a jamais été confirmée",
+        UNCONFIRMED_ALERT,
+        "après la demande d’alerte",
+        "alerte supprimée",
     ),
     RetentionPeriod(
         "E-mails envoyés par la plateforme",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Collection
+from collections.abc import Sequence as Seq
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
@@ -128,6 +130,16 @@ class SearchResult:
     query_ignored: bool = False  # unbalanced quotes or syntax the search had to drop
     pages: int = 1
     page: int = 1
+
+
+def _facet_filters(request: SearchRequest) -> dict[str, str]:
+    """The filters that have facet counts, by facet name."""
+    return {
+        "kind": request.kind,
+        "departement": request.departement,
+        "region": request.region,
+        "theme": request.theme,
+    }
 
 
 def _plain_terms(text: str) -> str:
@@ -353,28 +365,8 @@ class SearchService:
                 return replace(self._search(searcher, facets, plain), query_ignored=True)
 
     def _search(self, searcher: Searcher, facets: _Facets, request: SearchRequest) -> SearchResult:
-        query, degraded = self._parse(request.q) if request.q.strip() else (None, False)
-        fuzzy = False
-        docs, scores = self._matching(searcher, facets, query)
-        if query is not None and len(docs) == 0:
-            fuzzy_query = self._fuzzy(request.q)
-            if fuzzy_query is not None:
-                docs, scores = self._matching(searcher, facets, fuzzy_query)
-                if len(docs):
-                    query, fuzzy = fuzzy_query, True
-
-        filters = {
-            "kind": request.kind,
-            "departement": request.departement,
-            "region": request.region,
-            "theme": request.theme,
-        }
-        masks = {name: facets.mask(docs, name, value) for name, value in filters.items() if value}
-        # Filters without facet counts narrow every facet's counts.
-        for column, lowest, highest in request.range_filters():
-            masks[column] = facets.range_mask(docs, column, lowest, highest)
-        if request.remote:
-            masks["remote"] = facets.remote_possible[docs]
+        docs, scores, masks, query, fuzzy, degraded = self._select(searcher, facets, request)
+        filters = _facet_filters(request)
         result_facets = {}
         for name in filters:
             keep = np.ones(len(docs), dtype=bool)
@@ -411,6 +403,82 @@ class SearchService:
             pages=pages,
             page=page,
         )
+
+    def _select(
+        self,
+        searcher: Searcher,
+        facets: _Facets,
+        request: SearchRequest,
+        within: Array | None = None,
+    ) -> tuple[
+        Array, executor.Scores | None, dict[str, npt.NDArray[np.bool_]], Query | None, bool, bool
+    ]:
+        """The documents the query matches (fuzzily when nothing matches exactly, over the
+        whole index) and one mask per filter. `within` keeps only those documents, after the
+        fuzzy decision: a restricted search answers as the board does, only for them."""
+        query, degraded = self._parse(request.q) if request.q.strip() else (None, False)
+        fuzzy = False
+        docs, scores = self._matching(searcher, facets, query)
+        if query is not None and len(docs) == 0:
+            fuzzy_query = self._fuzzy(request.q)
+            if fuzzy_query is not None:
+                docs, scores = self._matching(searcher, facets, fuzzy_query)
+                if len(docs):
+                    query, fuzzy = fuzzy_query, True
+        if within is not None:
+            inside = np.isin(docs, within)
+            docs = docs[inside]
+            scores = None if scores is None else scores[inside]
+        masks = {
+            name: facets.mask(docs, name, value)
+            for name, value in _facet_filters(request).items()
+            if value
+        }
+        # Filters without facet counts narrow every facet's counts.
+        for column, lowest, highest in request.range_filters():
+            masks[column] = facets.range_mask(docs, column, lowest, highest)
+        if request.remote:
+            masks["remote"] = facets.remote_possible[docs]
+        return docs, scores, masks, query, fuzzy, degraded
+
+    # -- alerts: many searches restricted to a few offers (blocking too) --
+    def matching_among(
+        self, requests: Seq[SearchRequest], offer_ids: Collection[int]
+    ) -> list[set[int]]:
+        """For each request, the offers among `offer_ids` the board lists for it: the board's
+        own matching and filters, restricted to these offers (the new ones of an alert run).
+        Offers not in the index (no longer visible) match nothing."""
+        with self._lock:
+            searcher, facets = self._current()
+            ids_of: dict[int, int] = {}
+            for offer_id in offer_ids:
+                docnum = searcher.document_number(id=str(offer_id))
+                if docnum is not None:
+                    ids_of[docnum] = offer_id
+            within = np.array(sorted(ids_of), dtype=np.int64)
+            found: list[set[int]] = []
+            for request in requests:
+                request = replace(request, q=request.q[:MAX_QUERY_LENGTH])
+                if not len(within):
+                    found.append(set())
+                    continue
+                try:
+                    selected = self._selected(searcher, facets, request, within)
+                except QueryError:
+                    plain = replace(request, q=_plain_terms(request.q))
+                    selected = self._selected(searcher, facets, plain, within)
+                found.append({ids_of[int(d)] for d in selected})
+            return found
+
+    def _selected(
+        self, searcher: Searcher, facets: _Facets, request: SearchRequest, within: Array
+    ) -> Array:
+        docs, _scores, masks, *_ = self._select(searcher, facets, request, within)
+        keep = np.ones(len(docs), dtype=bool)
+        for mask in masks.values():
+            keep &= mask
+        selected: Array = docs[keep]
+        return selected
 
     def _matching(
         self, searcher: Searcher, facets: _Facets, query: Query | None

@@ -23,6 +23,7 @@ from jobboard.domain.account import Role
 from jobboard.domain.application import STATUS_LABELS
 from jobboard.domain.diploma import diploma_label
 from jobboard.models import (
+    Alert,
     Application,
     ApplicationEvent,
     ApplicationsSeen,
@@ -293,6 +294,31 @@ async def _forget_saved_cv(user: User, settings: Settings) -> list[Path]:
     return [settings.data_dir / saved.cv_path] if saved is not None else []
 
 
+# E-mail alerts: the candidate's own (ON DELETE CASCADE), and those a visitor created with the
+# same address before having an account (deleted with it).
+
+
+async def _alerts(user: User, settings: Settings) -> list[Json]:
+    rows = await Alert.filter(Q(user_id=user.id) | Q(email=user.email)).order_by("id")
+    return [
+        {
+            "name": a.name,
+            "search": a.query,
+            "frequency": a.frequency,
+            "status": a.status,
+            "created_at": stamp(a.created_at),
+            "confirmed_at": stamp(a.confirmed_at),
+            "last_sent_at": stamp(a.last_sent_at),
+        }
+        for a in rows
+    ]
+
+
+async def _forget_alerts(user: User, settings: Settings) -> list[Path]:
+    await Alert.filter(Q(user_id=user.id) | Q(email=user.email)).delete()
+    return []
+
+
 HOLDINGS: tuple[Holding, ...] = (
     Holding("account", (User,), export=_account),
     Holding("profile", (), export=_profile, roles=frozenset({Role.CANDIDATE})),
@@ -315,6 +341,7 @@ HOLDINGS: tuple[Holding, ...] = (
     ),
     # « Sauvegarder » (ON DELETE CASCADE).
     Holding("saved_offers", (SavedOffer,), export=_saved_offers, roles=frozenset({Role.CANDIDATE})),
+    Holding("alerts", (Alert,), export=_alerts, erase=_forget_alerts),
     # Offers stay with the collectivité; the journal keeps the action, loses the name
     # (OfferEvent.actor and Offer.created_by are SET NULL, OfferEvent.actor_role stays).
     Holding(

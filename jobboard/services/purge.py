@@ -24,12 +24,13 @@ from jobboard.domain.retention import (
     INACTIVITY_WARNING,
     SENT_EMAIL,
     UNCONFIRMED_ACCOUNT,
+    UNCONFIRMED_ALERT,
     application_purge_due,
     inactive_deletion_due,
 )
 from jobboard.formats import date_fr
 from jobboard.mail import queue_email
-from jobboard.models import Application, ApplicationEvent, EmailOutbox, User
+from jobboard.models import Alert, Application, ApplicationEvent, EmailOutbox, User
 from jobboard.services import data_export
 from jobboard.services.account_deletion import INACTIVE, UNCONFIRMED, delete_account
 from jobboard.services.applications import RETENTION, anonymise, sweep_cv_orphans
@@ -46,6 +47,7 @@ RULE_LABELS: dict[str, str] = {
     "inactive_warned": "comptes inactifs avertis",
     "inactive_deleted": "comptes inactifs supprimés",
     "unconfirmed_deleted": "comptes jamais confirmés supprimés",
+    "unconfirmed_alerts": "alertes e-mail jamais confirmées supprimées",
     "sessions": "sessions expirées supprimées",
     "data_exports": "archives « Télécharger mes données » expirées supprimées",
     "emails": "e-mails envoyés effacés",
@@ -180,6 +182,12 @@ async def delete_unconfirmed(report: PurgeReport, settings: Settings, moment: da
             await delete_account(user.id, settings, reason=UNCONFIRMED)
 
 
+async def purge_unconfirmed_alerts(moment: datetime, *, dry_run: bool) -> int:
+    """Visitors' alerts whose address was not confirmed in time (domain/retention.py)."""
+    stale = Alert.filter(status="pending", created_at__lte=UNCONFIRMED_ALERT.before(moment))
+    return await (stale.count() if dry_run else stale.delete())
+
+
 async def purge_emails(report: PurgeReport, moment: datetime) -> None:
     limit = SENT_EMAIL.before(moment)
     old = EmailOutbox.filter(
@@ -197,6 +205,7 @@ async def purge(settings: Settings, *, dry_run: bool = False) -> PurgeReport:
     await warn_inactive(report, settings, moment)
     await delete_inactive(report, settings, moment)
     await delete_unconfirmed(report, settings, moment)
+    report.counts["unconfirmed_alerts"] = await purge_unconfirmed_alerts(moment, dry_run=dry_run)
     expired = expired_sessions(settings, moment)
     report.counts["sessions"] = await (expired.count() if dry_run else expired.delete())
     report.counts["data_exports"] = await data_export.purge_expired(settings, dry_run=dry_run)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from jobboard.clock import today
 from jobboard.domain.account import Role
+from jobboard.domain.alerts import FREQUENCY_LABELS, FREQUENCY_SLUGS, saved_search
 from jobboard.domain.board_query import (
     DIPLOMA_CHOICES,
     DURATION_LABELS,
@@ -134,6 +135,9 @@ async def offer_list(request: Request) -> Response:
         )
     context = {
         "filters": filters,
+        "alert_search": saved_search(filters),
+        "alert_frequencies": FREQUENCY_LABELS,
+        "alert_slugs": FREQUENCY_SLUGS,
         "errors": messages,
         "result": result,
         "marks": await marks_for(current_user(request), result.hits, today()),
