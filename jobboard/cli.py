@@ -344,7 +344,7 @@ def cmd_send_alerts(settings: Settings, args: argparse.Namespace) -> int:
         try:
             report = await alerts.send_alerts(settings, search, dry_run=args.dry_run)
         except IndexUnavailable:
-            print("Pas encore d’index de recherche : lancez `jobboard reindex`.", file=sys.stderr)
+            print("Pas encore d’index de recherche : lancez `jobboard reindex`.", file=sys.stderr)
             return 1
         finally:
             search.close()
@@ -464,7 +464,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete_staff.set_defaults(func=cmd_delete_staff)
     sending = sub.add_parser(
         "send-alerts",
-        help="met en file les e-mails des alertes dues (une fois par jour ou par semaine ; serve "
+        help="met en file les e-mails des alertes dues (une fois par jour ou par semaine ; serve "
         "et worker le font)",
     )
     sending.add_argument(

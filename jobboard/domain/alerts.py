@@ -69,7 +69,7 @@ def period_key(frequency: str, moment: datetime) -> str:
 def parse_frequency(value: str | None) -> AlertFrequency:
     frequency = FREQUENCY_WORDS.get((value or "").strip())
     if frequency is None:
-        raise Refused("Choisissez la fréquence de l’alerte : chaque jour ou chaque semaine.")
+        raise Refused("Choisissez la fréquence de l’alerte : chaque jour ou chaque semaine.")
     return frequency
 
 
@@ -106,6 +106,6 @@ def parse_saved_search(
 
 def describe(query: BoardQuery) -> str:
     """« « climat » · VTA · Lot-et-Garonne » : the search in a few words, for a default name."""
-    parts = [f"«\u202f{query.q}\u202f»"] if query.q else []
+    parts = [f"« {query.q} »"] if query.q else []
     parts.extend(label for _, label in query.active_filters())
     return " · ".join(parts) or "Toutes les offres"

@@ -60,7 +60,7 @@ CONFIRM_MAX_AGE = UNCONFIRMED_DAYS * 24 * 3600
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # a digest's link keeps working for more than a year
 CHUNK = 500
 LIMIT_REACHED = (
-    f"Vous avez déjà {MAX_ALERTS_PER_ADDRESS} alertes pour cette adresse, le maximum : "
+    f"Vous avez déjà {MAX_ALERTS_PER_ADDRESS} alertes pour cette adresse, le maximum : "
     "supprimez-en une avant d’en créer une autre."
 )
 ALERTS_PAGE = "/espace/candidat/alertes"
@@ -117,7 +117,7 @@ async def _alert_of(token: str, purpose: str, max_age: int, settings: Settings) 
         raise AlertLinkError(expired, 410) from None
     except BadSignature:
         raise AlertLinkError(
-            "Ce lien n’est pas valide : vérifiez qu’il a été copié en entier depuis l’e-mail."
+            "Ce lien n’est pas valide : vérifiez qu’il a été copié en entier depuis l’e-mail."
         ) from None
     if (
         not isinstance(payload, list)
@@ -128,7 +128,7 @@ async def _alert_of(token: str, purpose: str, max_age: int, settings: Settings) 
         raise AlertLinkError("Ce lien n’est pas valide.")
     alert = await Alert.get_or_none(id=payload[0], email=payload[1])
     if alert is None:
-        raise AlertLinkError("Cette alerte n’existe plus : elle a été supprimée.", 404)
+        raise AlertLinkError("Cette alerte n’existe plus : elle a été supprimée.", 404)
     return alert
 
 
@@ -228,7 +228,7 @@ async def confirm(token: str, settings: Settings) -> Alert:
         changes["user_id"] = owner.id  # it shows in their « Mes alertes »
     done = await Alert.filter(id=alert.id, status=AlertStatus.PENDING).update(**changes)
     if not done:
-        raise AlertLinkError("Cette alerte est déjà confirmée : ce lien a déjà servi.", 409)
+        raise AlertLinkError("Cette alerte est déjà confirmée : ce lien a déjà servi.", 409)
     return await Alert.get(id=alert.id)
 
 
@@ -240,7 +240,7 @@ async def unsubscribe(token: str, settings: Settings) -> Alert:
     )
     if not done:
         raise AlertLinkError(
-            f"L’alerte « {alert.name} » est déjà arrêtée : vous ne recevrez plus ses e-mails.",
+            f"L’alerte « {alert.name} » est déjà arrêtée : vous ne recevrez plus ses e-mails.",
             409,
         )
     return await Alert.get(id=alert.id)
@@ -253,7 +253,7 @@ async def undo_unsubscribe(token: str, settings: Settings) -> Alert:
         id=alert.id, status=AlertStatus.PAUSED, unsubscribed_at__isnull=False
     ).update(status=AlertStatus.ACTIVE, unsubscribed_at=None, watermark=now())
     if not done:
-        raise AlertLinkError(f"L’alerte « {alert.name} » n’est pas arrêtée : rien à annuler.", 409)
+        raise AlertLinkError(f"L’alerte « {alert.name} » n’est pas arrêtée : rien à annuler.", 409)
     return await Alert.get(id=alert.id)
 
 
@@ -274,25 +274,25 @@ async def change(user: User, alert_id: int | None, action: str, fields: Mapping[
     alert = await owned(user, alert_id)
     if action == "supprimer":
         await Alert.filter(id=alert.id).delete()
-        return f"L’alerte « {alert.name} » est supprimée."
+        return f"L’alerte « {alert.name} » est supprimée."
     if action == "renommer":
         name = clean_name(fields.get("nom"), "")
         if not name:
             raise Refused("Donnez un nom à l’alerte.", "nom")
         await Alert.filter(id=alert.id).update(name=name)
-        return f"L’alerte s’appelle maintenant « {name} »."
+        return f"L’alerte s’appelle maintenant « {name} »."
     if action == "frequence":
         frequency = parse_frequency(fields.get("frequence"))
         await Alert.filter(id=alert.id).update(frequency=frequency)
-        return f"L’alerte « {alert.name} » : {frequency.label.lower()}."
+        return f"L’alerte « {alert.name} » : {frequency.label.lower()}."
     if action == "pause":
         await Alert.filter(id=alert.id, status=AlertStatus.ACTIVE).update(status=AlertStatus.PAUSED)
-        return f"L’alerte « {alert.name} » est en pause : plus aucun e-mail jusqu’à sa reprise."
+        return f"L’alerte « {alert.name} » est en pause : plus aucun e-mail jusqu’à sa reprise."
     if action == "reprendre":
         await Alert.filter(id=alert.id, status=AlertStatus.PAUSED).update(
             status=AlertStatus.ACTIVE, unsubscribed_at=None, watermark=now()
         )
-        return f"L’alerte « {alert.name} » reprend : les nouvelles offres à partir de maintenant."
+        return f"L’alerte « {alert.name} » reprend : les nouvelles offres à partir de maintenant."
     raise Refused("Action inconnue.")
 
 
@@ -311,10 +311,10 @@ class AlertRunReport:
     queued: list[int] = field(default_factory=list)  # alert ids whose digest was queued
 
     def line(self) -> str:
-        verb = " (simulation : rien n’a été envoyé ni modifié)" if self.dry_run else ""
+        verb = " (simulation : rien n’a été envoyé ni modifié)" if self.dry_run else ""
         return (
             f"{self.due} alerte(s) à traiter, {self.new_offers} nouvelle(s) offre(s), "
-            f"{self.searches} recherche(s) distincte(s) : {self.digests} e-mail(s) mis en "
+            f"{self.searches} recherche(s) distincte(s) : {self.digests} e-mail(s) mis en "
             f"file, {self.empty} alerte(s) sans nouveauté, {self.claimed_elsewhere} déjà "
             f"traitée(s) par un autre passage{verb}."
         )

@@ -142,7 +142,7 @@ async def alert_new(request: Request) -> Response:
     if candidate is not None:
         flash(
             request,
-            f"L’alerte « {alert.name} » est créée : "
+            f"L’alerte « {alert.name} » est créée : "
             f"{FREQUENCY_LABELS[AlertFrequency(alert.frequency)].lower()}, les nouvelles offres "
             "de cette recherche vous seront envoyées par e-mail.",
         )
@@ -175,7 +175,9 @@ async def alert_unsubscribe(request: Request) -> Response:
         alert = await alerts.unsubscribe(token, _settings(request))
     except alerts.AlertLinkError as error:
         return _link_error(request, error)
-    return templates().page(request, "alerts/unsubscribed.html", {"alert": alert, "token": token})
+    return templates().page(
+        request, "alerts/unsubscribed.html", {"alert": alert, "link_token": token}
+    )
 
 
 @public
