@@ -51,6 +51,9 @@ class Settings:
     static_dir: Path = PROJECT_ROOT / "static"
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     page_size: int = 20
+    # An alert digest leaves out offers first published less than this long ago: their
+    # transaction may not be committed yet, nor the search index updated (next run covers them).
+    alert_settle_seconds: int = 300
     # Absolute address used in e-mails; never taken from the request's Host header, so a forged
     # Host cannot plant its own domain in a password-reset link. By default the address `serve`
     # listens on, so a confirmation link opens on the origin that holds the session cookie.
@@ -146,6 +149,9 @@ class Settings:
             session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
             cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
             api_rate_limit=_rate_limit(env.get("JOBBOARD_API_RATE_LIMIT", cls.api_rate_limit)),
+            alert_settle_seconds=int(
+                env.get("JOBBOARD_ALERT_SETTLE_SECONDS", cls.alert_settle_seconds)
+            ),
             background=background,
             publisher=env.get("JOBBOARD_PUBLISHER", cls.publisher),
             publisher_address=env.get("JOBBOARD_PUBLISHER_ADDRESS", cls.publisher_address),

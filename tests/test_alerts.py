@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,11 +54,11 @@ async def _offers(app: Starlette, *titles: str, **changes: Any) -> list[Offer]:
     return [await Offer.get(id=i) for i in created]
 
 
-@pytest.fixture(autouse=True)
-def _no_settling(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
     """The offers of a test are published a moment before its run: no settle window (one test
     puts it back)."""
-    monkeypatch.setattr(alert_service, "SETTLE", timedelta(0))
+    return replace(settings, alert_settle_seconds=0)
 
 
 def _later(days: int = 0) -> datetime:
@@ -325,7 +326,7 @@ async def test_nothing_is_sent_when_nothing_is_new_but_the_period_is_covered(
     assert (report.due, report.digests, report.empty) == (1, 0, 1)
     assert await EmailOutbox.all().count() == 0
     alert = await Alert.get(id=alert.id)
-    assert alert.last_sent_at is None and alert.watermark == moment - alert_service.SETTLE
+    assert alert.last_sent_at is None and alert.watermark == moment
     assert (await send_alerts(settings, app.state.search, moment=moment)).due == 0
 
 
@@ -423,9 +424,9 @@ async def test_at_most_twenty_offers_with_a_link_to_the_rest(
 
 
 async def test_offers_of_the_last_minutes_wait_for_the_next_run(
-    app: Starlette, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    app: Starlette, settings: Settings
 ) -> None:
-    monkeypatch.setattr(alert_service, "SETTLE", timedelta(minutes=5))
+    settings = replace(settings, alert_settle_seconds=300)
     alert = await _active_alert("q=climat", watermark=clock.now() - timedelta(hours=1))
     [offer] = await _offers(app, "VTA – Plan climat")
     assert (await send_alerts(settings, app.state.search)).digests == 0  # maybe not indexed yet

@@ -8,7 +8,7 @@ midnight, so nobody gets a digest at 00:05.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
@@ -104,8 +104,10 @@ def parse_saved_search(
     return query
 
 
-def describe(query: BoardQuery) -> str:
-    """« « climat » · VTA · Lot-et-Garonne » : the search in a few words, for a default name."""
-    parts = [f"« {query.q} »"] if query.q else []
-    parts.extend(label for _, label in query.active_filters())
+def describe(query: BoardQuery, names: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """« « climat » · VTA · Lot-et-Garonne » : the search in a few words, for a default name.
+    `names` gives the départements' and régions' names by code (« departement », « region »)."""
+    parts = [f"«\u202f{query.q}\u202f»"] if query.q else []
+    for spec, label in query.active_filters():
+        parts.append((names or {}).get(spec.name, {}).get(label, label))
     return " · ".join(parts) or "Toutes les offres"

@@ -11,8 +11,8 @@ Each alert is claimed by an UPDATE conditioned on the `watermark` and `last_peri
 read, in the transaction that queues its digest: a second run, or a second host, finds it
 already claimed and sends nothing; a run that stops midway leaves the other alerts as they
 were, and the next run covers them from their own watermark (no gap, no duplicate). Offers
-first published in the last `SETTLE` wait for the next run: their transaction may not be
-committed yet, nor the search index updated (the indexer's own lag window).
+first published in the last `settings.alert_settle_seconds` (5 minutes) wait for the next
+run: their transaction may not be committed yet, nor the search index updated.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ from jobboard.settings import Settings
 
 log = logging.getLogger(__name__)
 
-SETTLE = timedelta(minutes=5)
 CONFIRM_MAX_AGE = UNCONFIRMED_DAYS * 24 * 3600
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # a digest's link keeps working for more than a year
 CHUNK = 500
@@ -175,13 +174,12 @@ async def create_alert(
     settings: Settings,
     departements: Collection[str],
     regions: Collection[str],
-    preset_diploma: int | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Alert:
     """Save a board search as an alert. A candidate's alert is active at once; a visitor's waits
     for the link e-mailed to the address (nothing else is sent before). Refused (French) for
     a search the board refuses, a bad address, or an address that has its 20 alerts."""
     query = parse_saved_search(dict(params), departements=departements, regions=regions)
-    query = query.with_profile_diploma(preset_diploma)
     address = user.email if user is not None else normalise_email(email)
     if user is None:
         if not address:
@@ -189,7 +187,7 @@ async def create_alert(
         if problem := email_problem(address):
             raise Refused(problem, "email")
     saved = saved_search(query)
-    label = clean_name(name, describe(query))
+    label = clean_name(name, describe(query, names))
     moment = now()
     async with in_transaction():
         if await count_for(address) >= MAX_ALERTS_PER_ADDRESS:
@@ -209,8 +207,8 @@ async def create_alert(
             await queue_email(
                 address,
                 "alert_confirmation",
-                {"alert": alert, "link": confirm_link(alert, settings), "search": describe(query),
-                 "days": UNCONFIRMED_DAYS},
+                {"alert": alert, "link": confirm_link(alert, settings),
+                 "search": describe(query, names), "days": UNCONFIRMED_DAYS},
                 settings,
             )  # fmt: skip
     return alert
@@ -359,7 +357,7 @@ async def send_alerts(
     """Queue the digest of every due alert that has new offers; advance the others. Safe to
     run at any time, as often as wanted, on several hosts at once."""
     moment = moment or now()
-    cutoff = moment - SETTLE
+    cutoff = moment - timedelta(seconds=settings.alert_settle_seconds)
     report = AlertRunReport(dry_run=dry_run)
     due = await _due_alerts(moment)
     report.due = len(due)

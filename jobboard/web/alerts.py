@@ -56,7 +56,14 @@ def _summary(params: dict[str, str], choices: dict[str, object]) -> tuple[BoardQ
         departements=choices["departement_names"],  # type: ignore[arg-type]
         regions=choices["region_names"],  # type: ignore[arg-type]
     )
-    return query, describe(query)
+    return query, describe(query, _names(choices))
+
+
+def _names(choices: dict[str, object]) -> dict[str, dict[str, str]]:
+    return {
+        "departement": choices["departement_names"],  # type: ignore[dict-item]
+        "region": choices["region_names"],  # type: ignore[dict-item]
+    }
 
 
 def _form(
@@ -108,7 +115,9 @@ async def alert_new(request: Request) -> Response:
         )
         if errors:
             raise Refused(errors[0].message)
-        return _form(request, search=raw, summary=describe(query), frequency=frequency)
+        return _form(
+            request, search=raw, summary=describe(query, _names(choices)), frequency=frequency
+        )
     fields = await form_fields(request)
     raw = fields.get("recherche", "")
     frequency_slug = fields.get("frequence", "")
@@ -126,6 +135,7 @@ async def alert_new(request: Request) -> Response:
             settings=_settings(request),
             departements=choices["departement_names"],
             regions=choices["region_names"],
+            names=_names(choices),
         )
     except Refused as refused:
         return _form(
