@@ -104,10 +104,14 @@ def parse_saved_search(
     return query
 
 
-def describe(query: BoardQuery, names: Mapping[str, Mapping[str, str]] | None = None) -> str:
-    """« « climat » · VTA · Lot-et-Garonne » : the search in a few words, for a default name.
-    `names` gives the départements' and régions' names by code (« departement », « region »)."""
-    parts = [f"«\u202f{query.q}\u202f»"] if query.q else []
+def describe(
+    query: BoardQuery, names: Mapping[str, Mapping[str, str]] | None = None, *, quoted: bool = True
+) -> str:
+    """« « climat » · VTA · Lot-et-Garonne » : the search in a few words (`quoted=False` for an
+    alert's default name, which texts quote themselves). `names` gives the départements' and
+    régions' names by code (« departement », « region »)."""
+    words = (f"«\u202f{query.q}\u202f»" if quoted else query.q) if query.q else ""
+    parts = [words] if words else []
     for spec, label in query.active_filters():
         parts.append((names or {}).get(spec.name, {}).get(label, label))
     return " · ".join(parts) or "Toutes les offres"

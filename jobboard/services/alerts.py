@@ -187,7 +187,7 @@ async def create_alert(
         if problem := email_problem(address):
             raise Refused(problem, "email")
     saved = saved_search(query)
-    label = clean_name(name, describe(query, names))
+    label = clean_name(name, describe(query, names, quoted=False))
     moment = now()
     async with in_transaction():
         if await count_for(address) >= MAX_ALERTS_PER_ADDRESS:
