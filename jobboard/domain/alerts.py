@@ -12,11 +12,12 @@ from collections.abc import Collection, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from jobboard.clock import PARIS
 from jobboard.domain.board_query import BoardQuery, parse_board_query
 from jobboard.domain.errors import Refused
 
+PARIS = ZoneInfo("Europe/Paris")  # periods are Paris days and weeks (as jobboard.clock)
 MAX_ALERTS_PER_ADDRESS = 20
 MAX_NAME_LENGTH = 100
 MAX_QUERY_STRING = 1000
