@@ -23,7 +23,7 @@ from typing import Any
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import offer_row
-from tests.e2e.conftest import CSP_RECORDER, log_in, pick, screenshot
+from tests.e2e.conftest import CSP_RECORDER, log_in, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 MAIL_TIMEOUT = 45.0
@@ -98,7 +98,7 @@ def test_a_visitor_alert_from_search_to_digest_and_unsubscribe(
             "href", re.compile(r"^/flux\.atom\?q=")
         )
         _no_axe_violation(page, blocking_axe_violations, "offres-boite-alerte")
-        pick(page, box.get_by_label("Chaque jour"))
+        box.get_by_label("Fréquence").select_option("quotidienne")
         box.get_by_role("button", name="Créer l’alerte").click()
         expect(page).to_have_url(re.compile(r"/alertes/nouvelle\?recherche="))
         expect(page.get_by_role("heading", level=1)).to_have_text("Créer une alerte")
