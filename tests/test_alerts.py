@@ -8,6 +8,7 @@ import asyncio
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -485,3 +486,15 @@ async def test_the_export_and_the_account_deletion_include_alerts(
     assert await delete_account(lea.id, settings, reason=BY_OWNER)
     assert not await User.filter(id=lea.id).exists()
     assert await Alert.all().values_list("email", flat=True) == ["autre@example.fr"]
+
+
+def test_the_send_alerts_command(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    assert run(tmp_path, "migrate").returncode == 0
+    assert run(tmp_path, "reindex").returncode == 0
+    dry = run(tmp_path, "send-alerts", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "0 alerte(s) à traiter" in dry.stdout and "simulation" in dry.stdout
+    done = run(tmp_path, "send-alerts")
+    assert done.returncode == 0 and "simulation" not in done.stdout
