@@ -466,6 +466,24 @@ async def test_an_unconfirmed_alert_is_purged_after_seven_days(
     assert "Alertes e-mail dont l’adresse n’a jamais été confirmée" in privacy.text
 
 
+async def test_an_unsubscribed_alert_is_deleted_once_undo_is_no_longer_offered(
+    app: Starlette, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    stopped = await _active_alert("q=climat", status="paused")
+    paused = await _active_alert("q=forêt", status="paused")  # paused by its owner: kept
+    moment = clock.now()
+    await Alert.filter(id=stopped.id).update(unsubscribed_at=moment - timedelta(days=29))
+    assert (await purge(settings)).counts["unsubscribed_alerts"] == 0
+    await Alert.filter(id=stopped.id).update(unsubscribed_at=moment - timedelta(days=30, minutes=1))
+    assert (await purge(settings, dry_run=True)).counts["unsubscribed_alerts"] == 1
+    assert await Alert.filter(id=stopped.id).exists()
+    assert (await purge(settings)).counts["unsubscribed_alerts"] == 1
+    assert not await Alert.filter(id=stopped.id).exists()
+    assert await Alert.filter(id=paused.id).exists()
+    privacy = await client.get("/donnees-personnelles")
+    assert "Alertes e-mail arrêtées par le lien de désabonnement" in privacy.text
+
+
 async def test_the_export_and_the_account_deletion_include_alerts(
     app: Starlette, client: httpx.AsyncClient, settings: Settings
 ) -> None:

@@ -371,7 +371,7 @@ def test_the_command_prints_a_count_per_rule(tmp_path: Path) -> None:
     result = run(tmp_path, "purge", "--dry-run")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 11 and all(line.endswith("rien n’a été modifié)") for line in lines)
+    assert len(lines) == 12 and all(line.endswith("rien n’a été modifié)") for line in lines)
     result = run(tmp_path, "purge")
     assert result.returncode == 0, result.stderr
     assert "candidatures retenues anonymisées : 0" in result.stdout

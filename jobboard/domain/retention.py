@@ -68,6 +68,9 @@ UNCONFIRMED_ACCOUNT = Duration(days=30)
 SENT_EMAIL = Duration(days=90)
 # A visitor's e-mail alert whose address was never confirmed is deleted this long after.
 UNCONFIRMED_ALERT = Duration(days=7)
+# An alert stopped from its e-mail's unsubscribe link is deleted this long after (until then,
+# « Annuler » on the unsubscribe page brings it back).
+UNSUBSCRIBED_ALERT = Duration(days=30)
 # A « Télécharger mes données » archive can be downloaded again for this long.
 DATA_EXPORT = Duration(hours=24)
 
@@ -118,6 +121,12 @@ RETENTION_PERIODS: tuple[RetentionPeriod, ...] = (
         "Alertes e-mail dont l’adresse n’a jamais été confirmée",
         UNCONFIRMED_ALERT,
         "après la demande d’alerte",
+        "alerte supprimée",
+    ),
+    RetentionPeriod(
+        "Alertes e-mail arrêtées par le lien de désabonnement",
+        UNSUBSCRIBED_ALERT,
+        "après le désabonnement",
         "alerte supprimée",
     ),
     RetentionPeriod(

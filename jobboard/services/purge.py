@@ -25,6 +25,7 @@ from jobboard.domain.retention import (
     SENT_EMAIL,
     UNCONFIRMED_ACCOUNT,
     UNCONFIRMED_ALERT,
+    UNSUBSCRIBED_ALERT,
     application_purge_due,
     inactive_deletion_due,
 )
@@ -48,6 +49,7 @@ RULE_LABELS: dict[str, str] = {
     "inactive_deleted": "comptes inactifs supprimés",
     "unconfirmed_deleted": "comptes jamais confirmés supprimés",
     "unconfirmed_alerts": "alertes e-mail jamais confirmées supprimées",
+    "unsubscribed_alerts": "alertes e-mail désabonnées supprimées",
     "sessions": "sessions expirées supprimées",
     "data_exports": "archives « Télécharger mes données » expirées supprimées",
     "emails": "e-mails envoyés effacés",
@@ -188,6 +190,14 @@ async def purge_unconfirmed_alerts(moment: datetime, *, dry_run: bool) -> int:
     return await (stale.count() if dry_run else stale.delete())
 
 
+async def purge_unsubscribed_alerts(moment: datetime, *, dry_run: bool) -> int:
+    """Alerts stopped from an e-mail's unsubscribe link, once « Annuler » is no longer offered."""
+    stale = Alert.filter(
+        unsubscribed_at__isnull=False, unsubscribed_at__lte=UNSUBSCRIBED_ALERT.before(moment)
+    )
+    return await (stale.count() if dry_run else stale.delete())
+
+
 async def purge_emails(report: PurgeReport, moment: datetime) -> None:
     limit = SENT_EMAIL.before(moment)
     old = EmailOutbox.filter(
@@ -206,6 +216,9 @@ async def purge(settings: Settings, *, dry_run: bool = False) -> PurgeReport:
     await delete_inactive(report, settings, moment)
     await delete_unconfirmed(report, settings, moment)
     report.counts["unconfirmed_alerts"] = await purge_unconfirmed_alerts(moment, dry_run=dry_run)
+    report.counts["unsubscribed_alerts"] = await purge_unsubscribed_alerts(
+        moment, dry_run=dry_run
+    )
     expired = expired_sessions(settings, moment)
     report.counts["sessions"] = await (expired.count() if dry_run else expired.delete())
     report.counts["data_exports"] = await data_export.purge_expired(settings, dry_run=dry_run)

@@ -27,6 +27,7 @@ from jobboard.domain.alerts import (
 from jobboard.domain.board_query import BoardQuery, parse_board_query
 from jobboard.domain.errors import Refused
 from jobboard.domain.parsing import parse_int
+from jobboard.domain.retention import UNSUBSCRIBED_ALERT
 from jobboard.services import alerts
 from jobboard.settings import Settings
 from jobboard.web.auth import current_user, public, signed_in, user_of
@@ -186,7 +187,9 @@ async def alert_unsubscribe(request: Request) -> Response:
     except alerts.AlertLinkError as error:
         return _link_error(request, error)
     return templates().page(
-        request, "alerts/unsubscribed.html", {"alert": alert, "link_token": token}
+        request,
+        "alerts/unsubscribed.html",
+        {"alert": alert, "link_token": token, "keep_for": UNSUBSCRIBED_ALERT.label},
     )
 
 
