@@ -216,9 +216,7 @@ async def purge(settings: Settings, *, dry_run: bool = False) -> PurgeReport:
     await delete_inactive(report, settings, moment)
     await delete_unconfirmed(report, settings, moment)
     report.counts["unconfirmed_alerts"] = await purge_unconfirmed_alerts(moment, dry_run=dry_run)
-    report.counts["unsubscribed_alerts"] = await purge_unsubscribed_alerts(
-        moment, dry_run=dry_run
-    )
+    report.counts["unsubscribed_alerts"] = await purge_unsubscribed_alerts(moment, dry_run=dry_run)
     expired = expired_sessions(settings, moment)
     report.counts["sessions"] = await (expired.count() if dry_run else expired.delete())
     report.counts["data_exports"] = await data_export.purge_expired(settings, dry_run=dry_run)
