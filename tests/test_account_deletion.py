@@ -15,8 +15,9 @@ import pytest
 from starlette.applications import Starlette
 from tortoise import connections
 
-from jobboard import mail
+from jobboard import clock, mail
 from jobboard.models import (
+    Alert,
     Application,
     ApplicationEvent,
     DataExport,
@@ -132,6 +133,14 @@ async def world(app: Starlette, client: httpx.AsyncClient, settings: Settings) -
         refused.id, "reject", recruiter, by="recruiter",
         comment=f"Merci {NAME}, le poste demande un permis.", settings=settings,
     )  # fmt: skip
+    # Alerts: one made signed in, one made as a visitor with the same address.
+    moment = clock.now()
+    for user in (candidate, None):
+        await Alert.create(
+            email=EMAIL, user=user, name=f"Offres pour {NAME}", query="q=climat",
+            frequency="daily", status="active", created_at=moment, confirmed_at=moment,
+            watermark=moment,
+        )  # fmt: skip
     backend = Captured()
     await mail.send_pending(backend, settings.email_from)  # some rows sent, kept 90 days
     await post_form(client, "/espace/compte/donnees/preparer", {}, token_from="/espace/compte")
