@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import open_filters, screenshot
+from tests.e2e.conftest import open_filters, pick, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PHONE = {"width": 390, "height": 844}
@@ -63,7 +63,7 @@ def test_filtrer_opens_applies_and_counts_the_filters(browser: Browser, live_ser
         expect(toggle).to_have_text("Filtrer")
         open_filters(page)
         page.get_by_label("Type d’offre").select_option(label="VTA")
-        page.get_by_label("Télétravail possible").check(force=True)
+        pick(page, page.get_by_label("Télétravail possible"))
         page.get_by_role("button", name="Appliquer les filtres").click()
         expect(page).to_have_url(re.compile(r"/offres\?type=vta&teletravail=1$"))
         expect(toggle).to_have_text("Filtrer(2 filtres actifs)")
