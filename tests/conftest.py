@@ -51,6 +51,7 @@ from jobboard.app import create_app
 from jobboard.clock import today
 from jobboard.models import Commune, Offer, User
 from jobboard.passwords import hash_password
+from jobboard.services.demo import load_demo_offers
 from jobboard.services.moderation import decide
 from jobboard.services.reference import import_communes, import_density, import_pvd
 from jobboard.services.territory import commune_organisation
@@ -454,3 +455,11 @@ def text_part(message: email.message.EmailMessage) -> str:
     assert body is not None
     content: str = body.get_content()
     return content
+
+
+@pytest.fixture
+async def demo(app: Starlette, reference_dir: Path) -> None:
+    """The demo offers loaded and indexed, as `jobboard serve` shows them on a first start."""
+    result = await load_demo_offers(reference_dir, clock.today())
+    assert result.errors == []
+    await index_now(app)

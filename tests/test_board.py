@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,17 +16,9 @@ from jobboard import clock
 from jobboard.app import create_app
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer
-from jobboard.services.demo import load_demo_offers
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from tests.conftest import csrf_token, index_now, log_in, make_user, offer_row
-
-
-@pytest.fixture
-async def demo(app: Starlette, reference_dir: Path) -> None:
-    result = await load_demo_offers(reference_dir, clock.today())
-    assert result.errors == []
-    await index_now(app)
 
 
 def count_in(html: str) -> int:

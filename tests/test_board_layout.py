@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 import httpx
-import pytest
-from starlette.applications import Starlette
 
-from jobboard import clock
 from jobboard.domain.board_query import parse_board_query
 from jobboard.domain.offer import THEMES
 from jobboard.search.searcher import SearchResult
-from jobboard.services.demo import load_demo_offers
 from jobboard.web.board import FACET_SHOWN, board_title, describe_filters, drop_links
-from tests.conftest import index_now
 
 NNBSP = "\u202f"
 SITE = " – Bourse Petites villes de demain"
-
-
-@pytest.fixture
-async def demo(app: Starlette, reference_dir: Path) -> None:
-    result = await load_demo_offers(reference_dir, clock.today())
-    assert result.errors == []
-    await index_now(app)
 
 
 def _title(page: str) -> str:

@@ -6,29 +6,19 @@ from __future__ import annotations
 import csv
 import re
 from html import unescape
-from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
-from jobboard import PROJECT_ROOT, clock
+from jobboard import PROJECT_ROOT
 from jobboard.models import Departement
 from jobboard.search.searcher import SearchRequest
-from jobboard.services.demo import load_demo_offers
 from jobboard.web.board_map import map_shapes
-from tests.conftest import index_now
 
 LINK = re.compile(
     r'<a href="([^"]+)" aria-label="([^"]+)" class="map-link[^"]*" data-departement="([^"]+)">'
 )
-
-
-@pytest.fixture
-async def demo(app: Starlette, reference_dir: Path) -> None:
-    result = await load_demo_offers(reference_dir, clock.today())
-    assert result.errors == []
-    await index_now(app)
 
 
 def _links(html: str) -> dict[str, tuple[str, str]]:

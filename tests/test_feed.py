@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -16,7 +15,6 @@ from starlette.applications import Starlette
 from jobboard import clock
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer
-from jobboard.services.demo import load_demo_offers
 from jobboard.services.offer_import import import_offers
 from jobboard.services.offer_public import public_offer
 from jobboard.web.feed import ATOM, FEED_SIZE, FeedPage, atom_feed
@@ -24,13 +22,6 @@ from tests.conftest import index_now, offer_row
 from tests.test_offer_public import counted_queries
 
 BASE = "http://testserver"
-
-
-@pytest.fixture
-async def demo(app: Starlette, reference_dir: Path) -> None:
-    result = await load_demo_offers(reference_dir, clock.today())
-    assert result.errors == []
-    await index_now(app)
 
 
 def parse(response: httpx.Response) -> Any:
