@@ -402,6 +402,23 @@ async def test_highlights_mark_matches_and_escape_html(app: Starlette) -> None:
     assert "&lt;b&gt;" in hit.title_html
 
 
+async def test_a_word_found_only_in_the_description_is_marked(app: Starlette) -> None:
+    """The excerpt centres on a word the title lacks. (Whoosh's `existing_terms` on the
+    board's query only named the title's terms: such a word went unmarked.)"""
+    row = offer_row(
+        title="Chargé(e) de mission revitalisation",
+        description=("Le centre-bourg attend son programme. " * 12)
+        + "Le montage des dossiers de subvention fait partie de la mission.",
+    )
+    created = await import_offers([row], today=clock.today())
+    assert created.errors == []
+    await index_now(app)
+    [hit] = search(app, "subventions").hits
+    assert "<mark" not in hit.title_html
+    assert re.search(r"<mark[^>]*>subvention</mark>", hit.excerpt_html), hit.excerpt_html
+    assert hit.excerpt_html.startswith("… ")  # the excerpt moved to the match
+
+
 async def test_board_page_shows_highlights_and_escapes_the_query(
     demo_client: httpx.AsyncClient,
 ) -> None:

@@ -7,10 +7,19 @@ depends only on the term and the document); a query is then a few vectorised ope
 word is the sum of its forms' scores over the searched fields (a union), the words are
 intersected, and the same arrays give the matching set for the counts and the top page.
 
-Only what `SearchService._parse` writes for plain words is executed here: `And`/`Or` of
-`Term`. Phrases (`Sequence`) and fuzzy terms go to Whoosh as before (`supports` says which).
-Scores are Whoosh's own: BM25F with its idf, average field length and stored field lengths,
-times the term's boost, summed as its union and intersection matchers sum them.
+Everything `SearchService._parse` and `_fuzzy` write is executed here: `And`/`Or` of `Term`,
+phrases (`Sequence` of words, each a `Term` or an `Or` of a word's forms, in one field) and
+`FuzzyTerm`. Scores are Whoosh's own: BM25F with its idf, average field length and stored field
+lengths, times the term's boost, summed as its union and intersection matchers sum them.
+
+- A phrase is first the intersection of its words (its candidates); only their positions are
+  then compared. Whoosh's span matcher, for words in order with `slop`, accepts a document when
+  each word follows the previous one by 1 to `slop` positions, and scores it as the
+  intersection of its words (their terms' BM25F summed, with no boost): so do these arrays,
+  with each term's positions cached as sorted `document << 32 | position` keys.
+- A fuzzy term is the union of the terms near its text (`Lexicon.within`, once per searcher
+  and word), scored as Whoosh's `MultiTerm.matcher` scores it: a union of the expansions times
+  the boost, or the single expansion's own score, unboosted, when there is only one.
 """
 
 from __future__ import annotations
@@ -21,26 +30,41 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from jobboard.search.lexicon import Lexicon
+
 Array = npt.NDArray[np.int64]
 Scores = npt.NDArray[np.float64]
+Mask = npt.NDArray[np.bool_]
 # Postings kept per searcher: 16 bytes a posting (document number and score), so 32 MB holds
 # two million postings, a 100,000-offer index's common words many times over.
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 
 
 def supports(query: Query | None) -> bool:
-    """Whether `query` is made only of And, Or and Term (what plain words parse to)."""
+    """Whether `query` is made only of what the board's parsing writes: And, Or, Term,
+    FuzzyTerm, and phrases (Sequence) of words in one field."""
     if query is None:
         return False
-    if isinstance(query, Term):
+    if type(query) in (Term, FuzzyTerm):
         return True
-    if isinstance(query, And | Or) and type(query) in (And, Or):
+    if type(query) is Sequence:
+        return all(_word_terms(child) is not None for child in query.subqueries)
+    if type(query) in (And, Or):
         return all(supports(child) for child in query.subqueries)
     return False
+
+
+def _word_terms(query: Query) -> list[Term] | None:
+    """The terms of one word of a phrase (a Term or an Or of Terms), None for anything else."""
+    if type(query) is Term:
+        return [query]
+    if type(query) is Or and all(type(child) is Term for child in query.subqueries):
+        return list(query.subqueries)
+    return None
 
 
 class Executor:
@@ -52,6 +76,9 @@ class Executor:
         self._max_bytes = max_bytes
         self._bytes = 0
         self._postings: OrderedDict[tuple[str, str], tuple[Array, Scores]] = OrderedDict()
+        self._positions: OrderedDict[tuple[str, str], Array] = OrderedDict()
+        self._expansions: dict[tuple[str, str, int, int], list[str]] = {}
+        self.lexicon = Lexicon(searcher.reader())
         self._lengths: dict[str, Scores] = {}
         self._lock = threading.Lock()  # the cache is shared by concurrent searches
         weighting = searcher.weighting
@@ -99,35 +126,95 @@ class Executor:
             scores = tf  # WeightScorer: the posting's weight
         return docs, scores
 
-    def postings(self, field: str, text: str) -> tuple[Array, Scores]:
-        key = (field, text)
+    def _read_positions(self, field: str, text: str) -> Array:
+        reader = self._searcher.reader()
+        if (field, text) not in reader:
+            return np.zeros(0, dtype=np.int64)
+        matcher = reader.postings(field, text)
+        keys: list[int] = []
+        while matcher.is_active():
+            high = matcher.id() << 32
+            keys.extend(high | position for position in matcher.value_as("positions"))
+            matcher.next()
+        return np.array(keys, dtype=np.int64)
+
+    def _cached(self, cache: OrderedDict[Any, Any], key: Any, read: Any) -> Any:
+        """`cache[key]`, read on a miss; every cache shares the byte budget, least recently
+        used first out."""
         with self._lock:
-            found = self._postings.get(key)
+            found = cache.get(key)
             if found is not None:
-                self._postings.move_to_end(key)
+                cache.move_to_end(key)
                 return found
-        found = self._read(field, text)
-        size = found[0].nbytes + found[1].nbytes
+        found = read(*key)
         with self._lock:
-            if key not in self._postings:
-                self._postings[key] = found
-                self._bytes += size
-                while self._bytes > self._max_bytes and len(self._postings) > 1:
-                    _key, (docs, scores) = self._postings.popitem(last=False)
-                    self._bytes -= docs.nbytes + scores.nbytes
+            if key not in cache:
+                cache[key] = found
+                self._bytes += _nbytes(found)
+                self._evict()
         return found
 
+    def _evict(self) -> None:
+        while self._bytes > self._max_bytes and len(self._postings) + len(self._positions) > 1:
+            # The oldest entry of the fuller cache goes first.
+            cache: OrderedDict[Any, Any] = (
+                self._postings if len(self._postings) >= len(self._positions) else self._positions
+            )
+            _key, value = cache.popitem(last=False)
+            self._bytes -= _nbytes(value)
+
+    def postings(self, field: str, text: str) -> tuple[Array, Scores]:
+        """The documents holding a term, ascending, with the term's BM25F score in each."""
+        found: tuple[Array, Scores] = self._cached(self._postings, (field, text), self._read)
+        return found
+
+    def positions(self, field: str, text: str) -> Array:
+        """The term's occurrences as sorted `document << 32 | position` keys."""
+        found: Array = self._cached(self._positions, (field, text), self._read_positions)
+        return found
+
+    def expansions(self, query: FuzzyTerm) -> list[str]:
+        """The terms a fuzzy term stands for, looked up once per searcher."""
+        key = (query.fieldname, _text(query.text), int(query.maxdist), query.prefixlength)
+        found = self._expansions.get(key)
+        if found is None:
+            field, text, maxdist, prefix = key
+            found = self.lexicon.within(field, text, maxdist, prefix)
+            self._expansions[key] = found
+        return found
+
+    def terms(self, query: Query | None) -> set[str]:
+        """The indexed terms a query matches (fuzzy expansions included), for highlighting."""
+        if query is None:
+            return set()
+        if type(query) is FuzzyTerm:
+            return set(self.expansions(query))
+        if type(query) is Term:
+            reader = self._searcher.reader()
+            text = _text(query.text)
+            return {text} if (query.fieldname, text) in reader else set()
+        return set().union(*(self.terms(child) for child in query.subqueries))
+
     # -- execution --
-    def _evaluate(self, query: Query) -> tuple[npt.NDArray[np.bool_], Scores]:
+    def _evaluate(self, query: Query) -> tuple[Mask, Scores]:
         """(documents matched, their scores) as dense arrays over every document number."""
-        if isinstance(query, Term):
+        if type(query) is Term:
             docs, scores = self.postings(query.fieldname, _text(query.text))
             matched = np.zeros(self._size, dtype=bool)
             total = np.zeros(self._size, dtype=np.float64)
             matched[docs] = True
             total[docs] = scores * query.boost
             return matched, total
+        if type(query) is FuzzyTerm:
+            found = self.expansions(query)
+            return self._evaluate(
+                Or([Term(query.fieldname, text) for text in found], boost=query.boost)
+            )
+        if type(query) is Sequence:
+            return self._phrase(query)
         parts = [self._evaluate(child) for child in query.subqueries]
+        if not parts:  # an Or of no expansion
+            return np.zeros(self._size, dtype=bool), np.zeros(self._size, dtype=np.float64)
         union = isinstance(query, Or)
         matched, total = parts[0]
         for other, scores in parts[1:]:
@@ -135,6 +222,28 @@ class Executor:
             total = total + scores
         if isinstance(query, And):
             total = np.where(matched, total, 0.0)
+        return matched, total * query.boost
+
+    def _phrase(self, query: Sequence) -> tuple[Mask, Scores]:
+        matched, total = self._evaluate(And(query.subqueries))
+        if matched.any():
+            reached: Array | None = None  # where the words so far can end, as keys
+            for child in query.subqueries:
+                terms = _word_terms(child)
+                assert terms is not None  # supports() said so
+                keys = np.unique(
+                    np.concatenate([self.positions(t.fieldname, _text(t.text)) for t in terms])
+                )
+                keys = keys[matched[keys >> 32]]  # only the candidates' occurrences
+                if reached is not None:
+                    follows = np.zeros(len(keys), dtype=bool)
+                    for gap in range(1, query.slop + 1):
+                        follows |= _contains(reached, keys - gap)
+                    keys = keys[follows]
+                reached = keys
+                matched = np.zeros(self._size, dtype=bool)
+                matched[keys >> 32] = True
+        total = np.where(matched, total, 0.0)
         return matched, total * query.boost
 
     def matching(self, query: Query, live: Array) -> tuple[Array, Scores]:
@@ -158,6 +267,21 @@ def top(docs: Array, scores: Scores, end: int) -> Array:
         docs, scores = docs[keep], scores[keep]
     order = np.lexsort((docs, -scores))
     return docs[order[:end]]
+
+
+def _contains(sorted_keys: Array, values: Array) -> Mask:
+    """Which `values` are in `sorted_keys` (ascending)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
+    found: Mask = sorted_keys[at] == values
+    return found
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, tuple):
+        return sum(part.nbytes for part in value)
+    return int(value.nbytes)
 
 
 def _text(value: Any) -> str:

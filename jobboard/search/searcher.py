@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from markupsafe import Markup
 from whoosh.index import EmptyIndexError, FileIndex
-from whoosh.query import And, FuzzyTerm, NumericRange, Or, Query, Sequence, Term
+from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.query.qcore import QueryError
 from whoosh.searching import Searcher
 
@@ -338,7 +338,8 @@ class SearchService:
         return And(parts) if parts else None
 
     def _suggest(self, searcher: Searcher, text: str) -> str:
-        corrector = searcher.corrector("spell")
+        assert self._executor is not None
+        lexicon = self._executor.lexicon
         words = [w for w in re.findall(r"\w+", text)[:MAX_TERMS] if len(w) <= MAX_WORD]
         corrected = []
         for word in words:
@@ -346,8 +347,7 @@ class SearchService:
             if len(lower) < 3 or ("spell", lower) in searcher.reader():
                 corrected.append(word)
                 continue
-            suggestions = corrector.suggest(lower, limit=1, maxdist=2)
-            corrected.append(suggestions[0] if suggestions else word)
+            corrected.append(lexicon.suggest("spell", lower, maxdist=2) or word)
         suggestion = " ".join(corrected)
         return suggestion if suggestion.lower() != " ".join(words).lower() else ""
 
@@ -386,7 +386,7 @@ class SearchService:
             # Scored on arrays already: the page is the best of the selected documents.
             end = start + request.page_size
             ranked = executor.top(selected, scores[keep], end)[start:end].tolist()
-            terms = _query_terms(query, searcher)
+            terms = self._terms(query)
             hits = [_hit(searcher.stored_fields(d), terms) for d in ranked]
         else:
             hits = self._page(searcher, facets, query, selected, request, start)
@@ -483,13 +483,17 @@ class SearchService:
     def _matching(
         self, searcher: Searcher, facets: _Facets, query: Query | None
     ) -> tuple[Array, executor.Scores | None]:
-        """The live documents matching `query`, ascending, with their scores when the query
-        ran on arrays (plain words); None for no query, phrases and fuzzy terms (Whoosh)."""
+        """The live documents matching `query`, ascending, with their scores (None for no
+        query: every document, in no particular order of relevance)."""
         if query is None:
             return facets.live, None
-        if self._executor is not None and executor.supports(query):
-            return self._executor.matching(query, facets.live)
-        return np.fromiter(searcher.docs_for_query(query), dtype=np.int64), None
+        assert self._executor is not None
+        return self._executor.matching(query, facets.live)
+
+    def _terms(self, query: Query | None) -> frozenset[str]:
+        """The indexed forms a query matches, fuzzy expansions included."""
+        assert self._executor is not None
+        return frozenset(self._executor.terms(query))
 
     def _page(
         self,
@@ -500,30 +504,9 @@ class SearchService:
         request: SearchRequest,
         start: int,
     ) -> list[Hit]:
+        """A page in date order (newest first) or deadline order, from the arrays."""
         end = start + request.page_size
-        terms = _query_terms(query, searcher)
-        if query is not None and request.sort == "pertinence":
-            # Filters as query clauses: Whoosh then skips non-matching postings instead of
-            # scoring every match and dropping it afterwards (4× faster with filters).
-            clauses = [
-                Term(field_name, value)
-                for field_name, value in (
-                    ("kind", request.kind),
-                    ("departement", request.departement),
-                    ("region", request.region),
-                    ("themes", request.theme),
-                )
-                if value
-            ]
-            clauses.extend(
-                NumericRange(column, lowest, highest)
-                for column, lowest, highest in request.range_filters()
-            )
-            if request.remote:
-                clauses.append(Or([Term("remote", code) for code in REMOTE_POSSIBLE]))
-            scored = And([query, *clauses]) if clauses else query
-            results = searcher.search(scored, limit=end)
-            return [_hit(h.fields(), terms) for h in results[start:end]]
+        terms = self._terms(query)
         published = facets.published[selected]
         if request.sort == "echeance":
             # Nearest deadline first, the newest first among offers closing the same day.
@@ -573,14 +556,6 @@ class SearchService:
         return [
             _hit(searcher.stored_fields(int(d)), frozenset()) for d in docs[order][: request.limit]
         ]
-
-
-def _query_terms(query: Query | None, searcher: Searcher) -> frozenset[str]:
-    """The indexed forms a query matches, fuzzy expansions included."""
-    if query is None:
-        return frozenset()
-    found = query.existing_terms(searcher.reader(), expand=True)
-    return frozenset(t.decode() if isinstance(t, bytes) else t for _field, t in found)
 
 
 def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:

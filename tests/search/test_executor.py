@@ -1,5 +1,6 @@
-"""The array executor answers plain-word queries exactly as Whoosh's own matchers do: the same
-matching documents, the same scores (to rounding), hence the same pages."""
+"""The array executor answers every query the board writes (words, phrases, fuzzy terms)
+exactly as Whoosh's own matchers do: the same matching documents, the same scores (to
+rounding), hence the same pages; and the lexicon gives Whoosh's expansions and suggestions."""
 
 from __future__ import annotations
 
@@ -8,27 +9,56 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from starlette.applications import Starlette
-from whoosh.query import And, Or, Query, Term
+from whoosh.query import And, FuzzyTerm, Or, Query, Term
+from whoosh.reading import IndexReader
+from whoosh.support.levenshtein import distance
 
-from jobboard.search import executor
+from jobboard.search import executor, lexicon
 from jobboard.search.searcher import SearchRequest, SearchService
 from tests.test_relevance import RELEVANCE, demo_app  # noqa: F401 (a fixture)
 
 EXTRA = ["de la commune", "commune", "mission", "chef projet", "transition écologique Lot"]
-QUERIES = [q for q, _ in RELEVANCE] + EXTRA
+PHRASES = [
+    '"maison de santé"',
+    '"chef de projet"',
+    '"petites villes de demain"',
+    '"centre ville"',
+    '"transition écologique" Lot',
+    '"projet de territoire" "chef de projet"',
+    '"santé maison"',  # the words in the wrong order: matches nothing
+    '"de la commune"',
+    '"projet projet"',  # one word twice: two occurrences in a row, not the same one
+]
+TYPOS = ["patrimoinne", "numerque", "revitalsation", "amenagment", "tourisem", "ecologiqe"]
+QUERIES = [q for q, _ in RELEVANCE] + EXTRA + PHRASES
 FILTERS = [{}, {"kind": "vta"}, {"theme": "patrimoine"}, {"remote": True}, {"region": "75"}]
 
 
-def _plain_word_queries(service: SearchService) -> list[str]:
-    return [q for q in QUERIES if executor.supports(service._parse(q)[0])]
+def _queries(service: SearchService) -> list[tuple[str, Query]]:
+    """Each query as the board parses it, and each typo's fuzzy query."""
+    parsed = [(q, service._parse(q)[0]) for q in QUERIES]
+    fuzzy = [(q, service._fuzzy(q)) for q in TYPOS + [q for q, _ in RELEVANCE]]
+    return [(q, query) for q, query in parsed + fuzzy if query is not None]
 
 
-def test_most_queries_run_on_arrays(demo_app: Starlette) -> None:  # noqa: F811
+def _expanded(query: Query, arrays: executor.Executor) -> Query:
+    """The query with each fuzzy term replaced by the union of its expansions, which is how
+    the arrays score it. (Whoosh's own fuzzy scores depend on the index: constant in a union
+    of more than two expansions below 5,000 documents, BM25F above, unboosted for a single
+    expansion; the arrays score every size the same way.)"""
+    if isinstance(query, FuzzyTerm):
+        found = arrays.expansions(query)
+        return Or([Term(query.fieldname, t, boost=query.boost) for t in found])
+    if isinstance(query, And | Or):
+        return type(query)([_expanded(q, arrays) for q in query.subqueries], boost=query.boost)
+    return query
+
+
+def test_every_board_query_runs_on_arrays(demo_app: Starlette) -> None:  # noqa: F811
     service: SearchService = demo_app.state.search
-    assert len(_plain_word_queries(service)) >= 30
-    # Phrases and fuzzy terms stay with Whoosh.
-    assert not executor.supports(service._parse('"maison de santé"')[0])
-    assert not executor.supports(service._fuzzy("patrimoinne"))
+    queries = _queries(service)
+    assert len(queries) >= 130
+    assert all(executor.supports(query) for _q, query in queries)
     assert not executor.supports(None)
 
 
@@ -37,17 +67,22 @@ def test_the_same_documents_and_scores_as_whoosh(demo_app: Starlette) -> None:  
     with service._lock:
         searcher, facets = service._current()
         arrays = executor.Executor(searcher)
-        compared = 0
-        for q in _plain_word_queries(service):
-            query = service._parse(q)[0]
-            assert query is not None
+        compared = phrases = fuzzy = 0
+        for q, query in _queries(service):
             expected = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
             docs, scores = arrays.matching(query, facets.live)
             assert set(docs.tolist()) == set(expected), q
+            if "FuzzyTerm" in repr(query):
+                fuzzy += len(docs)
+                union = _expanded(query, arrays)
+                expected = {hit.docnum: hit.score for hit in searcher.search(union, limit=None)}
             wanted = np.array([expected[d] for d in docs.tolist()])
             assert np.allclose(scores, wanted, rtol=1e-9, atol=1e-12), q
             compared += len(docs)
-        assert compared > 300
+            phrases += len(docs) if '"' in q else 0
+        assert compared > 1000
+        assert phrases > 20
+        assert fuzzy > 100
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f) or "none")
@@ -55,18 +90,21 @@ def test_the_board_pages_are_whoosh_s_full_ranking(
     demo_app: Starlette,  # noqa: F811
     filters: dict[str, object],
 ) -> None:
-    """Each page is the top of Whoosh's own scoring of the query and its filter clauses, read
-    in full. (Whoosh's `search(limit=…)` with a filter clause can miss the best documents: for
-    « de la commune » and type VTA it left out the best-scoring offer; the arrays do not.)"""
+    """Each page is the top of Whoosh's own scoring of the query (its fuzzy form when nothing
+    matches exactly) and its filter clauses, read in full. (Whoosh's `search(limit=…)` with a
+    filter clause can miss the best documents: for « de la commune » and type VTA it left out
+    the best-scoring offer; the arrays do not.)"""
     service: SearchService = demo_app.state.search
-    for q in _plain_word_queries(service):
+    for q in QUERIES + TYPOS:
         request = replace(SearchRequest(q=q, page_size=5), **filters)  # type: ignore[arg-type]
         ours = service.search(request)
-        if ours.fuzzy:
-            continue  # no exact match: the fuzzy fallback, which Whoosh runs
         with service._lock:
             searcher, _facets = service._current()
-            query = service._parse(q)[0]
+            query = service._fuzzy(q) if ours.fuzzy else service._parse(q)[0]
+            if query is None:
+                continue
+            assert service._executor is not None
+            query = _expanded(query, service._executor)
             clauses = _filter_clauses(request)
             full = searcher.search(And([query, *clauses]) if clauses else query, limit=None)
             scored = [(int(hit["id"]), hit.score) for hit in full]
@@ -76,6 +114,52 @@ def test_the_board_pages_are_whoosh_s_full_ranking(
         assert [score_of[h.id] for h in ours.hits] == pytest.approx(
             [score for _id, score in scored[: len(ours.hits)]], rel=1e-9
         ), q
+
+
+def test_the_lexicon_expands_and_suggests_as_whoosh(
+    demo_app: Starlette,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whoosh's reader of several segments finds near terms with the Damerau distance (a
+    transposition is one edit) and its single-segment reader with an automaton that counts it
+    as two: the lexicon follows the first, the one of `IndexReader.terms_within`."""
+    service: SearchService = demo_app.state.search
+    with service._lock:
+        searcher, _facets = service._current()
+        reader = searcher.reader()
+        for leaf in {type(r) for r, _offset in [(reader, 0), *reader.leaf_readers()]}:
+            monkeypatch.setattr(leaf, "terms_within", IndexReader.terms_within, raising=False)
+        words = lexicon.Lexicon(reader)
+        corrector = searcher.corrector("spell")
+        suggested = expanded = 0
+        for word in [*TYPOS, "patrimoine", "maisn", "sante", "zzzyyy", "vlo", "écologie"]:
+            for field in ("title", "body"):
+                for maxdist, prefix in ((1, 2), (2, 2), (2, 0)):
+                    theirs = set(reader.terms_within(field, word, maxdist, prefix=prefix))
+                    assert set(words.within(field, word, maxdist, prefix)) == theirs, word
+                    expanded += len(theirs)
+            expected = corrector.suggest(word, limit=1, maxdist=2)
+            assert words.suggest("spell", word) == (expected[0] if expected else None), word
+            suggested += bool(expected)
+        assert suggested >= 6
+        assert expanded > 50
+
+
+def test_a_word_expands_to_a_bounded_number_of_terms(demo_app: Starlette) -> None:  # noqa: F811
+    """A short prefix and a wide distance in a large vocabulary: the nearest terms only."""
+    service: SearchService = demo_app.state.search
+    with service._lock:
+        searcher, _facets = service._current()
+        words = lexicon.Lexicon(searcher.reader())
+        everything = words.terms("body")
+        assert len(everything) > lexicon.MAX_EXPANSIONS
+        found = words.within("body", "co", maxdist=30)
+        assert len(found) == lexicon.MAX_EXPANSIONS
+        distances = [distance(term, "co") for term in found]
+        assert distances == sorted(distances)
+        assert max(distances) <= min(
+            distance(term, "co") for term in everything if term not in found
+        )
 
 
 def _filter_clauses(request: SearchRequest) -> list[Query]:
@@ -107,11 +191,9 @@ def test_the_posting_cache_stays_within_its_budget(demo_app: Starlette) -> None:
         searcher, facets = service._current()
         small = executor.Executor(searcher, max_bytes=2_000)
         whole = executor.Executor(searcher)
-        for q in _plain_word_queries(service):
-            query = service._parse(q)[0]
-            assert query is not None
+        for q, query in _queries(service):
             ours, _ = small.matching(query, facets.live)
             theirs, _ = whole.matching(query, facets.live)
             assert ours.tolist() == theirs.tolist(), q
-        assert small._bytes <= 2_000 or len(small._postings) == 1
+        assert small._bytes <= 2_000 or len(small._postings) + len(small._positions) == 1
         assert whole._bytes > 2_000
