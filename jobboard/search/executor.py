@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -34,13 +36,14 @@ from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 
+from jobboard.search import segments
 from jobboard.search.lexicon import Lexicon
 
 Array = npt.NDArray[np.int64]
 Scores = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
-# Postings kept per searcher: 16 bytes a posting (document number and score), so 32 MB holds
-# two million postings, a 100,000-offer index's common words many times over.
+# Scored postings kept per searcher: 16 bytes a posting (document number and score), so 32 MB
+# holds two million postings, a 100,000-offer index's common words many times over.
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
 
 
@@ -68,75 +71,81 @@ def _word_terms(query: Query) -> list[Term] | None:
 
 
 class Executor:
-    """One searcher's postings as arrays, read on first use and kept within a byte budget."""
+    """One searcher's postings as arrays, read on first use and kept within a byte budget.
 
-    def __init__(self, searcher: Searcher, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
+    The raw lists (document numbers and frequencies, positions) come from each segment's
+    cache in `segments`, so a new searcher after an incremental commit reads only its new
+    segments; the scores, which depend on index-wide statistics, are computed here once per
+    searcher and term. Whoosh is only called while holding `io`."""
+
+    def __init__(
+        self,
+        searcher: Searcher,
+        lengths: dict[str, Scores],
+        segment_store: segments.SegmentStore,
+        io: AbstractContextManager[Any],
+        max_bytes: int = DEFAULT_CACHE_BYTES,
+    ) -> None:
         self._searcher = searcher
         self._size = searcher.reader().doc_count_all()
+        self._lengths = lengths
+        self._segments = segment_store
+        self._io = io
         self._max_bytes = max_bytes
         self._bytes = 0
         self._postings: OrderedDict[tuple[str, str], tuple[Array, Scores]] = OrderedDict()
         self._positions: OrderedDict[tuple[str, str], Array] = OrderedDict()
         self._expansions: dict[tuple[str, str, int, int], list[str]] = {}
-        self.lexicon = Lexicon(searcher.reader())
-        self._lengths: dict[str, Scores] = {}
-        self._lock = threading.Lock()  # the cache is shared by concurrent searches
+        self.lexicon = Lexicon(searcher.reader(), io)
+        self._lock = threading.Lock()  # the caches are shared by concurrent searches
         weighting = searcher.weighting
         self._bm25 = isinstance(weighting, BM25F)
         self._B = getattr(weighting, "B", 0.75)
         self._K1 = getattr(weighting, "K1", 1.2)
         self._field_B: dict[str, float] = getattr(weighting, "_field_B", {})
 
+    def has_term(self, field: str, text: str) -> bool:
+        with self._io:
+            return (field, text) in self._searcher.reader()
+
     # -- postings --
-    def _field_lengths(self, field: str) -> Scores:
-        lengths = self._lengths.get(field)
-        if lengths is None:
-            reader = self._searcher.reader()
-            lengths = np.fromiter(
-                (reader.doc_field_length(d, field, 0) for d in range(self._size)),
-                dtype=np.float64,
-                count=self._size,
-            )
-            self._lengths[field] = lengths
-        return lengths
+    def _segment_lists(self, kind: str, field: str, text: str) -> list[tuple[Any, int]]:
+        """The term's list in each segment holding it (`kind`: "tf" or "positions"), with
+        the segment's document offset. Called with `io` held."""
+        found = []
+        for leaf, offset in segments.leaves(self._searcher.reader()):
+            if (field, text) in leaf:
+                read = partial(_frequencies if kind == "tf" else _position_keys, leaf, field, text)
+                found.append((self._segments.posting_list(leaf, kind, field, text, read), offset))
+        return found
 
     def _read(self, field: str, text: str) -> tuple[Array, Scores]:
         searcher = self._searcher
-        reader = searcher.reader()
-        if (field, text) not in reader:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-        matcher = reader.postings(field, text)
-        ids: list[int] = []
-        weights: list[float] = []
-        while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-        docs = np.array(ids, dtype=np.int64)
-        tf = np.array(weights, dtype=np.float64)
-        if self._bm25 and searcher.schema[field].scorable:
-            # whoosh.scoring.bm25, with the statistics BM25FScorer reads.
-            idf = searcher.idf(field, text)
-            avgfl = searcher.avg_field_length(field) or 1
-            b = self._field_B.get(field, self._B)
-            k1 = self._K1
-            fl = self._field_lengths(field)[docs]
-            scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
-        else:
-            scores = tf  # WeightScorer: the posting's weight
+        with self._io:
+            if (field, text) not in searcher.reader():
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+            lists = self._segment_lists("tf", field, text)
+            scorable = self._bm25 and searcher.schema[field].scorable
+            if scorable:
+                idf = searcher.idf(field, text)
+                avgfl = searcher.avg_field_length(field) or 1
+        docs = np.concatenate([local + offset for (local, _tf), offset in lists])
+        tf = np.concatenate([tf for (_local, tf), _offset in lists])
+        if not scorable:
+            return docs, tf  # WeightScorer: the posting's weight
+        # whoosh.scoring.bm25, with the statistics BM25FScorer reads.
+        b = self._field_B.get(field, self._B)
+        k1 = self._K1
+        fl = self._lengths[field][docs]
+        scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
         return docs, scores
 
     def _read_positions(self, field: str, text: str) -> Array:
-        reader = self._searcher.reader()
-        if (field, text) not in reader:
-            return np.zeros(0, dtype=np.int64)
-        matcher = reader.postings(field, text)
-        keys: list[int] = []
-        while matcher.is_active():
-            high = matcher.id() << 32
-            keys.extend(high | position for position in matcher.value_as("positions"))
-            matcher.next()
-        return np.array(keys, dtype=np.int64)
+        with self._io:
+            if (field, text) not in self._searcher.reader():
+                return np.zeros(0, dtype=np.int64)
+            lists = self._segment_lists("positions", field, text)
+        return np.concatenate([keys + (offset << 32) for keys, offset in lists])
 
     def _cached(self, cache: OrderedDict[Any, Any], key: Any, read: Any) -> Any:
         """`cache[key]`, read on a miss; every cache shares the byte budget, least recently
@@ -190,9 +199,8 @@ class Executor:
         if type(query) is FuzzyTerm:
             return set(self.expansions(query))
         if type(query) is Term:
-            reader = self._searcher.reader()
             text = _text(query.text)
-            return {text} if (query.fieldname, text) in reader else set()
+            return {text} if self.has_term(query.fieldname, text) else set()
         return set().union(*(self.terms(child) for child in query.subqueries))
 
     # -- execution --
@@ -253,6 +261,29 @@ class Executor:
         keep[live] = True
         docs = np.flatnonzero(matched & keep).astype(np.int64)
         return docs, scores[docs]
+
+
+def _frequencies(leaf: Any, field: str, text: str) -> tuple[Array, Scores]:
+    """A term's documents in one segment, with its frequency in each."""
+    matcher = leaf.postings(field, text)
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+
+
+def _position_keys(leaf: Any, field: str, text: str) -> Array:
+    """A term's occurrences in one segment as sorted `document << 32 | position` keys."""
+    matcher = leaf.postings(field, text)
+    keys: list[int] = []
+    while matcher.is_active():
+        high = matcher.id() << 32
+        keys.extend(high | position for position in matcher.value_as("positions"))
+        matcher.next()
+    return np.array(keys, dtype=np.int64)
 
 
 def top(docs: Array, scores: Scores, end: int) -> Array:

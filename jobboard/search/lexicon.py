@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
+from contextlib import AbstractContextManager
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -26,8 +28,9 @@ MAX_EXPANSIONS = 64
 class Lexicon:
     """The sorted terms of each field of one reader, loaded on first use."""
 
-    def __init__(self, reader: IndexReader) -> None:
+    def __init__(self, reader: IndexReader, io: AbstractContextManager[Any]) -> None:
         self._reader = reader
+        self._io = io  # held while Whoosh reads
         self._terms: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
@@ -37,7 +40,8 @@ class Lexicon:
             with self._lock:
                 found = self._terms.get(field)
                 if found is None:
-                    found = [_text(t) for t in self._reader.lexicon(field)]
+                    with self._io:
+                        found = [_text(t) for t in self._reader.lexicon(field)]
                     self._terms[field] = found
         return found
 
@@ -60,10 +64,11 @@ class Lexicon:
             word, self.terms(field), scorer=OSA.distance, score_cutoff=maxdist, limit=None
         )
         frequency = self._reader.frequency
-        best = max(
-            ((frequency(field, term) or 1, term) for term, _distance, _index in candidates),
-            default=None,
-        )
+        with self._io:
+            best = max(
+                ((frequency(field, term) or 1, term) for term, _distance, _index in candidates),
+                default=None,
+            )
         return None if best is None else best[1]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from collections.abc import Sequence as Seq
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from itertools import pairwise
@@ -22,11 +23,12 @@ from markupsafe import Markup
 from whoosh.index import EmptyIndexError, FileIndex
 from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.query.qcore import QueryError
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from jobboard.domain.board_query import DURATIONS, BoardQuery
 from jobboard.domain.offer import THEMES, OfferKind, RemoteWork
-from jobboard.search import executor
+from jobboard.search import executor, segments
 from jobboard.search.analysis import WORD_PATTERN, forms
 from jobboard.search.highlight import excerpt, mark
 from jobboard.search.schema import QUERY_FIELDS, date_number, number_date
@@ -147,37 +149,51 @@ def _plain_terms(text: str) -> str:
     return " ".join(re.findall(r"\w+", text)[:MAX_TERMS])
 
 
-class _Facets:
-    """Facet value of every document of one searcher, as arrays indexed by document number."""
+KEYWORD_FIELDS = ("kind", "departement", "region", "remote")
 
-    def __init__(self, searcher: Searcher) -> None:
-        reader = searcher.reader()
-        size = reader.doc_count_all()
-        self.live = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
+
+def read_segment(leaf: Any) -> segments.SegmentArrays:
+    """What the board reads from each segment (see `jobboard.search.segments`)."""
+    return segments.read_segment(
+        leaf,
+        keyword_fields=KEYWORD_FIELDS,
+        bit_fields={"themes": THEME_CODES},
+        number_fields=NUMBER_COLUMNS,
+        text_fields=QUERY_FIELDS,
+    )
+
+
+class _Facets:
+    """Facet value of every document of one searcher, as arrays indexed by document number:
+    its segments' arrays put end to end."""
+
+    def __init__(self, reader: IndexReader, parts: list[tuple[segments.SegmentArrays, int]]):
+        self.live = segments.live_documents(reader)
         self.codes: dict[str, list[str]] = {}
         self.values: dict[str, Array] = {}
-        for name in ("kind", "departement", "region", "remote"):
-            codes = [t.decode() if isinstance(t, bytes) else t for t in reader.lexicon(name)]
-            column = np.full(size, -1, dtype=np.int64)
-            for position, code in enumerate(codes):
-                ids = np.fromiter(reader.postings(name, code).all_ids(), dtype=np.int64)
-                column[ids] = position
+        for name in KEYWORD_FIELDS:
+            codes = sorted({code for arrays, _offset in parts for code in arrays.codes[name]})
+            position = {code: i for i, code in enumerate(codes)}
+            columns = []
+            for arrays, _offset in parts:
+                # The segment's own code numbers to the index's (-1, no value, stays -1).
+                to_global = np.array(
+                    [position[code] for code in arrays.codes[name]] + [-1], dtype=np.int64
+                )
+                columns.append(to_global[arrays.values[name]])
             self.codes[name] = codes
-            self.values[name] = column
-        themes = np.zeros(size, dtype=np.int64)
-        for bit, code in enumerate(THEME_CODES):
-            if (("themes", code)) in reader:
-                ids = np.fromiter(reader.postings("themes", code).all_ids(), dtype=np.int64)
-                themes[ids] |= 1 << bit
-        self.themes = themes
-        # An index written before a column existed has none: zeros until it is rebuilt.
-        self.numbers: dict[str, Array] = {}
-        for name in NUMBER_COLUMNS:
-            column = np.zeros(size, dtype=np.int64)
-            if size and reader.has_column(name):
-                for docnum, value in enumerate(reader.column_reader(name)):
-                    column[docnum] = value or 0
-            self.numbers[name] = column
+            self.values[name] = _joined(columns)
+        self.themes = _joined([arrays.bits["themes"] for arrays, _offset in parts])
+        self.numbers: dict[str, Array] = {
+            name: _joined([arrays.numbers[name] for arrays, _offset in parts])
+            for name in NUMBER_COLUMNS
+        }
+        self.lengths: dict[str, executor.Scores] = {
+            name: np.concatenate([arrays.lengths[name] for arrays, _offset in parts])
+            if parts
+            else np.zeros(0, dtype=np.float64)
+            for name in QUERY_FIELDS
+        }
         self.published = self.numbers["published"]
         self.remote_possible = np.isin(
             self.values["remote"],
@@ -219,54 +235,138 @@ class _Facets:
         return sorted((f for f in found if f[1]), key=lambda f: (-f[1], f[0]))
 
 
+def _joined(columns: list[Array]) -> Array:
+    return np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+
+
 class IndexUnavailable(Exception):
     """No index to search yet (a `jobboard worker` is still building it)."""
 
 
+class _Snapshot:
+    """One searcher of one index state and the arrays read from it, shared read-only by
+    concurrent searches. Whoosh's files are read with seek-then-read on shared file objects,
+    so every Whoosh call goes through `io` (one at a time); the array work, highlighting and
+    the rest of a search run concurrently. Closed once replaced and no search uses it."""
+
+    def __init__(self, index: FileIndex, generation: str | None, store: segments.SegmentStore):
+        self.generation = generation
+        self.searcher: Searcher = index.searcher()
+        self.io = threading.RLock()
+        reader = self.searcher.reader()
+        self.facets = _Facets(reader, store.arrays(reader))
+        self.executor = executor.Executor(self.searcher, self.facets.lengths, store, self.io)
+        self._users = 0
+        self._retired = False
+        self._state = threading.Lock()
+
+    def is_current(self, generation: str | None) -> bool:
+        if generation != self.generation:
+            return False
+        with self.io:
+            # Not Searcher.refresh(): it reuses segment readers by segment id, and a commit
+            # that only deletes documents keeps the id, so the deletions went unseen (checked
+            # on whoosh-reloaded 2.7.5). A new snapshot reads the latest table of contents.
+            return bool(self.searcher.up_to_date())
+
+    def document_number(self, offer_id: int) -> int | None:
+        with self.io:
+            found: int | None = self.searcher.document_number(id=str(offer_id))
+        return found
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        with self.io:
+            found: dict[str, Any] = self.searcher.stored_fields(docnum)
+        return found
+
+    def enter(self) -> bool:
+        with self._state:
+            if self._retired:
+                return False
+            self._users += 1
+            return True
+
+    def leave(self) -> None:
+        with self._state:
+            self._users -= 1
+            closing = self._retired and self._users == 0
+        if closing:
+            self.searcher.close()
+
+    def retire(self) -> None:
+        with self._state:
+            self._retired = True
+            closing = self._users == 0
+        if closing:
+            self.searcher.close()
+
+
 class SearchService:
-    """One reused searcher per process, refreshed when the index changed."""
+    """Searches over a snapshot of the index, replaced when the index changed.
+
+    A search takes the current snapshot and runs without holding any service-wide lock.
+    When the index changed, the first search to see it builds the next snapshot (reading
+    only the new segments: `jobboard.search.segments`) and answers from it; searches that
+    arrive meanwhile keep answering from the previous one instead of waiting."""
 
     def __init__(self, store: IndexStore) -> None:
         self.store = store
-        self._lock = threading.Lock()
+        self._segments = segments.SegmentStore(read_segment)
+        self._snapshot: _Snapshot | None = None
         self._index: FileIndex | None = None
-        self._generation: str | None = None
-        self._searcher: Searcher | None = None
-        self._facets: _Facets | None = None
-        self._executor: executor.Executor | None = None
+        self._swap = threading.Lock()  # guards _snapshot and _index
+        self._building = threading.Lock()  # one new snapshot at a time
 
-    # -- searcher life cycle (called with the lock held) --
-    def _current(self) -> tuple[Searcher, _Facets]:
+    # -- snapshot life cycle --
+    @contextmanager
+    def snapshot(self) -> Iterator[_Snapshot]:
+        """The snapshot to search, up to date unless another search is building the next one."""
+        while True:
+            snap = self._fresh()
+            if snap.enter():
+                break  # else it was replaced between the two lines: take the new one
+        try:
+            yield snap
+        finally:
+            snap.leave()
+
+    def _fresh(self) -> _Snapshot:
         generation = self.store.generation()
-        if self._searcher is None or generation != self._generation:
-            if self._searcher is not None:
-                self._searcher.close()
-                self._searcher = None
+        current = self._snapshot
+        if current is not None and current.is_current(generation):
+            return current
+        if current is not None and not self._building.acquire(blocking=False):
+            return current  # another search is building the next snapshot
+        if current is None:
+            self._building.acquire()
+        try:
+            current = self._snapshot
+            generation = self.store.generation()
+            if current is not None and current.is_current(generation):
+                return current  # built by the search that held the lock
+            same_index = current is not None and current.generation == generation
+            built = self._build(generation, same_index=same_index)
+            with self._swap:
+                previous, self._snapshot = self._snapshot, built
+            if previous is not None:
+                previous.retire()
+            return built
+        finally:
+            self._building.release()
+
+    def _build(self, generation: str | None, *, same_index: bool) -> _Snapshot:
+        if not same_index or self._index is None:
             try:
                 self._index = self.store.open()
             except (OSError, EmptyIndexError) as exc:
                 raise IndexUnavailable(str(self.store.current)) from exc
-            self._generation = generation
-            self._searcher = self._index.searcher()
-            self._facets = _Facets(self._searcher)
-            self._executor = executor.Executor(self._searcher)
-        elif not self._searcher.up_to_date():
-            # Not Searcher.refresh(): it reuses segment readers by segment id, and a commit
-            # that only deletes documents keeps the id, so the deletions went unseen (checked
-            # on whoosh-reloaded 2.7.5). A fresh searcher reads the latest table of contents.
-            assert self._index is not None
-            self._searcher.close()
-            self._searcher = self._index.searcher()
-            self._facets = _Facets(self._searcher)
-            self._executor = executor.Executor(self._searcher)
-        assert self._facets is not None
-        return self._searcher, self._facets
+        return _Snapshot(self._index, generation, self._segments)
 
     def close(self) -> None:
-        with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = None
+        with self._swap:
+            previous, self._snapshot = self._snapshot, None
+        if previous is not None:
+            previous.retire()
 
     @staticmethod
     def _parse(text: str) -> tuple[Query | None, bool]:
@@ -337,14 +437,13 @@ class SearchService:
             )
         return And(parts) if parts else None
 
-    def _suggest(self, searcher: Searcher, text: str) -> str:
-        assert self._executor is not None
-        lexicon = self._executor.lexicon
+    def _suggest(self, snap: _Snapshot, text: str) -> str:
+        lexicon = snap.executor.lexicon
         words = [w for w in re.findall(r"\w+", text)[:MAX_TERMS] if len(w) <= MAX_WORD]
         corrected = []
         for word in words:
             lower = word.lower()
-            if len(lower) < 3 or ("spell", lower) in searcher.reader():
+            if len(lower) < 3 or snap.executor.has_term("spell", lower):
                 corrected.append(word)
                 continue
             corrected.append(lexicon.suggest("spell", lower, maxdist=2) or word)
@@ -354,18 +453,18 @@ class SearchService:
     # -- the search itself (blocking: call it from a worker thread) --
     def search(self, request: SearchRequest) -> SearchResult:
         request = replace(request, q=request.q[:MAX_QUERY_LENGTH])
-        with self._lock:
-            searcher, facets = self._current()
+        with self.snapshot() as snap:
             try:
-                return self._search(searcher, facets, request)
+                return self._search(snap, request)
             except QueryError:
                 # Raised while matching, not parsing (e.g. a phrase on a field without
                 # positions): the plain terms of the query still make a search.
                 plain = replace(request, q=_plain_terms(request.q))
-                return replace(self._search(searcher, facets, plain), query_ignored=True)
+                return replace(self._search(snap, plain), query_ignored=True)
 
-    def _search(self, searcher: Searcher, facets: _Facets, request: SearchRequest) -> SearchResult:
-        docs, scores, masks, query, fuzzy, degraded = self._select(searcher, facets, request)
+    def _search(self, snap: _Snapshot, request: SearchRequest) -> SearchResult:
+        facets = snap.facets
+        docs, scores, masks, query, fuzzy, degraded = self._select(snap, request)
         filters = _facet_filters(request)
         result_facets = {}
         for name in filters:
@@ -386,13 +485,13 @@ class SearchService:
             # Scored on arrays already: the page is the best of the selected documents.
             end = start + request.page_size
             ranked = executor.top(selected, scores[keep], end)[start:end].tolist()
-            terms = self._terms(query)
-            hits = [_hit(searcher.stored_fields(d), terms) for d in ranked]
+            terms = self._terms(snap, query)
+            hits = [_hit(snap.stored_fields(d), terms) for d in ranked]
         else:
-            hits = self._page(searcher, facets, query, selected, request, start)
+            hits = self._page(snap, query, selected, request, start)
         suggestion = ""
         if request.q.strip() and (total == 0 or fuzzy):
-            suggestion = self._suggest(searcher, request.q)
+            suggestion = self._suggest(snap, request.q)
         return SearchResult(
             hits=hits,
             total=total,
@@ -406,8 +505,7 @@ class SearchService:
 
     def _select(
         self,
-        searcher: Searcher,
-        facets: _Facets,
+        snap: _Snapshot,
         request: SearchRequest,
         within: Array | None = None,
     ) -> tuple[
@@ -418,11 +516,12 @@ class SearchService:
         fuzzy decision: a restricted search answers as the board does, only for them."""
         query, degraded = self._parse(request.q) if request.q.strip() else (None, False)
         fuzzy = False
-        docs, scores = self._matching(searcher, facets, query)
+        facets = snap.facets
+        docs, scores = self._matching(snap, query)
         if query is not None and len(docs) == 0:
             fuzzy_query = self._fuzzy(request.q)
             if fuzzy_query is not None:
-                docs, scores = self._matching(searcher, facets, fuzzy_query)
+                docs, scores = self._matching(snap, fuzzy_query)
                 if len(docs):
                     query, fuzzy = fuzzy_query, True
         if within is not None:
@@ -448,11 +547,10 @@ class SearchService:
         """For each request, the offers among `offer_ids` the board lists for it: the board's
         own matching and filters, restricted to these offers (the new ones of an alert run).
         Offers not in the index (no longer visible) match nothing."""
-        with self._lock:
-            searcher, facets = self._current()
+        with self.snapshot() as snap:
             ids_of: dict[int, int] = {}
             for offer_id in offer_ids:
-                docnum = searcher.document_number(id=str(offer_id))
+                docnum = snap.document_number(offer_id)
                 if docnum is not None:
                     ids_of[docnum] = offer_id
             within = np.array(sorted(ids_of), dtype=np.int64)
@@ -463,17 +561,15 @@ class SearchService:
                     found.append(set())
                     continue
                 try:
-                    selected = self._selected(searcher, facets, request, within)
+                    selected = self._selected(snap, request, within)
                 except QueryError:
                     plain = replace(request, q=_plain_terms(request.q))
-                    selected = self._selected(searcher, facets, plain, within)
+                    selected = self._selected(snap, plain, within)
                 found.append({ids_of[int(d)] for d in selected})
             return found
 
-    def _selected(
-        self, searcher: Searcher, facets: _Facets, request: SearchRequest, within: Array
-    ) -> Array:
-        docs, _scores, masks, *_ = self._select(searcher, facets, request, within)
+    def _selected(self, snap: _Snapshot, request: SearchRequest, within: Array) -> Array:
+        docs, _scores, masks, *_ = self._select(snap, request, within)
         keep = np.ones(len(docs), dtype=bool)
         for mask in masks.values():
             keep &= mask
@@ -481,24 +577,22 @@ class SearchService:
         return selected
 
     def _matching(
-        self, searcher: Searcher, facets: _Facets, query: Query | None
+        self, snap: _Snapshot, query: Query | None
     ) -> tuple[Array, executor.Scores | None]:
         """The live documents matching `query`, ascending, with their scores (None for no
         query: every document, in no particular order of relevance)."""
         if query is None:
-            return facets.live, None
-        assert self._executor is not None
-        return self._executor.matching(query, facets.live)
+            return snap.facets.live, None
+        return snap.executor.matching(query, snap.facets.live)
 
-    def _terms(self, query: Query | None) -> frozenset[str]:
+    @staticmethod
+    def _terms(snap: _Snapshot, query: Query | None) -> frozenset[str]:
         """The indexed forms a query matches, fuzzy expansions included."""
-        assert self._executor is not None
-        return frozenset(self._executor.terms(query))
+        return frozenset(snap.executor.terms(query))
 
     def _page(
         self,
-        searcher: Searcher,
-        facets: _Facets,
+        snap: _Snapshot,
         query: Query | None,
         selected: Array,
         request: SearchRequest,
@@ -506,7 +600,8 @@ class SearchService:
     ) -> list[Hit]:
         """A page in date order (newest first) or deadline order, from the arrays."""
         end = start + request.page_size
-        terms = self._terms(query)
+        terms = self._terms(snap, query)
+        facets = snap.facets
         published = facets.published[selected]
         if request.sort == "echeance":
             # Nearest deadline first, the newest first among offers closing the same day.
@@ -515,23 +610,23 @@ class SearchService:
             # Newest first: the page comes from the published-date array, no scoring needed.
             order = np.argsort(-published, kind="stable")
         docnums = selected[order][start:end].tolist()
-        return [_hit(searcher.stored_fields(d), terms) for d in docnums]
+        return [_hit(snap.stored_fields(d), terms) for d in docnums]
 
     # -- similar offers (blocking too) --
     def similar(self, request: SimilarRequest) -> list[Hit]:
         """Offers of the same kind or sharing a theme, nearest first: same département, then
         same région, then anywhere; more in common ranks higher, then the newest. The offer
         itself is left out (it may be absent from the index: expired or closed)."""
-        with self._lock:
-            searcher, facets = self._current()
-            return self._similar(searcher, facets, request)
+        with self.snapshot() as snap:
+            return self._similar(snap, request)
 
     @staticmethod
-    def _similar(searcher: Searcher, facets: _Facets, request: SimilarRequest) -> list[Hit]:
+    def _similar(snap: _Snapshot, request: SimilarRequest) -> list[Hit]:
+        facets = snap.facets
         docs = facets.live
         if len(docs) == 0 or request.limit <= 0:
             return []
-        own = searcher.document_number(id=str(request.offer_id))
+        own = snap.document_number(request.offer_id)
         if own is not None:
             docs = docs[docs != own]
         same_kind = facets.mask(docs, "kind", request.kind)
@@ -553,9 +648,7 @@ class SearchService:
         docs, score = docs[related], score[related]
         # Highest score first, the newest among equals (lexsort: last key is the primary one).
         order = np.lexsort((-facets.published[docs], -score))
-        return [
-            _hit(searcher.stored_fields(int(d)), frozenset()) for d in docs[order][: request.limit]
-        ]
+        return [_hit(snap.stored_fields(int(d)), frozenset()) for d in docs[order][: request.limit]]
 
 
 def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:

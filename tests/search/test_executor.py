@@ -5,6 +5,7 @@ rounding), hence the same pages; and the lexicon gives Whoosh's expansions and s
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,8 +14,8 @@ from whoosh.query import And, FuzzyTerm, Or, Query, Term
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
-from jobboard.search import executor, lexicon
-from jobboard.search.searcher import SearchRequest, SearchService
+from jobboard.search import executor, lexicon, segments
+from jobboard.search.searcher import SearchRequest, SearchService, read_segment
 from tests.test_relevance import RELEVANCE, demo_app  # noqa: F401 (a fixture)
 
 EXTRA = ["de la commune", "commune", "mission", "chef projet", "transition écologique Lot"]
@@ -41,6 +42,12 @@ def _queries(service: SearchService) -> list[tuple[str, Query]]:
     return [(q, query) for q, query in parsed + fuzzy if query is not None]
 
 
+def _executor(snap: Any, **options: Any) -> executor.Executor:
+    """A new executor (empty caches) over the snapshot's searcher."""
+    store = segments.SegmentStore(read_segment)
+    return executor.Executor(snap.searcher, snap.facets.lengths, store, snap.io, **options)
+
+
 def _expanded(query: Query, arrays: executor.Executor) -> Query:
     """The query with each fuzzy term replaced by the union of its expansions, which is how
     the arrays score it. (Whoosh's own fuzzy scores depend on the index: constant in a union
@@ -64,9 +71,9 @@ def test_every_board_query_runs_on_arrays(demo_app: Starlette) -> None:  # noqa:
 
 def test_the_same_documents_and_scores_as_whoosh(demo_app: Starlette) -> None:  # noqa: F811
     service: SearchService = demo_app.state.search
-    with service._lock:
-        searcher, facets = service._current()
-        arrays = executor.Executor(searcher)
+    with service.snapshot() as snap:
+        searcher, facets = snap.searcher, snap.facets
+        arrays = _executor(snap)
         compared = phrases = fuzzy = 0
         for q, query in _queries(service):
             expected = {hit.docnum: hit.score for hit in searcher.search(query, limit=None)}
@@ -98,13 +105,12 @@ def test_the_board_pages_are_whoosh_s_full_ranking(
     for q in QUERIES + TYPOS:
         request = replace(SearchRequest(q=q, page_size=5), **filters)  # type: ignore[arg-type]
         ours = service.search(request)
-        with service._lock:
-            searcher, _facets = service._current()
+        with service.snapshot() as snap:
+            searcher = snap.searcher
             query = service._fuzzy(q) if ours.fuzzy else service._parse(q)[0]
             if query is None:
                 continue
-            assert service._executor is not None
-            query = _expanded(query, service._executor)
+            query = _expanded(query, snap.executor)
             clauses = _filter_clauses(request)
             full = searcher.search(And([query, *clauses]) if clauses else query, limit=None)
             scored = [(int(hit["id"]), hit.score) for hit in full]
@@ -124,12 +130,12 @@ def test_the_lexicon_expands_and_suggests_as_whoosh(
     transposition is one edit) and its single-segment reader with an automaton that counts it
     as two: the lexicon follows the first, the one of `IndexReader.terms_within`."""
     service: SearchService = demo_app.state.search
-    with service._lock:
-        searcher, _facets = service._current()
+    with service.snapshot() as snap:
+        searcher = snap.searcher
         reader = searcher.reader()
         for leaf in {type(r) for r, _offset in [(reader, 0), *reader.leaf_readers()]}:
             monkeypatch.setattr(leaf, "terms_within", IndexReader.terms_within, raising=False)
-        words = lexicon.Lexicon(reader)
+        words = lexicon.Lexicon(reader, snap.io)
         corrector = searcher.corrector("spell")
         suggested = expanded = 0
         for word in [*TYPOS, "patrimoine", "maisn", "sante", "zzzyyy", "vlo", "écologie"]:
@@ -148,9 +154,8 @@ def test_the_lexicon_expands_and_suggests_as_whoosh(
 def test_a_word_expands_to_a_bounded_number_of_terms(demo_app: Starlette) -> None:  # noqa: F811
     """A short prefix and a wide distance in a large vocabulary: the nearest terms only."""
     service: SearchService = demo_app.state.search
-    with service._lock:
-        searcher, _facets = service._current()
-        words = lexicon.Lexicon(searcher.reader())
+    with service.snapshot() as snap:
+        words = lexicon.Lexicon(snap.searcher.reader(), snap.io)
         everything = words.terms("body")
         assert len(everything) > lexicon.MAX_EXPANSIONS
         found = words.within("body", "co", maxdist=30)
@@ -187,10 +192,10 @@ def test_top_breaks_ties_by_document_number() -> None:
 
 def test_the_posting_cache_stays_within_its_budget(demo_app: Starlette) -> None:  # noqa: F811
     service: SearchService = demo_app.state.search
-    with service._lock:
-        searcher, facets = service._current()
-        small = executor.Executor(searcher, max_bytes=2_000)
-        whole = executor.Executor(searcher)
+    with service.snapshot() as snap:
+        facets = snap.facets
+        small = _executor(snap, max_bytes=2_000)
+        whole = _executor(snap)
         for q, query in _queries(service):
             ours, _ = small.matching(query, facets.live)
             theirs, _ = whole.matching(query, facets.live)

@@ -1,0 +1,203 @@
+"""Snapshots of the index: per-segment arrays reused after a commit, deletions seen, searches
+that run concurrently and keep answering while the next snapshot is built."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from jobboard.search.schema import document
+from jobboard.search.searcher import THEME_CODES, SearchRequest, SearchService
+from jobboard.search.store import IndexStore
+
+THEMES = ["patrimoine", "mobilite", "habitat"]  # codes of THEME_CODES
+WORDS = ["patrimoine", "gare", "halles", "remparts", "vélo", "bastide", "lavoir"]
+
+
+def _document(number: int, word: str = "", **changes: Any) -> dict[str, Any]:
+    word = word or WORDS[number % len(WORDS)]
+    fields: dict[str, Any] = dict(
+        offer_id=number,
+        title=f"Chargé de mission {word} n° {number}",
+        place=f"Commune {number % 5} Lot",
+        body=f"La commune cherche un chargé de mission {word}. " * (1 + number % 3),
+        summary=f"La commune cherche un chargé de mission {word}.",
+        kind="vta" if number % 2 else "chef_de_projet",
+        departement=f"{10 + number % 4}",
+        region=f"{20 + number % 3}",
+        themes=THEMES[: 1 + number % 3],
+        published=1_700_000_000 + number,
+        deadline=date(2027, 1, 1 + number % 28),
+        start_date=date(2027, 2, 1 + number % 28),
+        remote="partial" if number % 3 == 0 else "none",
+        commune_name=f"Commune {number % 5}",
+        departement_name="Lot",
+        duration_months=12 + number % 7,
+        min_diploma_level=5 + number % 3,
+    )
+    return document(**(fields | changes))
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[SearchService]:
+    store = IndexStore(tmp_path / "index")
+    store.rebuild(_document(n) for n in range(1, 61))
+    found = SearchService(store)
+    yield found
+    found.close()
+
+
+def _ids(service: SearchService, q: str = "", **changes: Any) -> list[int]:
+    request = SearchRequest(q=q, page_size=100, sort="pertinence" if q else "date", **changes)
+    return [hit.id for hit in service.search(request).hits]
+
+
+def _segment_ids(service: SearchService) -> set[str]:
+    with service.snapshot() as snap:
+        reader = snap.searcher.reader()
+        leaves = [reader] if reader.is_atomic() else [r for r, _ in reader.leaf_readers()]
+        return {str(leaf.segment().segment_id()) for leaf in leaves}
+
+
+def test_an_added_offer_is_found_reading_only_the_new_segment(service: SearchService) -> None:
+    assert 61 not in _ids(service, "halles")
+    before, read = _segment_ids(service), service._segments.segments_read
+    service.store.apply([_document(61, "halles")], deleted_ids=[])
+    assert 61 in _ids(service, "halles")
+    after = _segment_ids(service)
+    assert before < after  # the old segment is still there, one was added
+    assert service._segments.segments_read - read == len(after - before) == 1
+
+
+def test_a_deletion_only_commit_is_seen(service: SearchService) -> None:
+    assert 9 in _ids(service, "halles")
+    read = service._segments.segments_read
+    service.store.apply([], deleted_ids=["9"])
+    assert 9 not in _ids(service, "halles")
+    assert 9 not in _ids(service)
+    # The segment keeps its id and its arrays: only the live documents changed.
+    assert service._segments.segments_read == read
+
+
+def test_arrays_after_commits_are_those_of_a_fresh_read(service: SearchService) -> None:
+    service.search(SearchRequest())
+    for number in range(61, 66):
+        service.store.apply([_document(number)], deleted_ids=[str(number - 40)])
+        service.search(SearchRequest(q="patrimoine"))
+    # Values no earlier segment has: the segment's own code numbers differ from the index's.
+    novel = _document(99, "lavoir", departement="01", region="01", remote="full")
+    service.store.apply([_document(3, "gare"), novel], deleted_ids=["5"])
+    fresh = SearchService(service.store)
+    try:
+        with service.snapshot() as kept, fresh.snapshot() as read:
+            assert len(kept.facets.live) == len(read.facets.live) == 60 + 5 + 1 - 6
+            live = read.facets.live
+            assert kept.facets.live.tolist() == live.tolist()
+            for docnum in live.tolist():  # each live document's values are its stored ones
+                stored = kept.stored_fields(docnum)
+                for name, values in kept.facets.values.items():
+                    assert kept.facets.codes[name][values[docnum]] == stored[name], name
+                themes = [
+                    c for i, c in enumerate(THEME_CODES) if kept.facets.themes[docnum] >> i & 1
+                ]
+                assert themes == [c for c in THEME_CODES if c in stored["themes"].split(",")]
+                for name, numbers in kept.facets.numbers.items():
+                    assert numbers[docnum] == stored[name], name
+            for name, lengths in read.facets.lengths.items():
+                assert np.array_equal(kept.facets.lengths[name][live], lengths[live]), name
+            assert kept.searcher.reader().is_atomic() is False  # several segments
+        for q in ["", "patrimoine", "gare lavoir", '"chargé de mission"', "lavoire"]:
+            for changes in [{}, {"kind": "vta"}, {"theme": "habitat"}, {"remote": True}]:
+                request = SearchRequest(q=q, page_size=100, **changes)  # type: ignore[arg-type]
+                ours, theirs = service.search(request), fresh.search(request)
+                assert [h.id for h in ours.hits] == [h.id for h in theirs.hits], (q, changes)
+                assert ours.facets == theirs.facets, (q, changes)
+    finally:
+        fresh.close()
+
+
+def test_concurrent_searches_answer_as_sequential_ones(service: SearchService) -> None:
+    requests = [
+        SearchRequest(q=q, kind=kind)
+        for q in ["", "patrimoine", "gare", '"mission vélo"', "bastid", "remparts lavoir"]
+        for kind in ["", "vta"]
+    ]
+    expected = [([h.id for h in r.hits], r.total) for r in map(service.search, requests)]
+    service.store.apply([_document(70, "gare")], deleted_ids=["2"])  # a new snapshot to build
+    expected_after = [([h.id for h in r.hits], r.total) for r in map(service.search, requests)]
+    service.store.apply([], deleted_ids=["70"])
+    service.store.apply([_document(70, "gare")], deleted_ids=[])
+    found: list[Any] = []
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(10):
+                for request in requests:
+                    result = service.search(request)
+                    found.append(([h.id for h in result.hits], result.total))
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert len(found) == 6 * 10 * len(requests)
+    assert expected != expected_after
+    assert set(map(repr, found)) <= set(map(repr, expected_after))
+
+
+def test_searches_during_a_rebuild_answer_from_the_previous_snapshot(
+    service: SearchService,
+) -> None:
+    assert 80 not in _ids(service, "halles")
+    service.store.apply([_document(80, "halles")], deleted_ids=[])
+    held, searched = threading.Event(), threading.Event()
+
+    def build_elsewhere() -> None:  # another search building the next snapshot
+        with service._building:
+            held.set()
+            searched.wait(timeout=30)  # a search that waited for it would wait this long
+
+    builder = threading.Thread(target=build_elsewhere)
+    builder.start()
+    held.wait()
+    found = _ids(service, "halles")
+    searched.set()
+    builder.join()
+    assert 80 not in found  # answered from the previous snapshot, without waiting
+    assert 80 in _ids(service, "halles")
+
+
+def test_phrases_over_several_segments_match_whoosh(service: SearchService) -> None:
+    service.store.apply([_document(n, "halles") for n in (101, 102)], deleted_ids=["9"])
+    service.store.apply([_document(103, "halles")], deleted_ids=[])
+    for q in ['"mission halles"', '"chargé de mission"', '"cherche un chargé"']:
+        with service.snapshot() as snap:
+            query = service._parse(q)[0]
+            assert query is not None
+            theirs = {int(hit["id"]) for hit in snap.searcher.search(query, limit=None)}
+        assert set(_ids(service, q)) == theirs, q
+        assert {101, 102, 103} <= theirs or "halles" not in q
+
+
+def test_a_snapshot_in_use_is_closed_when_its_last_search_ends(service: SearchService) -> None:
+    service.search(SearchRequest())
+    with service.snapshot() as snap:
+        service.store.apply([_document(90)], deleted_ids=[])
+        with service.snapshot() as newer:
+            assert newer is not snap
+        service.close()
+        assert snap.stored_fields(0)["id"]  # still readable: a search holds it
+        assert not snap.searcher.reader().is_closed
+    assert snap.searcher.reader().is_closed
+    assert newer.searcher.reader().is_closed
