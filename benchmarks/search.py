@@ -1,4 +1,14 @@
-"""Search benchmark: synthetic offers indexed with Whoosh (IndexStore) vs SQLite FTS5."""
+"""Search benchmark: synthetic offers, three engines on the same corpus and queries, one run.
+
+- the board's search (`SearchService.search`: array execution over the Whoosh index, four facet
+  counts on every call);
+- plain Whoosh as the reference: a `MultifieldParser` over the same index with the board's
+  field boosts and one reused searcher, `search(limit=20, groupedby=<the four facets>)` (hits
+  and facets counted), and the same top 20 without counting;
+- SQLite FTS5 (no stemming, no fuzzy matching, two GROUP BY counts).
+
+Then the board's throughput with 1 and 4 threads, and the first searches after a commit.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +20,7 @@ import re
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +32,7 @@ import numpy as np
 
 from jobboard import clock
 from jobboard.domain.offer import THEMES, OfferKind
-from jobboard.search.schema import SUMMARY_LENGTH, document
+from jobboard.search.schema import QUERY_FIELDS, SUMMARY_LENGTH, document
 from jobboard.search.searcher import SearchRequest, SearchService
 from jobboard.search.store import IndexStore
 
@@ -681,6 +692,7 @@ def bench_whoosh(
     classes: dict[str, list[SearchRequest]],
     progress_every: int,
     budget: float,
+    results: dict[str, dict[str, Sample]],
 ) -> None:
     store = IndexStore(root / "whoosh")
     timed = Timed(docs(), every=progress_every)
@@ -689,7 +701,7 @@ def bench_whoosh(
     elapsed = time.perf_counter() - start
     build = elapsed - timed.seconds
     size = directory_mb(store.directory / (store.generation() or "current"))
-    print("\nWhoosh (IndexStore.rebuild)")
+    print("\nIndex Whoosh (IndexStore.rebuild)")
     print(f"  documents          {count}")
     print(f"  génération corpus  {timed.seconds:.1f} s (exclue)")
     print(f"  construction       {build:.1f} s ({count / build:,.0f} docs/s)")
@@ -718,9 +730,191 @@ def bench_whoosh(
             sample.totals.append(result.total)
             sample.fuzzy.append(result.fuzzy)
         samples[name] = sample
-    print_table("Whoosh – SearchService.search (facettes à chaque appel)", samples, True)
-    print(f"\n  mémoire après les recherches Whoosh : {memory()}")
+    print_table("Recherche du site – SearchService.search (facettes à chaque appel)", samples, True)
+    print(f"\n  mémoire après les recherches du site : {memory()}")
+    results["site"] = samples
+    results["whoosh"], results["whoosh top 20"] = bench_plain(store, classes, budget)
+    bench_threads(service, classes)
+    bench_after_commit(service, store)  # last: it adds offers to the index
     service.close()
+
+
+def plain_query(parser: Any, request: SearchRequest) -> Any:
+    from whoosh.query import Every
+
+    return parser.parse(request.q) if request.q.strip() else Every()
+
+
+def plain_filter(request: SearchRequest) -> Any:
+    from whoosh.query import And, Term
+
+    terms = [
+        Term(name, value)
+        for name, value in (
+            ("kind", request.kind),
+            ("departement", request.departement),
+            ("themes", request.theme),
+        )
+        if value
+    ]
+    return And(terms) if terms else None
+
+
+def bench_plain(
+    store: IndexStore, classes: dict[str, list[SearchRequest]], budget: float
+) -> tuple[dict[str, Sample], dict[str, Sample]]:
+    """Plain Whoosh on the same index: the reference the board's search is compared with."""
+    from whoosh.qparser import MultifieldParser
+
+    ix = store.open()
+    searcher = ix.searcher()
+    parser = MultifieldParser(list(QUERY_FIELDS), ix.schema, fieldboosts=QUERY_FIELDS)
+    facets = ["kind", "departement", "region", "themes"]
+
+    def counted(request: SearchRequest) -> int:
+        results = searcher.search(
+            plain_query(parser, request),
+            limit=PAGE_SIZE,
+            filter=plain_filter(request),
+            groupedby=facets,
+        )
+        for name in facets:
+            results.groups(name)
+        return len(results)
+
+    def top_only(request: SearchRequest) -> int:
+        results = searcher.search(
+            plain_query(parser, request), limit=PAGE_SIZE, filter=plain_filter(request)
+        )
+        return int(results.scored_length())
+
+    found = []
+    for title, run in (
+        ("Whoosh seul – MultifieldParser, top 20 + total + 4 facettes (groupedby)", counted),
+        ("Whoosh seul – top 20 sans comptage ni facettes", top_only),
+    ):
+        samples: dict[str, Sample] = {}
+        for name, requests in classes.items():
+            for request in list(dict.fromkeys(requests))[:WARMUP_PER_CLASS]:
+                with contextlib.suppress(Exception):
+                    run(request)
+            sample = Sample()
+            for request in budgeted(requests, budget):
+                start = time.perf_counter()
+                try:
+                    total = run(request)
+                except Exception as exc:  # reported below the table
+                    sample.error(exc)
+                    continue
+                sample.seconds.append(time.perf_counter() - start)
+                sample.totals.append(total)
+            samples[name] = sample
+        print_table(title, samples, False)
+        found.append(samples)
+    searcher.close()
+    return found[0], found[1]
+
+
+def bench_threads(service: SearchService, classes: dict[str, list[SearchRequest]]) -> None:
+    """Searches per second over a mix of every class, with 1 then 4 threads (2 s each)."""
+    mixed = [r for requests in classes.values() for r in requests[:20]]
+    random.Random(3).shuffle(mixed)
+    print("\nDébit de la recherche du site (mélange de toutes les classes, 2 s par mesure)")
+    for threads in (1, 4):
+        done = [0] * threads
+        stop = time.perf_counter() + 2.0
+
+        def work(
+            slot: int, threads: int = threads, stop: float = stop, done: list[int] = done
+        ) -> None:
+            position = slot
+            while time.perf_counter() < stop:
+                service.search(mixed[position % len(mixed)])
+                position += threads
+                done[slot] += 1
+
+        workers = [threading.Thread(target=work, args=(slot,)) for slot in range(threads)]
+        start = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - start
+        print(f"  {threads} fil(s) : {sum(done) / elapsed:,.0f} recherches/s")
+
+
+def bench_after_commit(service: SearchService, store: IndexStore, rounds: int = 10) -> None:
+    """An offer added by an incremental commit (as the indexer writes it): the time from the
+    commit's start to the first search that finds it, then the next searches' latency."""
+    template = next(iter(generate(1, 99, load_geography(), clock.today())))
+    first: list[float] = []
+    findable: list[float] = []
+    commits: list[float] = []
+    following: list[float] = []
+    for number in range(rounds):
+        word = f"zqbench{chr(97 + number % 26)}{number}"
+        doc = dict(template, id=str(900_000_000 + number), title=f"{template['title']} {word}")
+        start = time.perf_counter()
+        store.apply([doc], deleted_ids=[])
+        committed = time.perf_counter()
+        result = service.search(SearchRequest(q=word))
+        done = time.perf_counter()
+        assert result.total == 1, (word, result.total)
+        commits.append(committed - start)
+        first.append(done - committed)
+        findable.append(done - start)
+        for request in (SearchRequest(q="patrimoine"), SearchRequest(q="mobilité douce")):
+            begin = time.perf_counter()
+            service.search(request)
+            following.append(time.perf_counter() - begin)
+    ms = {
+        k: np.array(v) * 1000
+        for k, v in (
+            ("commit", commits),
+            ("1re", first),
+            ("trouvable", findable),
+            ("suivantes", following),
+        )
+    }
+    print(f"\nAprès un commit incrémental ({rounds} offres ajoutées une à une)")
+    for label, key in (
+        ("commit (écriture du segment)", "commit"),
+        ("1re recherche après le commit", "1re"),
+        ("du début du commit à l'offre trouvée", "trouvable"),
+        ("recherches suivantes", "suivantes"),
+    ):
+        values = ms[key]
+        print(f"  {label:<38} p50 {np.median(values):7.1f} ms   max {values.max():7.1f} ms")
+
+
+def print_comparison(results: dict[str, dict[str, Sample]]) -> None:
+    """p50 / p95 per class and engine, with the board's ratios to plain Whoosh and FTS5."""
+    engines = [e for e in ("site", "whoosh", "whoosh top 20", "fts5") if e in results]
+    print("\nComparaison (ms, p50 / p95 ; ratio = site ÷ autre, au p50)")
+    header = f"  {'classe':<16}" + "".join(f" {e:>18}" for e in engines)
+    header += f" {'÷ whoosh':>9} {'÷ fts5':>7}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+
+    def p50_p95(engine: str, name: str) -> tuple[float, float] | None:
+        sample = results[engine].get(name)
+        if sample is None or not sample.seconds:
+            return None
+        p50, p95 = np.percentile(np.array(sample.seconds) * 1000, [50, 95])
+        return float(p50), float(p95)
+
+    for name in results["site"]:
+        line = f"  {name:<16}"
+        for engine in engines:
+            found = p50_p95(engine, name)
+            line += f" {'—':>18}" if found is None else f" {found[0]:>8.1f} / {found[1]:>7.1f}"
+        site = p50_p95("site", name)
+        for other in ("whoosh", "fts5"):
+            found = p50_p95(other, name) if other in results else None
+            width = 9 if other == "whoosh" else 7
+            ratio = f"{site[0] / found[0]:.2f}" if site and found and found[0] else "—"
+            line += f" {ratio:>{width}}"
+        print(line)
 
 
 # -- SQLite FTS5 -------------------------------------------------------------------------------
@@ -822,6 +1016,7 @@ def bench_sqlite(
     docs: Callable[[], Iterable[dict[str, Any]]],
     classes: dict[str, list[SearchRequest]],
     budget: float,
+    results: dict[str, dict[str, Sample]],
 ) -> None:
     path = root / "fts.sqlite3"
     timed = Timed(docs())
@@ -845,6 +1040,7 @@ def bench_sqlite(
         samples[name] = sample
     print_table("SQLite FTS5 – top 20 bm25 + snippet + GROUP BY kind/departement", samples, False)
     db.close()
+    results["fts5"] = samples
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -889,8 +1085,11 @@ def main(argv: list[str] | None = None) -> int:
             root.mkdir(parents=True, exist_ok=False)
         else:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-")))
-        bench_whoosh(root, docs, classes, 10_000 if args.n >= 50_000 else 0, args.budget)
-        bench_sqlite(root, docs, classes, args.budget)
+        results: dict[str, dict[str, Sample]] = {}
+        every = 10_000 if args.n >= 50_000 else 0
+        bench_whoosh(root, docs, classes, every, args.budget, results)
+        bench_sqlite(root, docs, classes, args.budget, results)
+        print_comparison(results)
     if args.keep:
         print(f"\nIndex gardés dans {args.keep}")
     return 0
