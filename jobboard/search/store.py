@@ -28,6 +28,7 @@ from typing import Any
 from whoosh import index
 from whoosh.index import FileIndex
 from whoosh.query import NumericRange
+from whoosh.writing import SegmentWriter
 
 from jobboard import clock
 from jobboard.search.schema import SCHEMA_VERSION, build_schema
@@ -161,7 +162,7 @@ class IndexStore:
     def apply(self, documents: Iterable[dict[str, Any]], deleted_ids: Iterable[str]) -> None:
         """Upsert and delete by offer id in one commit; applying twice changes nothing."""
         ix = self.open()
-        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        writer = _writer(ix, timeout=WRITER_TIMEOUT)
         try:
             for offer_id in deleted_ids:
                 writer.delete_by_term("id", offer_id)
@@ -175,7 +176,7 @@ class IndexStore:
     def delete_expired(self, before: int) -> int:
         """Remove offers whose deadline (as YYYYMMDD) is before `before`."""
         ix = self.open()
-        writer = ix.writer(timeout=WRITER_TIMEOUT)
+        writer = _writer(ix, timeout=WRITER_TIMEOUT)
         try:
             count: int = writer.delete_by_query(NumericRange("deadline", None, before - 1))
             writer.commit()
@@ -188,6 +189,56 @@ class IndexStore:
         ix = self.open()
         with ix.searcher() as searcher:
             return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+
+
+class _FieldLengths:
+    """A segment's field lengths, read once per field, for the posting writer.
+
+    Whoosh's writer asks the length of the posting's field in its document for every posting
+    it writes (`FieldWriter.add_postings`); for a field without lengths (an ID, the keywords)
+    each ask checks on disk whether the lengths file exists: a fifth of a commit's time. Here
+    each field's lengths are read once into a list (none for fields that keep none)."""
+
+    def __init__(self, source: Any, schema: Any) -> None:
+        self._source = source
+        self._schema = schema
+        self._lengths: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            lengths = self._lengths[fieldname] = self._read(fieldname)
+        return lengths[docnum] if docnum < len(lengths) else default
+
+    def _read(self, fieldname: str) -> list[int]:
+        if fieldname not in self._schema or not self._schema[fieldname].scorable:
+            return []
+        length = self._source.doc_field_length
+        return [length(d, fieldname, 0) or 0 for d in range(self._source.doc_count_all())]
+
+
+class _Writer(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's segment writer with field lengths read once per field (see _FieldLengths);
+    the same postings, written in the same order."""
+
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        postings = self.pool.iter_postings()
+        cached = _FieldLengths(lengths, self.schema) if lengths else None
+        self.fieldwriter.add_postings(self.schema, cached, postings)
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+    def write_postings(self, lengths: Any, items: Any, startdoc: int, docmap: Any) -> None:
+        items = self._process_posts(items, startdoc, docmap)
+        cached = _FieldLengths(lengths, self.schema) if lengths else None
+        self.fieldwriter.add_postings(self.schema, cached, items)
+
+
+def _writer(ix: FileIndex, **options: Any) -> _Writer:
+    return _Writer(ix, **options)
 
 
 def _schema_version(generation: Path) -> int | None:
@@ -229,7 +280,7 @@ class Build:
         ix = index.open_dir(str(self.path))
         # compound=False: Whoosh copies each part of a compound segment into memory when it
         # opens it (about 500 MB per process at 100,000 offers); separate files stay mapped.
-        writer = ix.writer(limitmb=256, procs=1, compound=False)
+        writer = _writer(ix, limitmb=256, compound=False)
         try:
             for document in documents:
                 writer.add_document(**document)
@@ -246,7 +297,7 @@ class Build:
         ix = index.open_dir(str(self.path))
         # One segment (up to BUILD_CHUNK offers, the programme's real size) is already merged.
         if len(ix._segments()) > 1:
-            writer = ix.writer(limitmb=256, procs=1, compound=False)
+            writer = _writer(ix, limitmb=256, compound=False)
             try:
                 writer.commit(optimize=True)
             except BaseException:

@@ -201,3 +201,50 @@ def test_a_snapshot_in_use_is_closed_when_its_last_search_ends(service: SearchSe
         assert not snap.searcher.reader().is_closed
     assert snap.searcher.reader().is_closed
     assert newer.searcher.reader().is_closed
+
+
+def test_the_board_s_writer_writes_what_whoosh_s_writes(tmp_path: Path) -> None:
+    """The same documents through Whoosh's own writer and the board's (field lengths read
+    once per field): the same terms, postings, lengths and BM25 statistics."""
+    from whoosh import index
+
+    from jobboard.search.schema import build_schema
+    from jobboard.search.store import _writer
+
+    indexes = []
+    for name, make in (("whoosh", lambda ix: ix.writer()), ("board", _writer)):
+        (tmp_path / name).mkdir()
+        ix = index.create_in(str(tmp_path / name), build_schema())
+        writer = make(ix)
+        for number in range(1, 40):
+            writer.add_document(**_document(number))
+        writer.commit()
+        writer = make(ix)  # a second segment, then both merged into one
+        for number in range(40, 50):
+            writer.add_document(**_document(number))
+        writer.commit(optimize=True)
+        indexes.append(ix)
+    with indexes[0].reader() as theirs, indexes[1].reader() as ours:
+        terms = list(theirs.all_terms())
+        assert terms == list(ours.all_terms()) and len(terms) > 100
+        for field, text in terms:
+            if theirs.schema[field].format.supports("positions"):
+                mine, other = ours.postings(field, text), theirs.postings(field, text)
+                assert list(mine.items_as("positions")) == list(other.items_as("positions"))
+            assert list(ours.postings(field, text).items_as("weight")) == list(
+                theirs.postings(field, text).items_as("weight")
+            )
+        for field in ("title", "place", "body"):
+            assert ours.field_length(field) == theirs.field_length(field)
+            for docnum in range(ours.doc_count_all()):
+                assert ours.doc_field_length(docnum, field) == theirs.doc_field_length(
+                    docnum, field
+                )
+        # The lengths kept with each term, which block-max scoring reads.
+        for field, text in terms:
+            if field in ("title", "place", "body"):
+                mine, other = ours.term_info(field, text), theirs.term_info(field, text)
+                assert (mine.min_length(), mine.max_length()) == (
+                    other.min_length(),
+                    other.max_length(),
+                ), (field, text)
