@@ -29,10 +29,26 @@ from jobboard.passwords import hash_password
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import IndexUnavailable, SearchService
 from jobboard.search.store import IndexStore
-from jobboard.services import account_deletion, accounts, alerts, demo, expiry, purge, reference
+from jobboard.services import (
+    account_deletion,
+    accounts,
+    alerts,
+    cv_move,
+    demo,
+    expiry,
+    purge,
+    reference,
+)
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
-from jobboard.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, local_base_url, tortoise_config
+from jobboard.settings import (
+    CV_STORAGES,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    Settings,
+    local_base_url,
+    tortoise_config,
+)
 
 DEMO_ACCOUNTS_FILE = "demo-comptes.txt"
 
@@ -321,6 +337,23 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return _with_db(settings, work)
 
 
+def cmd_move_cvs(settings: Settings, args: argparse.Namespace) -> int:
+    """Move every CV into one backend of the CV store, checking each; safe to run again."""
+
+    async def work() -> int:
+        report = await cv_move.move_cvs(settings, args.to)
+        for line in report.lines():
+            print(line)
+        if settings.cv_backend != args.to:
+            print(
+                f"Les nouveaux CV vont encore vers « {settings.cv_backend} » : réglez "
+                f"JOBBOARD_CV_STORAGE={args.to}."
+            )
+        return 1 if report.unreadable else 0
+
+    return _with_db(settings, work)
+
+
 def cmd_delete_staff(settings: Settings, args: argparse.Namespace) -> int:
     """Remove an ANCT staff account; the journal keeps its decisions without its name."""
     email = accounts.normalise_email(args.email)
@@ -459,6 +492,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="compte ce qui serait supprimé, sans rien modifier"
     )
     purging.set_defaults(func=cmd_purge)
+    moving = sub.add_parser(
+        "move-cvs",
+        help="déplace tous les CV vers un stockage (dossier local ou base de données) en "
+        "vérifiant chacun ; relançable après une interruption",
+    )
+    moving.add_argument("--to", required=True, choices=CV_STORAGES, help="stockage de destination")
+    moving.set_defaults(func=cmd_move_cvs)
     delete_staff = sub.add_parser("delete-staff", help="supprime un compte de l’équipe ANCT")
     delete_staff.add_argument("email")
     delete_staff.set_defaults(func=cmd_delete_staff)

@@ -312,7 +312,7 @@ class Application(Model):
     status = fields.CharField(max_length=12, default=ApplicationStatus.RECEIVED)
     cover_letter = fields.TextField(default="")
     message = fields.TextField(default="")
-    cv_path = fields.CharField(max_length=200, default="")  # relative to the data dir
+    cv_path = fields.CharField(max_length=200, default="")  # its key in services/cv_store
     cv_sha256 = fields.CharField(max_length=64, default="")
     cv_filename = fields.CharField(max_length=200, default="")
     talent_pool_consent = fields.BooleanField(default=False)
@@ -505,7 +505,7 @@ class SavedCV(Model):
     user: fields.OneToOneRelation[User] = fields.OneToOneField(
         "models.User", related_name="saved_cv", on_delete=fields.CASCADE
     )
-    cv_path = fields.CharField(max_length=200)  # relative to the data dir, like Application's
+    cv_path = fields.CharField(max_length=200)  # its key in services/cv_store, like Application's
     cv_sha256 = fields.CharField(max_length=64)
     cv_filename = fields.CharField(max_length=200)
     size_bytes = fields.IntField()
@@ -515,6 +515,21 @@ class SavedCV(Model):
 
     class Meta:
         table = "saved_cv"
+
+
+class CVBlob(Model):
+    """One chunk of a CV kept in the database (services/cv_store, `db:` keys): every host
+    reads it, `pg_dump` backs it up. A CV's chunks are written in one transaction."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=64)
+    seq = fields.IntField()
+    data = fields.BinaryField()
+    created_at = fields.DatetimeField()  # the sweep's age of an orphan
+
+    class Meta:
+        table = "cv_blob"
+        unique_together = (("key", "seq"),)
 
 
 class Alert(Model):

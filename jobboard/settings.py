@@ -35,6 +35,8 @@ def local_base_url(host: str, port: int) -> str:
 # Where the background loops (indexer, e-mail sender, expiry) run: in every `serve` process, or
 # only in a separate `jobboard worker` process (then web workers run none of them).
 BACKGROUND_MODES = ("inline", "worker")
+# Where CVs are kept (JOBBOARD_CV_STORAGE): files under the data dir, or the database.
+CV_STORAGES = ("local", "database")
 
 
 def _sqlite_url(data_dir: Path) -> str:
@@ -72,6 +74,9 @@ class Settings:
     # empty: none, every client is the address that connected, loopback included.
     trusted_proxies: tuple[str, ...] = ()
     cv_max_bytes: int = 5 * 1024 * 1024
+    # Where new CVs go: "local" (files under data_dir/cv) or "database" (the cv_blob table);
+    # empty: local on SQLite, database on PostgreSQL (every host reads them). services/cv_store.
+    cv_storage: str = ""
     # Requests to /api/v1/ per IP address, in the `limits` notation (« 60/minute »).
     api_rate_limit: str = "60/minute"
     session_idle_minutes: int = 120
@@ -102,6 +107,12 @@ class Settings:
         return self.data_dir / "cv"
 
     @property
+    def cv_backend(self) -> str:
+        if self.cv_storage:
+            return self.cv_storage
+        return "local" if self.is_sqlite else "database"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
@@ -123,6 +134,12 @@ class Settings:
             raise ValueError(
                 f"JOBBOARD_BACKGROUND vaut « {background} » : valeurs possibles "
                 + ", ".join(BACKGROUND_MODES)
+            )
+        cv_storage = env.get("JOBBOARD_CV_STORAGE", "")
+        if cv_storage not in ("", *CV_STORAGES):
+            raise ValueError(
+                f"JOBBOARD_CV_STORAGE vaut « {cv_storage} » : valeurs possibles "
+                + ", ".join(CV_STORAGES)
             )
         trusted_proxies = _networks(env.get("JOBBOARD_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
@@ -148,6 +165,7 @@ class Settings:
             ),
             session_max_hours=int(env.get("JOBBOARD_SESSION_MAX_HOURS", cls.session_max_hours)),
             cv_max_bytes=int(env.get("JOBBOARD_CV_MAX_BYTES", cls.cv_max_bytes)),
+            cv_storage=cv_storage,
             api_rate_limit=_rate_limit(env.get("JOBBOARD_API_RATE_LIMIT", cls.api_rate_limit)),
             alert_settle_seconds=int(
                 env.get("JOBBOARD_ALERT_SETTLE_SECONDS", cls.alert_settle_seconds)

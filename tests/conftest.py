@@ -49,8 +49,9 @@ from tortoise.warnings import TortoiseLoopSwitchWarning
 from jobboard import PROJECT_ROOT, clock
 from jobboard.app import create_app
 from jobboard.clock import today
-from jobboard.models import Commune, Offer, User
+from jobboard.models import Commune, CVBlob, Offer, User
 from jobboard.passwords import hash_password
+from jobboard.services.cv_store import LocalBackend, cv_store
 from jobboard.services.demo import load_demo_offers
 from jobboard.services.moderation import decide
 from jobboard.services.reference import import_communes, import_density, import_pvd
@@ -217,7 +218,7 @@ async def _empty_tables() -> None:
     conn = connections.get("default")
     tables = (
         "alert", "saved_offer", "application_event", "application", "offer_event", "offer_theme",
-        "offer", "user_session", "data_export", "saved_cv", "app_user", "organisation",
+        "offer", "user_session", "data_export", "saved_cv", "cv_blob", "app_user", "organisation",
         "search_change", "search_state", "email_outbox",
     )  # fmt: skip
     if is_postgres():
@@ -253,6 +254,40 @@ def settings(tmp_path: Path, reference_dir: Path) -> Settings:
     return replace(
         base, database_url=TEST_DB_URL, fixtures_dir=reference_dir, base_url="http://testserver"
     )
+
+
+# CVs as the store holds them, whichever backend the settings name (services/cv_store):
+# tests look at what is stored, and change it behind the store's back, through these.
+
+
+async def stored_cvs(settings: Settings) -> list[str]:
+    """The key of every CV stored, in every backend: what the orphan sweep sees."""
+    return sorted(item.key for item in await cv_store(settings).listing())
+
+
+async def raw_cv(settings: Settings, key: str) -> bytes:
+    """The bytes stored under `key`, unchecked."""
+    return b"".join([chunk async for chunk in cv_store(settings).backend_of(key).chunks(key)])
+
+
+async def tamper_cv(settings: Settings, key: str, content: bytes) -> None:
+    """Replace the stored bytes without the store knowing (a disk or a restore gone wrong)."""
+    backend = cv_store(settings).backend_of(key)
+    if isinstance(backend, LocalBackend):
+        (settings.data_dir / key).write_bytes(content)
+    else:
+        await CVBlob.filter(key=key).delete()
+        await CVBlob.create(key=key, seq=0, data=content, created_at=clock.now())
+
+
+async def age_cv(settings: Settings, key: str, seconds: float) -> None:
+    """Make the CV under `key` look stored `seconds` ago, on the board's clock (which tests
+    may move): file times are the kernel's."""
+    moment = clock.now() - timedelta(seconds=seconds)
+    if isinstance(cv_store(settings).backend_of(key), LocalBackend):
+        os.utime(settings.data_dir / key, (moment.timestamp(), moment.timestamp()))
+    else:
+        await CVBlob.filter(key=key).update(created_at=moment)
 
 
 @pytest_asyncio.fixture

@@ -38,6 +38,7 @@ from tests.conftest import (
     make_user,
     migrated_test_context,
     post_form,
+    stored_cvs,
 )
 from tests.test_applications import _apply, _offer, small_pdf
 from tests.test_cli import run
@@ -178,7 +179,7 @@ async def test_the_page_explains_what_goes_and_what_stays(
 async def test_a_wrong_password_deletes_nothing(
     client: httpx.AsyncClient, world: dict[str, object], settings: Settings
 ) -> None:
-    cvs = sorted(settings.cv_dir.iterdir())
+    cvs = await stored_cvs(settings)
     response = await _delete(client, "pas le bon mot de passe")
     assert response.status_code == 400
     assert "Mot de passe incorrect" in response.text and 'aria-invalid="true"' in response.text
@@ -186,7 +187,7 @@ async def test_a_wrong_password_deletes_nothing(
     assert await UserSession.filter(user__email=EMAIL).exists()
     pending = await Application.get(id=world["pending"].id)  # type: ignore[attr-defined]
     assert pending.status == "received" and pending.candidate_id is not None
-    assert sorted(settings.cv_dir.iterdir()) == cvs
+    assert cvs and await stored_cvs(settings) == cvs
     assert (await client.get("/espace/candidat")).status_code == 200  # still signed in
 
 
@@ -195,7 +196,7 @@ async def test_a_deleted_candidate_leaves_no_trace(
 ) -> None:
     needles = (EMAIL, NAME, "Zarkowiak", *BIRTH_FORMS)
     assert await _traces(needles)  # the search finds them while the account exists
-    assert _files_with(settings.cv_dir, (b"%PDF",))
+    assert await stored_cvs(settings)
 
     response = await _delete(client)
     assert response.status_code == 303 and response.headers["location"] == "/"
@@ -213,7 +214,7 @@ async def test_a_deleted_candidate_leaves_no_trace(
     assert await UserSession.all().count() == 0 and await DataExport.all().count() == 0
     leftovers = _files_with(settings.data_dir, (*(n.encode() for n in needles), b"%PDF", b"PK"))
     assert leftovers == []
-    assert list(settings.cv_dir.iterdir()) == []
+    assert await stored_cvs(settings) == []
 
     # The applications stay, anonymised, with their status history.
     pending = await Application.get(id=world["pending"].id)  # type: ignore[attr-defined]

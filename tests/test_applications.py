@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import os
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,11 +17,21 @@ from jobboard import clock
 from jobboard.models import Application, ApplicationEvent, EmailOutbox, Offer, User
 from jobboard.services import pdf_check
 from jobboard.services.applications import change_status
+from jobboard.services.cv_store import cv_store
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from jobboard.web import throttle
 from tests import pdf_corpus
-from tests.conftest import csrf_token, log_in, make_user, offer_row, post_form
+from tests.conftest import (
+    age_cv,
+    csrf_token,
+    log_in,
+    make_user,
+    offer_row,
+    post_form,
+    raw_cv,
+    stored_cvs,
+)
 
 TODAY = clock.today()
 START = TODAY + timedelta(days=60)
@@ -59,8 +67,8 @@ async def _apply(
     return await client.post(f"/offres/{offer.id}/candidater", data=data, files=files)
 
 
-def _stored(settings: Settings) -> list[Path]:
-    return sorted(settings.cv_dir.glob("*")) if settings.cv_dir.exists() else []
+async def _stored(settings: Settings) -> list[str]:
+    return await stored_cvs(settings)
 
 
 @pytest.fixture
@@ -83,9 +91,9 @@ async def test_a_full_application_with_a_real_pdf(
     application = await Application.get()
     assert application.status == "received" and application.talent_pool_consent
     assert application.cv_sha256 == hashlib.sha256(pdf).hexdigest()
-    assert application.cv_filename == "cv.pdf" and application.cv_path.startswith("cv/")
-    [stored] = _stored(settings)
-    assert stored.read_bytes() == pdf and stored.name != "cv.pdf"  # a random name
+    [stored] = await _stored(settings)
+    assert application.cv_filename == "cv.pdf" and application.cv_path == stored
+    assert await raw_cv(settings, stored) == pdf and "cv.pdf" not in stored  # a random name
     assert application.eligibility["verdict"] == "eligible"
     assert await ApplicationEvent.filter(
         application_id=application.id, to_status="received"
@@ -111,7 +119,7 @@ async def test_files_that_are_not_readable_pdfs_are_refused(
     offer = await _offer()
     response = await _apply(client, offer, content, filename="cv.pdf")
     assert response.status_code == 400 and message in response.text
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_a_six_megabyte_file_is_refused_before_being_read(
@@ -121,7 +129,7 @@ async def test_a_six_megabyte_file_is_refused_before_being_read(
     big = small_pdf() + b"%" * (6 * 1024 * 1024)
     response = await _apply(client, offer, big)
     assert response.status_code == 413 and "dépasse 5 Mo" in response.text
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_a_body_without_length_is_cut_at_the_limit(
@@ -149,7 +157,7 @@ async def test_a_body_without_length_is_cut_at_the_limit(
         headers={"content-type": f"multipart/form-data; boundary={boundary}"},
     )
     assert response.status_code == 413
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_an_interrupted_upload_leaves_no_file_and_no_row(
@@ -192,7 +200,7 @@ async def test_an_interrupted_upload_leaves_no_file_and_no_row(
     await app(scope, receive, send)  # no exception escapes
     statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
     assert all(code < 500 for code in statuses)  # nothing, or a 4xx nobody reads
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_applying_twice_is_refused_with_a_link(
@@ -204,7 +212,7 @@ async def test_applying_twice_is_refused_with_a_link(
     again = await _apply(client, offer, small_pdf())
     assert again.status_code == 409
     assert f"/espace/candidat/candidatures/{application.id}" in again.text
-    assert len(_stored(settings)) == 1
+    assert len(await _stored(settings)) == 1
     form = await client.get(f"/offres/{offer.id}/candidater")
     assert "déjà candidaté" in form.text.replace("&#39;", "'")
 
@@ -227,7 +235,7 @@ async def test_twenty_concurrent_submissions_make_one_application(
     codes = await asyncio.gather(*(submit() for _ in range(20)))
     assert codes.count(303) == 1 and set(codes) <= {303, 409}
     assert await Application.filter(offer_id=offer.id).count() == 1
-    assert len(_stored(settings)) == 1  # the losers' files were removed
+    assert len(await _stored(settings)) == 1  # the losers' files were removed
 
 
 @pytest.mark.parametrize(
@@ -252,7 +260,7 @@ async def test_vta_rules_at_apply_time(
     if not ok:
         assert response.status_code == 400
         assert "18-30 ans" in response.text or "bac+2" in response.text
-        assert await Application.all().count() == 0 and _stored(settings) == []
+        assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_closed_and_expired_offers_take_no_application(
@@ -423,28 +431,23 @@ async def test_another_collectivite_sees_no_application(client: httpx.AsyncClien
     await Application.get(id=application.id, status="received")  # the move did not happen
 
 
-async def test_orphan_and_half_written_cv_files_are_swept(
+async def test_orphan_cvs_are_swept(
     client: httpx.AsyncClient, lea: User, settings: Settings
 ) -> None:
     from jobboard.services.applications import sweep_cv_orphans
 
     offer = await _offer()
     await _apply(client, offer, small_pdf())
-    [kept] = _stored(settings)
-    orphan = settings.cv_dir / "0123abcd.pdf"
-    partial = settings.cv_dir / "4567ef.part"
-    orphan.write_bytes(b"%PDF-")
-    partial.write_bytes(b"%PDF-")
-    # File times are the kernel's: set them on the board's clock, which tests may move.
-    a_minute_ago = clock.now().timestamp() - 60
-    for path in (orphan, partial, kept):
-        os.utime(path, (a_minute_ago, a_minute_ago))
+    [kept] = await _stored(settings)
+    orphan = (await cv_store(settings).store(io.BytesIO(b"%PDF-"))).key
+    for key in (orphan, kept):
+        await age_cv(settings, key, 60)
     assert await sweep_cv_orphans(settings) == 0  # too recent: may still be in flight
-    two_hours_ago = a_minute_ago - 7200
-    for path in (orphan, partial, kept):
-        os.utime(path, (two_hours_ago, two_hours_ago))
-    assert await sweep_cv_orphans(settings) == 2
-    assert _stored(settings) == [kept]
+    for key in (orphan, kept):
+        await age_cv(settings, key, 7200)
+    assert await sweep_cv_orphans(settings, dry_run=True) == 1
+    assert await sweep_cv_orphans(settings) == 1
+    assert await _stored(settings) == [kept]
 
 
 async def test_the_downloaded_name_always_ends_in_pdf(
@@ -460,7 +463,7 @@ async def test_a_script_with_a_pdf_appended_is_not_a_pdf(
 ) -> None:
     offer = await _offer()
     response = await _apply(client, offer, b"@echo off\r\ncalc.exe\r\n" + small_pdf())
-    assert response.status_code == 400 and _stored(settings) == []
+    assert response.status_code == 400 and await _stored(settings) == []
 
 
 async def test_an_offer_closed_meanwhile_takes_no_application(
@@ -479,7 +482,7 @@ async def test_an_offer_closed_meanwhile_takes_no_application(
     monkeypatch.setattr(applications, "check_can_apply", then_closed)
     response = await _apply(client, offer, small_pdf())
     assert response.status_code == 400 and "ne reçoit plus" in response.text
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_the_application_log_cannot_be_rewritten(db: None, settings: Settings) -> None:
@@ -536,7 +539,7 @@ async def test_hostile_pdfs_are_refused_with_a_french_message(
     response = await _apply(client, offer, corpus[name]())
     assert response.status_code == 400
     assert message in response.text
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_hostile_pdfs_are_refused_while_the_board_keeps_answering(
@@ -572,7 +575,7 @@ async def test_hostile_pdfs_are_refused_while_the_board_keeps_answering(
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert in_flight_after_answers > 0  # the board answered while checks were running
     assert [r.status_code for r in responses] == [400] * 4
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
 
 
 async def test_application_attempts_are_limited_per_candidate_and_per_address(
@@ -589,6 +592,6 @@ async def test_application_attempts_are_limited_per_candidate_and_per_address(
         await limiter.hit(throttle.APPLY_PER_IP, "127.0.0.1")
     response = await _apply(client, offer, small_pdf())
     assert response.status_code == 429 and "Trop de candidatures" in response.text
-    assert await Application.all().count() == 0 and _stored(settings) == []
+    assert await Application.all().count() == 0 and await _stored(settings) == []
     await limiter.clear(throttle.APPLY_PER_IP, "127.0.0.1")
     assert (await _apply(client, offer, small_pdf())).status_code == 303

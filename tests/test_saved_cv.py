@@ -4,26 +4,34 @@ with it; each application keeps its own copy; the orphan sweep knows saved CVs."
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
-from jobboard import clock
 from jobboard.models import Application, SavedCV, User
 from jobboard.services.applications import sweep_cv_orphans
+from jobboard.services.cv_store import cv_store
 from jobboard.services.saved_cv import delete_saved_cv
 from jobboard.settings import Settings
 from jobboard.web import throttle
-from tests.conftest import csrf_token, log_in, make_user, post_form
+from tests.conftest import (
+    age_cv,
+    csrf_token,
+    log_in,
+    make_user,
+    post_form,
+    raw_cv,
+    stored_cvs,
+    tamper_cv,
+)
 from tests.test_applications import _apply, _offer, small_pdf
 
 
-def _stored(settings: Settings) -> list[Path]:
-    return sorted(settings.cv_dir.glob("*")) if settings.cv_dir.exists() else []
+async def _stored(settings: Settings) -> list[str]:
+    return await stored_cvs(settings)
 
 
 async def _upload(
@@ -58,7 +66,7 @@ async def test_upload_download_replace_delete(
     saved = await SavedCV.get(user_id=lea.id)
     assert saved.cv_filename == "Mon CV.pdf" and saved.size_bytes == len(first)
     assert saved.cv_sha256 == hashlib.sha256(first).hexdigest()
-    assert (settings.data_dir / saved.cv_path).read_bytes() == first
+    assert await raw_cv(settings, saved.cv_path) == first
     page = await client.get("/espace/compte")
     assert "Mon CV.pdf" in page.text and "Remplacer mon CV" in page.text
     assert "Votre CV est enregistré" in page.text
@@ -71,14 +79,14 @@ async def test_upload_download_replace_delete(
     assert (await _upload(client, second, "CV 2027.pdf")).status_code == 303
     replaced = await SavedCV.get(user_id=lea.id)
     assert replaced.id == saved.id and replaced.cv_filename == "CV 2027.pdf"
-    assert _stored(settings) == [settings.data_dir / replaced.cv_path]
+    assert await _stored(settings) == [replaced.cv_path]
     assert (await client.get("/espace/compte/cv")).content == second
     # Deleting: row and file gone.
     deleted = await post_form(
         client, "/espace/compte/cv/supprimer", {}, token_from="/espace/compte"
     )
     assert deleted.status_code == 303
-    assert not await SavedCV.exists() and _stored(settings) == []
+    assert not await SavedCV.exists() and await _stored(settings) == []
     assert "Aucun CV enregistré" in (await client.get("/espace/compte")).text
 
 
@@ -95,14 +103,14 @@ async def test_a_file_that_is_not_a_pdf_is_refused_and_the_saved_one_kept(
 ) -> None:
     assert (await _upload(client, _pdf("gardé"))).status_code == 303
     before = await SavedCV.get(user_id=lea.id)
-    files_before = _stored(settings)
+    files_before = await _stored(settings)
     response = await _upload(client, content, "cv.pdf")
     assert response.status_code == 400
     assert f'<p class="fr-error-text" id="saved_cv-erreur">{message}</p>' in response.text
     assert 'aria-describedby="saved_cv-erreur"' in response.text
     after = await SavedCV.get(user_id=lea.id)
     assert (after.cv_path, after.cv_sha256) == (before.cv_path, before.cv_sha256)
-    assert _stored(settings) == files_before
+    assert await _stored(settings) == files_before
 
 
 async def test_no_file_too_large_or_too_many_uploads_are_refused(
@@ -122,7 +130,7 @@ async def test_no_file_too_large_or_too_many_uploads_are_refused(
     for _ in range(60):
         await limiter.hit(throttle.APPLY_PER_IP, "127.0.0.1")
     assert (await _upload(client, small_pdf())).status_code == 429
-    assert not await SavedCV.exists() and _stored(settings) == []
+    assert not await SavedCV.exists() and await _stored(settings) == []
 
 
 async def test_only_candidates_have_a_saved_cv(client: httpx.AsyncClient) -> None:
@@ -149,14 +157,14 @@ async def test_apply_with_the_saved_cv_keeps_its_own_copy(
     application = await Application.get()
     assert application.cv_path != saved.cv_path and application.cv_filename == "CV Léa.pdf"
     assert application.cv_sha256 == saved.cv_sha256
-    own = settings.data_dir / application.cv_path
-    assert own.read_bytes() == first
-    # Replacing then deleting the saved CV leaves the application's file as it was.
+    own = application.cv_path
+    assert await raw_cv(settings, own) == first
+    # Replacing then deleting the saved CV leaves the application's CV as it was.
     await _upload(client, _pdf("remplacé"))
-    assert own.read_bytes() == first
+    assert await raw_cv(settings, own) == first
     await post_form(client, "/espace/compte/cv/supprimer", {}, token_from="/espace/compte")
     assert not await SavedCV.exists()
-    assert own.read_bytes() == first
+    assert await raw_cv(settings, own) == first
     download = await client.get(f"/candidatures/{application.id}/cv")
     assert download.status_code == 200 and download.content == first
 
@@ -175,7 +183,7 @@ async def test_another_cv_can_be_sent_instead(
     assert applied.status_code == 303
     application = await Application.get()
     assert application.cv_filename == "Autre.pdf"
-    assert (settings.data_dir / application.cv_path).read_bytes() == other
+    assert await raw_cv(settings, application.cv_path) == other
 
 
 async def test_the_saved_choice_without_a_saved_cv_asks_for_a_file(
@@ -184,7 +192,7 @@ async def test_the_saved_choice_without_a_saved_cv_asks_for_a_file(
     offer = await _offer()
     response = await _apply(client, offer, None, cv_choice="enregistre")
     assert response.status_code == 400 and "Joignez votre CV" in response.text
-    assert not await Application.exists() and _stored(settings) == []
+    assert not await Application.exists() and await _stored(settings) == []
 
 
 async def test_a_saved_cv_changed_on_disk_is_not_sent(
@@ -192,12 +200,12 @@ async def test_a_saved_cv_changed_on_disk_is_not_sent(
 ) -> None:
     await _upload(client, _pdf("intègre"))
     saved = await SavedCV.get(user_id=lea.id)
-    (settings.data_dir / saved.cv_path).write_bytes(_pdf("altéré"))
+    await tamper_cv(settings, saved.cv_path, _pdf("altéré"))
     offer = await _offer()
     response = await _apply(client, offer, None, cv_choice="enregistre")
     assert response.status_code == 400 and "plus lisible" in response.text
     assert not await Application.exists()
-    assert _stored(settings) == [settings.data_dir / saved.cv_path]
+    assert await _stored(settings) == [saved.cv_path]
 
 
 async def test_the_orphan_sweep_keeps_saved_cvs(
@@ -205,14 +213,12 @@ async def test_the_orphan_sweep_keeps_saved_cvs(
 ) -> None:
     await _upload(client, _pdf("gardé"))
     saved = await SavedCV.get(user_id=lea.id)
-    kept = settings.data_dir / saved.cv_path
-    orphan = settings.cv_dir / "0123abcd.pdf"
-    orphan.write_bytes(b"%PDF-")
-    two_hours_ago = clock.now().timestamp() - 7200
-    for path in (kept, orphan):
-        os.utime(path, (two_hours_ago, two_hours_ago))
+    kept = saved.cv_path
+    orphan = (await cv_store(settings).store(io.BytesIO(b"%PDF-"))).key
+    for key in (kept, orphan):
+        await age_cv(settings, key, 7200)
     assert await sweep_cv_orphans(settings) == 1
-    assert _stored(settings) == [kept]
+    assert await _stored(settings) == [kept]
 
 
 async def test_account_deletion_helper_removes_row_and_file(
@@ -220,5 +226,5 @@ async def test_account_deletion_helper_removes_row_and_file(
 ) -> None:
     await _upload(client, _pdf("à supprimer"))
     assert await delete_saved_cv(lea, settings) is True
-    assert not await SavedCV.exists() and _stored(settings) == []
+    assert not await SavedCV.exists() and await _stored(settings) == []
     assert await delete_saved_cv(lea, settings) is False

@@ -3,7 +3,7 @@
 A candidate's applications are anonymised (pending ones withdrawn, recruiters told); a
 recruiter's offers stay with the collectivité and the journal keeps their actions without their
 name; every holding of services/personal_data erases its part, in one transaction, then the
-files go and SQLite's deleted pages are overwritten (jobboard.db.erase_deleted_pages).
+CVs and files go and SQLite's deleted pages are overwritten (jobboard.db.erase_deleted_pages).
 Deleting an account twice, or while its archive is being built, deletes it once.
 """
 
@@ -23,7 +23,8 @@ from jobboard.mail import queue_email
 from jobboard.models import Application, Offer, User
 from jobboard.passwords import verify_password_async
 from jobboard.services.accounts import FormInvalid
-from jobboard.services.personal_data import HOLDINGS
+from jobboard.services.cv_store import cv_store
+from jobboard.services.personal_data import HOLDINGS, Leftovers
 from jobboard.settings import Settings
 
 # Why an account was deleted: the last e-mail says it.
@@ -97,19 +98,22 @@ async def request_deletion(
 async def delete_account(user_id: int, settings: Settings, *, reason: str) -> bool:
     """Delete the account and everything personal the holdings name; False if it was gone
     already (a second request, or a concurrent one that won)."""
-    files: list[Path] = []
+    leftovers = Leftovers()
     async with in_transaction():
         user = await User.select_for_update().get_or_none(id=user_id)
         if user is None:
             return False
         for holding in HOLDINGS:
-            files += await holding.erase(user, settings)
+            leftovers += await holding.erase(user, settings)
         email, notify = user.email, reason != UNCONFIRMED and user.email_confirmed_at is not None
         context = {"user": user, "reason": reason}
         await user.delete()  # sessions, archives: ON DELETE CASCADE; logs, offers: SET NULL
         if notify:
             await queue_email(email, "account_deleted", context, settings, erase_when_sent=True)
-    await anyio.to_thread.run_sync(_unlink, files)
+    store = cv_store(settings)
+    for key in leftovers.cvs:
+        await store.delete(key)
+    await anyio.to_thread.run_sync(_unlink, leftovers.files)
     await erase_deleted_pages()
     return True
 

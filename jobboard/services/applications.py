@@ -1,20 +1,15 @@
 """Applications: applying with a CV, the recruiter's pipeline, withdrawal, and what the
 offer's end (closing, expiry, refusal) does to them. Every status change, the first included,
 goes through `transition_application`: logged and e-mailed in the same transaction. A CV is
-stored whole or not at all, and removed if its row is not written."""
+stored whole or not at all (services/cv_store), and removed if its row is not written."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO
 
-import anyio.to_thread
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -34,6 +29,7 @@ from jobboard.domain.errors import Refused
 from jobboard.mail import queue_email
 from jobboard.models import Application, ApplicationEvent, Offer, SavedCV, User
 from jobboard.services import pdf_check
+from jobboard.services.cv_store import CVUnreadable, cv_store
 from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 
@@ -117,61 +113,34 @@ class AlreadyApplied(Exception):
 
 @dataclass(frozen=True)
 class StoredCV:
-    relative_path: str
+    key: str  # services/cv_store; the row's `cv_path`
     sha256: str
     filename: str
 
 
-def store_cv(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
-    """Blocking: a checked CV written under a random name, complete or not at all (temporary
-    file, fsync, rename)."""
-    settings.cv_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{secrets.token_hex(16)}.pdf"
-    final = settings.cv_dir / name
-    partial = final.with_suffix(".part")
-    digest = hashlib.sha256()
-    source.seek(0)
-    try:
-        with partial.open("xb") as out:
-            while chunk := source.read(64 * 1024):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.chmod(0o600)
-        partial.replace(final)
-        directory = os.open(settings.cv_dir, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # the rename itself survives a crash
-        finally:
-            os.close(directory)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+async def store_cv(source: IO[bytes], filename: str, settings: Settings) -> StoredCV:
+    """A checked CV streamed into the CV store under a random name, complete or not at all."""
+    blob = await cv_store(settings).store(source)
     # What the recruiter's browser will save: always a .pdf, whatever name was sent.
     stem = "".join(c for c in Path(filename.replace("\\", "/")).stem if c.isprintable())
     clean_name = f"{stem.strip(' .')[:140] or 'cv'}.pdf"
-    return StoredCV(f"cv/{name}", digest.hexdigest(), clean_name)
+    return StoredCV(blob.key, blob.sha256, clean_name)
 
 
-def remove_cv(relative_path: str, settings: Settings) -> None:
-    if relative_path:
-        (settings.data_dir / relative_path).unlink(missing_ok=True)
+async def remove_cv(key: str, settings: Settings) -> None:
+    await cv_store(settings).delete(key)
 
 
-def read_stored_cv(relative_path: str, sha256: str, settings: Settings) -> bytes:
-    """Blocking: a stored CV's bytes, checked against the SHA-256 written with it; Refused
-    (on the `cv` field) when the file is gone or no longer the one stored."""
+async def copy_stored_cv(key: str, sha256: str, settings: Settings) -> IO[bytes]:
+    """A checked copy of a stored CV (a temporary file); Refused (on the `cv` field) when it
+    is gone or no longer the one stored."""
     try:
-        content = (settings.data_dir / relative_path).read_bytes()
-    except OSError:
-        content = None
-    if content is None or hashlib.sha256(content).hexdigest() != sha256:
+        return await cv_store(settings).spooled(key, sha256)
+    except CVUnreadable:
         raise Refused(
-            "Votre CV enregistré n’est plus lisible. Choisissez « Envoyer un autre CV ».",
+            "Votre CV enregistré n’est plus lisible. Choisissez « Envoyer un autre CV ».",
             "cv",
-        )
-    return content
+        ) from None
 
 
 async def check_can_apply(offer: Offer, candidate: User, today: date) -> Assessment:
@@ -212,17 +181,18 @@ async def apply(
     assessment = await check_can_apply(offer, candidate, today)
     if saved_cv is not None:
         # The application gets its own copy: the saved CV may be replaced or deleted later.
-        content = await anyio.to_thread.run_sync(
-            read_stored_cv, saved_cv.cv_path, saved_cv.cv_sha256, settings
-        )
-        cv, cv_filename = io.BytesIO(content), saved_cv.cv_filename
+        cv = await copy_stored_cv(saved_cv.cv_path, saved_cv.cv_sha256, settings)
+        cv_filename = saved_cv.cv_filename
     if cv is None:
         raise Refused("Joignez votre CV au format PDF.", "cv")
     try:
         await pdf_check.check_cv(cv, settings.cv_max_bytes)
+        stored = await store_cv(cv, cv_filename, settings)
     except pdf_check.CVRefused as refused:
         raise Refused(refused.message, "cv") from None
-    stored = await anyio.to_thread.run_sync(store_cv, cv, cv_filename, settings)
+    finally:
+        if saved_cv is not None:
+            cv.close()  # the copy, stored now (or refused)
     try:
         async with in_transaction():
             # Locked and checked again: a close or an expiry may have committed meanwhile, and
@@ -238,7 +208,7 @@ async def apply(
                             candidate=candidate,
                             cover_letter=cover_letter,
                             message=message,
-                            cv_path=stored.relative_path,
+                            cv_path=stored.key,
                             cv_sha256=stored.sha256,
                             cv_filename=stored.filename,
                             talent_pool_consent=talent_pool,
@@ -266,7 +236,7 @@ async def apply(
                     ) from None
                 raise AlreadyApplied(existing.id) from None
     except BaseException:
-        remove_cv(stored.relative_path, settings)
+        await remove_cv(stored.key, settings)  # shielded: also when the request is cancelled
         raise
     return application
 
@@ -305,27 +275,26 @@ ORPHAN_AGE_SECONDS = 3600
 async def sweep_cv_orphans(
     settings: Settings, *, older_than: float = ORPHAN_AGE_SECONDS, dry_run: bool = False
 ) -> int:
-    """Remove CV files no application nor saved CV points to (a process killed between writing
-    the file and committing its row) and half-written `.part` files, once they are an hour old;
-    `dry_run` only counts them."""
-    if not settings.cv_dir.exists():
+    """Remove stored CVs no application nor saved CV points to (a process killed between
+    storing the CV and committing its row, a `move-cvs` interrupted between its steps) and
+    half-written `.part` files, in every backend, once they are an hour old; `dry_run` only
+    counts them."""
+    store = cv_store(settings)
+    listed = await store.listing()
+    if not listed:
         return 0
     paths = await Application.exclude(cv_path="").values_list("cv_path", flat=True)
     saved = await SavedCV.all().values_list("cv_path", flat=True)
     known = {str(p) for p in [*paths, *saved]}
-
-    def sweep() -> int:
-        removed = 0
-        limit = clock.now().timestamp() - older_than
-        for path in settings.cv_dir.iterdir():
-            if f"cv/{path.name}" in known or path.stat().st_mtime > limit:
-                continue
-            if not dry_run:
-                path.unlink(missing_ok=True)
-            removed += 1
-        return removed
-
-    return await anyio.to_thread.run_sync(sweep)
+    limit = clock.now().timestamp() - older_than
+    removed = 0
+    for item in listed:
+        if item.key in known or item.stored_at > limit:
+            continue
+        if not dry_run:
+            await store.delete(item.key)
+        removed += 1
+    return removed
 
 
 # Anonymisation: what retention and account deletion leave of an application.
@@ -348,7 +317,7 @@ async def erase_log_comments(application_id: int) -> int:
 async def anonymise(application: Application, reason: str) -> str:
     """Remove what names or describes the candidate: the link to their account, letter, message,
     CV, declared data, the recruiters' notes and the history's comments. The status history
-    stays. Returns the CV file to remove once the caller's transaction committed."""
+    stays. Returns the CV (its key) to remove once the caller's transaction committed."""
     cv_path = application.cv_path
     moment = now()
     verdict = {"verdict": application.eligibility.get("verdict", "")}
@@ -369,7 +338,7 @@ async def anonymise(application: Application, reason: str) -> str:
 async def forget_candidate(candidate: User, settings: Settings) -> list[str]:
     """A candidate's account is being deleted: each application is anonymised, and those still
     pending are withdrawn (the recruiters are told). In the caller's transaction; returns the
-    CV files to remove after it committed."""
+    CVs (their keys) to remove after it committed."""
     files: list[str] = []
     owned = await Application.select_for_update().filter(candidate_id=candidate.id)
     for application in owned:

@@ -1,5 +1,5 @@
 """« Télécharger mes données »: one ZIP with a JSON file of everything the board holds about
-the account (services/personal_data) and the CV files, built on demand and offered again for
+the account (services/personal_data) and the CVs, built on demand and offered again for
 `DATA_EXPORT` (domain/retention) to the session that asked for it."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import hashlib
 import json
 import secrets
 import zipfile
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from jobboard.clock import now
 from jobboard.domain.errors import NotFound
 from jobboard.domain.retention import DATA_EXPORT
 from jobboard.models import DataExport, User
-from jobboard.services.personal_data import holdings_for, stamp
+from jobboard.services.cv_store import CVUnreadable, cv_store
+from jobboard.services.personal_data import ExportedCV, holdings_for, stamp
 from jobboard.settings import Settings
 
 FORMAT = "bourse-pvd/donnees-personnelles/1"
@@ -36,10 +38,10 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def document(user: User, settings: Settings) -> tuple[dict[str, Any], list[tuple[str, Path]]]:
-    """The JSON document of the account and the files that go with it."""
+async def document(user: User, settings: Settings) -> tuple[dict[str, Any], list[ExportedCV]]:
+    """The JSON document of the account and the CVs that go with it."""
     data: dict[str, Any] = {"format": FORMAT, "generated_at": stamp(now())}
-    files: list[tuple[str, Path]] = []
+    files: list[ExportedCV] = []
     for holding in holdings_for(user.role):
         if holding.key:
             data[holding.key] = await holding.export(user, settings)
@@ -47,25 +49,37 @@ async def document(user: User, settings: Settings) -> tuple[dict[str, Any], list
     return data, files
 
 
-def _write_zip(target: Path, data: dict[str, Any], files: list[tuple[str, Path]]) -> int:
-    """Blocking: the ZIP written next to its final name, then renamed (never half there)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    missing = [name for name, path in files if not path.is_file()]
+async def _write_zip(
+    target: Path, data: dict[str, Any], files: list[ExportedCV], settings: Settings
+) -> int:
+    """The ZIP written next to its final name, then renamed (never half there). The CVs are
+    streamed from the CV store; one gone or no longer matching its checksum is left out and
+    named under `missing_files`."""
+    store = cv_store(settings)
+    readable: list[tuple[str, AsyncIterator[bytes]]] = []
+    missing: list[str] = []
+    for cv in files:
+        try:
+            readable.append((cv.name, await store.open(cv.key, cv.sha256)))
+        except CVUnreadable:
+            missing.append(cv.name)
     if missing:
         data = {**data, "missing_files": missing}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
     try:
         with zipfile.ZipFile(partial, "x", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(JSON_NAME, json.dumps(data, ensure_ascii=False, indent=2))
-            for name, path in files:
-                if path.is_file():
-                    archive.write(path, name)
+            for name, chunks in readable:
+                with archive.open(name, "w") as entry:
+                    async for chunk in chunks:
+                        await anyio.to_thread.run_sync(entry.write, chunk)
         partial.chmod(0o600)
         partial.replace(target)
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    return target.stat().st_size
+    return (await anyio.Path(target).stat()).st_size
 
 
 async def build(user: User, session: str, settings: Settings) -> Archive:
@@ -84,7 +98,7 @@ async def build(user: User, session: str, settings: Settings) -> Archive:
     relative = f"{EXPORT_DIR}/{secrets.token_hex(16)}.zip"
     target = settings.data_dir / relative
     data, files = await document(user, settings)
-    size = await anyio.to_thread.run_sync(_write_zip, target, data, files)
+    size = await _write_zip(target, data, files, settings)
     kept = await DataExport.filter(id=export.id).update(path=relative, size=size, ready_at=now())
     if not kept:  # the account was deleted while the archive was being written
         target.unlink(missing_ok=True)

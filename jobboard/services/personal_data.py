@@ -3,7 +3,8 @@ données » exports and what deleting the account erases, table by table.
 
 A table that holds personal data adds one `Holding` to `HOLDINGS`: the JSON section it
 exports, the files that go into the ZIP, and what deletion must do beyond the database's own
-ON DELETE (CASCADE / SET NULL). tests/test_data_export.py fails for any model with a foreign
+ON DELETE (CASCADE / SET NULL): the CVs and archives it leaves to remove once the deletion
+committed. tests/test_data_export.py fails for any model with a foreign
 key to User that no holding names.
 """
 
@@ -52,13 +53,33 @@ async def _nothing_to_export(user: User, settings: Settings) -> Any:
     return None
 
 
-async def _no_files(user: User, settings: Settings) -> list[tuple[str, Path]]:
+@dataclass(frozen=True)
+class ExportedCV:
+    name: str  # in the ZIP
+    key: str  # in services/cv_store
+    sha256: str
+
+
+@dataclass
+class Leftovers:
+    """What an erasure leaves to remove once the deletion committed."""
+
+    cvs: list[str] = field(default_factory=list)  # keys in services/cv_store
+    files: list[Path] = field(default_factory=list)  # on this host's disk (archives)
+
+    def __iadd__(self, other: Leftovers) -> Leftovers:
+        self.cvs += other.cvs
+        self.files += other.files
+        return self
+
+
+async def _no_files(user: User, settings: Settings) -> list[ExportedCV]:
     return []
 
 
-async def _cascade(user: User, settings: Settings) -> list[Path]:
+async def _cascade(user: User, settings: Settings) -> Leftovers:
     """The database's ON DELETE does it when the user row goes."""
-    return []
+    return Leftovers()
 
 
 @dataclass(frozen=True)
@@ -66,11 +87,11 @@ class Holding:
     key: str  # the JSON section; "" when nothing is exported (only erased)
     models: tuple[type[Model], ...]  # the tables it accounts for
     export: Callable[[User, Settings], Awaitable[Any]] = _nothing_to_export
-    # (name in the ZIP, file on disk)
-    files: Callable[[User, Settings], Awaitable[list[tuple[str, Path]]]] = _no_files
-    # Runs in the deletion's transaction, before the user row goes; returns files to remove
+    # The CVs that go into the ZIP.
+    files: Callable[[User, Settings], Awaitable[list[ExportedCV]]] = _no_files
+    # Runs in the deletion's transaction, before the user row goes; returns what to remove
     # once it committed.
-    erase: Callable[[User, Settings], Awaitable[list[Path]]] = _cascade
+    erase: Callable[[User, Settings], Awaitable[Leftovers]] = _cascade
     roles: frozenset[str] = field(default_factory=lambda: frozenset(Role))
 
 
@@ -152,13 +173,13 @@ async def _applications(user: User, settings: Settings) -> list[Json]:
     ]
 
 
-async def _cv_files(user: User, settings: Settings) -> list[tuple[str, Path]]:
+async def _cv_files(user: User, settings: Settings) -> list[ExportedCV]:
     owned = await Application.filter(candidate_id=user.id).exclude(cv_path="").order_by("id")
-    return [(_cv_name(a), settings.data_dir / a.cv_path) for a in owned]
+    return [ExportedCV(_cv_name(a), a.cv_path, a.cv_sha256) for a in owned]
 
 
-async def _forget_applications(user: User, settings: Settings) -> list[Path]:
-    return [settings.data_dir / path for path in await forget_candidate(user, settings)]
+async def _forget_applications(user: User, settings: Settings) -> Leftovers:
+    return Leftovers(cvs=await forget_candidate(user, settings))
 
 
 async def _consents(user: User, settings: Settings) -> list[Json]:
@@ -256,17 +277,17 @@ async def _emails(user: User, settings: Settings) -> list[Json]:
     ]
 
 
-async def _forget_emails(user: User, settings: Settings) -> list[Path]:
+async def _forget_emails(user: User, settings: Settings) -> Leftovers:
     await EmailOutbox.filter(_mentions(user)).delete()
-    return []
+    return Leftovers()
 
 
-async def _forget_exports(user: User, settings: Settings) -> list[Path]:
+async def _forget_exports(user: User, settings: Settings) -> Leftovers:
     paths = await DataExport.filter(user_id=user.id).exclude(path="").values_list("path", flat=True)
-    return [settings.data_dir / str(p) for p in paths]
+    return Leftovers(files=[settings.data_dir / str(p) for p in paths])
 
 
-# « CV enregistré »: the file goes into the ZIP and is removed with the account (its row by
+# « CV enregistré »: the CV goes into the ZIP and is removed with the account (its row by
 # ON DELETE CASCADE).
 
 
@@ -282,16 +303,16 @@ async def _saved_cv(user: User, settings: Settings) -> Json | None:
     }
 
 
-async def _saved_cv_files(user: User, settings: Settings) -> list[tuple[str, Path]]:
+async def _saved_cv_files(user: User, settings: Settings) -> list[ExportedCV]:
     saved = await SavedCV.get_or_none(user_id=user.id)
     if saved is None:
         return []
-    return [(f"cv-enregistre/{saved.cv_filename}", settings.data_dir / saved.cv_path)]
+    return [ExportedCV(f"cv-enregistre/{saved.cv_filename}", saved.cv_path, saved.cv_sha256)]
 
 
-async def _forget_saved_cv(user: User, settings: Settings) -> list[Path]:
+async def _forget_saved_cv(user: User, settings: Settings) -> Leftovers:
     saved = await SavedCV.get_or_none(user_id=user.id)
-    return [settings.data_dir / saved.cv_path] if saved is not None else []
+    return Leftovers(cvs=[saved.cv_path] if saved is not None else [])
 
 
 # E-mail alerts: the candidate's own (ON DELETE CASCADE), and those a visitor created with the
@@ -314,9 +335,9 @@ async def _alerts(user: User, settings: Settings) -> list[Json]:
     ]
 
 
-async def _forget_alerts(user: User, settings: Settings) -> list[Path]:
+async def _forget_alerts(user: User, settings: Settings) -> Leftovers:
     await Alert.filter(Q(user_id=user.id) | Q(email=user.email)).delete()
-    return []
+    return Leftovers()
 
 
 HOLDINGS: tuple[Holding, ...] = (

@@ -34,7 +34,7 @@ from jobboard.mail import queue_email
 from jobboard.models import Alert, Application, ApplicationEvent, EmailOutbox, User
 from jobboard.services import data_export
 from jobboard.services.account_deletion import INACTIVE, UNCONFIRMED, delete_account
-from jobboard.services.applications import RETENTION, anonymise, sweep_cv_orphans
+from jobboard.services.applications import RETENTION, anonymise, remove_cv, sweep_cv_orphans
 from jobboard.services.sessions import expired_sessions
 from jobboard.settings import Settings
 
@@ -121,8 +121,7 @@ async def purge_applications(report: PurgeReport, settings: Settings, moment: da
                 id=application.id, anonymised_at__isnull=True
             )
             cv_path = await anonymise(locked, RETENTION) if locked is not None else ""
-        if cv_path:
-            (settings.data_dir / cv_path).unlink(missing_ok=True)
+        await remove_cv(cv_path, settings)
 
 
 async def warn_inactive(report: PurgeReport, settings: Settings, moment: datetime) -> None:

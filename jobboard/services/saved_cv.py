@@ -1,13 +1,12 @@
 """A candidate's « CV enregistré »: upload, replace and delete, with the checks and the storage
 of an application's CV (jobboard.services.applications). One per account; applying with it
-copies the file (`applications.apply(saved_cv=…)`), so changing it never changes an
+copies the CV (`applications.apply(saved_cv=…)`), so changing it never changes an
 application. An account deletion calls `delete_saved_cv`."""
 
 from __future__ import annotations
 
 from typing import IO, Any
 
-import anyio.to_thread
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -34,13 +33,13 @@ async def save_cv(user: User, source: IO[bytes], filename: str, settings: Settin
         raise Refused(refused.message, FIELD) from None
     source.seek(0, 2)
     size = source.tell()
-    stored = await anyio.to_thread.run_sync(store_cv, source, filename, settings)
+    stored = await store_cv(source, filename, settings)
     replaced = ""
     try:
         async with in_transaction():
             saved = await SavedCV.select_for_update().get_or_none(user_id=user.id)
             fields: dict[str, Any] = {
-                "cv_path": stored.relative_path,
+                "cv_path": stored.key,
                 "cv_sha256": stored.sha256,
                 "cv_filename": stored.filename,
                 "size_bytes": size,
@@ -59,9 +58,9 @@ async def save_cv(user: User, source: IO[bytes], filename: str, settings: Settin
                 await SavedCV.filter(id=saved.id).update(**fields)
                 saved = await SavedCV.get(id=saved.id)
     except BaseException:
-        remove_cv(stored.relative_path, settings)
+        await remove_cv(stored.key, settings)  # shielded: also when the request is cancelled
         raise
-    remove_cv(replaced, settings)
+    await remove_cv(replaced, settings)
     return saved
 
 
@@ -73,5 +72,5 @@ async def delete_saved_cv(user: User, settings: Settings) -> bool:
         if saved is None:
             return False
         await saved.delete()
-    remove_cv(saved.cv_path, settings)
+    await remove_cv(saved.cv_path, settings)
     return True

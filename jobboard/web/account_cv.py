@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from jobboard.domain.account import Role
 from jobboard.domain.errors import NotFound, Refused
@@ -12,6 +12,7 @@ from jobboard.settings import Settings
 from jobboard.web import throttle, uploads
 from jobboard.web.accounts import account_page
 from jobboard.web.auth import signed_in, user_of
+from jobboard.web.cv_response import cv_response
 from jobboard.web.forms import form_fields
 from jobboard.web.session import flash
 
@@ -73,13 +74,4 @@ async def cv_file(request: Request) -> Response:
     saved = await saved_cv.saved_cv_of(user_of(request))
     if saved is None:
         raise NotFound("Vous n’avez pas de CV enregistré.")
-    path = _settings(request).data_dir / saved.cv_path
-    if not path.is_file():
-        raise NotFound("Ce CV n’est plus disponible.")
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=saved.cv_filename,
-        content_disposition_type="attachment",
-        headers={"Cache-Control": "private, no-store"},
-    )
+    return await cv_response(request, saved.cv_path, saved.cv_sha256, saved.cv_filename)

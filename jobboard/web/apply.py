@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from jobboard.clock import today
 from jobboard.domain.account import Role, Verification
@@ -18,6 +18,7 @@ from jobboard.services.visibility import Publicity, publicity
 from jobboard.settings import Settings
 from jobboard.web import throttle, uploads
 from jobboard.web.auth import signed_in, user_of
+from jobboard.web.cv_response import cv_response
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
@@ -169,13 +170,6 @@ async def cv_download(request: Request) -> Response:
     application = await _readable_application(user, str(request.path_params["application_id"]))
     if application is None or not application.cv_path:
         raise NotFound()
-    path = _settings(request).data_dir / application.cv_path
-    if not path.is_file():
-        raise NotFound("Ce CV n’est plus disponible.")
-    return FileResponse(
-        path,
-        media_type="application/pdf",
-        filename=application.cv_filename or "cv.pdf",
-        content_disposition_type="attachment",
-        headers={"Cache-Control": "private, no-store"},
+    return await cv_response(
+        request, application.cv_path, application.cv_sha256, application.cv_filename or "cv.pdf"
     )

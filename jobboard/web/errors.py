@@ -23,6 +23,7 @@ TITLES = {
     405: "Méthode non autorisée",
     413: "Contenu trop volumineux",
     429: "Trop de tentatives",
+    500: "Erreur du serveur",
     503: "Service momentanément indisponible",
 }
 DEFAULT_MESSAGES = {
