@@ -9,6 +9,7 @@ import io
 import logging
 import os
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -29,6 +30,7 @@ from jobboard.services.cv_store import (
 from jobboard.settings import Settings
 from tests.conftest import age_cv, log_in, make_user, raw_cv, stored_cvs, tamper_cv
 from tests.test_applications import _apply, _offer, small_pdf
+from tests.test_cli import run
 from tests.test_saved_cv import _pdf, _upload
 
 PREFIXES = {"local": "cv/", "database": "db:"}
@@ -251,3 +253,16 @@ def test_the_default_backend_follows_the_database(settings: Settings) -> None:
     assert Settings.from_env(chosen).cv_backend == "local"
     with pytest.raises(ValueError, match="JOBBOARD_CV_STORAGE"):
         Settings.from_env({**env, "JOBBOARD_CV_STORAGE": "s3"})
+
+
+def test_the_command_is_wired_and_says_what_to_set(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    moved = run(tmp_path, "move-cvs", "--to", "database")
+    assert moved.returncode == 0, moved.stderr
+    assert moved.stdout.splitlines() == [
+        "0 CV déplacé(s) et vérifié(s)",
+        "0 CV déjà en place, vérifié(s)",
+        "Les nouveaux CV vont encore vers « local » : réglez JOBBOARD_CV_STORAGE=database.",
+    ]
+    refused = run(tmp_path, "move-cvs", "--to", "s3")
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr
