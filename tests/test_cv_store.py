@@ -31,6 +31,7 @@ from jobboard.settings import Settings
 from tests.conftest import age_cv, log_in, make_user, raw_cv, stored_cvs, tamper_cv
 from tests.test_applications import _apply, _offer, small_pdf
 from tests.test_cli import run
+from tests.test_data_export import _build, _zip
 from tests.test_saved_cv import _pdf, _upload
 
 PREFIXES = {"local": "cv/", "database": "db:"}
@@ -266,3 +267,34 @@ def test_the_command_is_wired_and_says_what_to_set(tmp_path: Path) -> None:
     ]
     refused = run(tmp_path, "move-cvs", "--to", "s3")
     assert refused.returncode == 2 and "invalid choice" in refused.stderr
+
+
+async def test_a_refused_upload_stores_nothing(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The limits are the form's, before the store: the same on both backends."""
+    await make_user("candidate", "lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    offer = await _offer()
+    too_big = small_pdf() + b"%" * (settings.cv_max_bytes + 1024 * 1024)  # cut while read
+    just_over = small_pdf() + b"%" * settings.cv_max_bytes  # read whole, then measured
+    assert (await _apply(client, offer, too_big)).status_code == 413
+    assert (await _apply(client, offer, just_over)).status_code == 400
+    assert (await _apply(client, offer, b"pas un PDF")).status_code == 400
+    assert (await _upload(client, too_big)).status_code == 413
+    assert not await Application.exists() and await stored_cvs(settings) == []
+
+
+async def test_the_personal_data_archive_streams_cvs_and_leaves_out_a_changed_one(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    sent, kept = await _two_cvs(client)
+    application = await Application.get()
+    response = await client.get((await _build(client)).headers["location"])
+    data, archive = _zip(response)
+    assert archive.read(f"cv/{application.id}-cv.pdf") == sent
+    assert archive.read("cv-enregistre/Mon CV.pdf") == kept and "missing_files" not in data
+    await tamper_cv(settings, application.cv_path, sent + b"% altered")
+    data, archive = _zip(await client.get((await _build(client)).headers["location"]))
+    assert data["missing_files"] == [f"cv/{application.id}-cv.pdf"]
+    assert archive.namelist() == ["donnees.json", "cv-enregistre/Mon CV.pdf"]
