@@ -346,7 +346,7 @@ def cmd_move_cvs(settings: Settings, args: argparse.Namespace) -> int:
             print(line)
         if settings.cv_backend != args.to:
             print(
-                f"Les nouveaux CV vont encore vers « {settings.cv_backend} » : réglez "
+                f"Les nouveaux CV vont encore vers « {settings.cv_backend} » : réglez "
                 f"JOBBOARD_CV_STORAGE={args.to}."
             )
         return 1 if report.unreadable else 0
@@ -495,7 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     moving = sub.add_parser(
         "move-cvs",
         help="déplace tous les CV vers un stockage (dossier local ou base de données) en "
-        "vérifiant chacun ; relançable après une interruption",
+        "vérifiant chacun ; relançable après une interruption",
     )
     moving.add_argument("--to", required=True, choices=CV_STORAGES, help="stockage de destination")
     moving.set_defaults(func=cmd_move_cvs)

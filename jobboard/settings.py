@@ -138,7 +138,7 @@ class Settings:
         cv_storage = env.get("JOBBOARD_CV_STORAGE", "")
         if cv_storage not in ("", *CV_STORAGES):
             raise ValueError(
-                f"JOBBOARD_CV_STORAGE vaut « {cv_storage} » : valeurs possibles "
+                f"JOBBOARD_CV_STORAGE vaut « {cv_storage} » : valeurs possibles "
                 + ", ".join(CV_STORAGES)
             )
         trusted_proxies = _networks(env.get("JOBBOARD_TRUSTED_PROXIES", ""))

@@ -263,7 +263,7 @@ def test_the_command_is_wired_and_says_what_to_set(tmp_path: Path) -> None:
     assert moved.stdout.splitlines() == [
         "0 CV déplacé(s) et vérifié(s)",
         "0 CV déjà en place, vérifié(s)",
-        "Les nouveaux CV vont encore vers « local » : réglez JOBBOARD_CV_STORAGE=database.",
+        "Les nouveaux CV vont encore vers « local » : réglez JOBBOARD_CV_STORAGE=database.",
     ]
     refused = run(tmp_path, "move-cvs", "--to", "s3")
     assert refused.returncode == 2 and "invalid choice" in refused.stderr

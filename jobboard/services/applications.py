@@ -138,7 +138,7 @@ async def copy_stored_cv(key: str, sha256: str, settings: Settings) -> IO[bytes]
         return await cv_store(settings).spooled(key, sha256)
     except CVUnreadable:
         raise Refused(
-            "Votre CV enregistré n’est plus lisible. Choisissez « Envoyer un autre CV ».",
+            "Votre CV enregistré n’est plus lisible. Choisissez « Envoyer un autre CV ».",
             "cv",
         ) from None
 

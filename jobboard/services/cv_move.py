@@ -42,7 +42,7 @@ class MoveReport:
             lines.append(f"{self.changed} CV modifié(s) pendant le déplacement, laissé(s) tel(s)")
         if self.unreadable:
             lines.append(
-                f"{len(self.unreadable)} CV illisible(s) ou endommagé(s), non déplacé(s) : "
+                f"{len(self.unreadable)} CV illisible(s) ou endommagé(s), non déplacé(s) : "
                 + ", ".join(self.unreadable)
             )
         return lines

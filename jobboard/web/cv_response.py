@@ -14,8 +14,8 @@ from jobboard.settings import Settings
 from jobboard.web.errors import render_error
 
 CORRUPTED = (
-    "Ce CV est endommagé : son contenu ne correspond plus à celui qui a été envoyé, il n’est "
-    "donc pas transmis. L’incident est enregistré ; l’équipe technique de la Bourse le traite."
+    "Ce CV est endommagé : son contenu ne correspond plus à celui qui a été envoyé, il n’est "
+    "donc pas transmis. L’incident est enregistré ; l’équipe technique de la Bourse le traite."
 )
 
 
