@@ -16,6 +16,7 @@ from jobboard import clock
 from jobboard.app import create_app
 from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer
+from jobboard.search.schema import SCHEMA_VERSION
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from tests.conftest import csrf_token, index_now, log_in, make_user, offer_row
@@ -313,6 +314,31 @@ async def test_health_reports_database_index_and_lag(client: httpx.AsyncClient, 
     }
     await import_offers([offer_row()], today=clock.today())
     assert (await client.get("/sante")).json()["offres_en_attente_d_indexation"] == 1
+
+
+async def test_health_turns_to_503_when_the_index_cannot_be_searched(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    assert (await client.get("/sante")).status_code == 200
+    store = app.state.search.store
+    generation = store.directory / store.generation()
+    (generation / "schema-version").write_text("1")  # written by an earlier schema
+    response = await client.get("/sante")
+    assert response.status_code == 503
+    assert response.json()["index"] == "indisponible" and response.json()["statut"] == "dégradé"
+    (generation / "schema-version").write_text(str(SCHEMA_VERSION))
+    assert (await client.get("/sante")).status_code == 200
+    broken = store.directory / "gen-broken"  # the current schema, but no readable index
+    broken.mkdir()
+    (broken / "schema-version").write_text(str(SCHEMA_VERSION))
+    (broken / "_MAIN_1.toc").write_bytes(b"not a table of contents")
+    store.current.unlink()
+    store.current.symlink_to(broken.name)
+    response = await client.get("/sante")
+    assert response.status_code == 503
+    assert response.json()["index"] == "indisponible"
+    store.current.unlink()  # no index at all
+    assert (await client.get("/sante")).status_code == 503
 
 
 async def test_security_headers_and_static_files(client: httpx.AsyncClient, db: None) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from tortoise import connections
 
 from jobboard.search.indexer import Indexer
+from jobboard.search.searcher import SearchService
 from jobboard.web.auth import public
 
 
@@ -20,7 +23,7 @@ async def health(request: Request) -> JSONResponse:
     except Exception:  # any failure means "not reachable" for a probe
         body["base_de_donnees"] = "injoignable"
     indexer: Indexer = request.app.state.indexer
-    usable = await anyio.to_thread.run_sync(indexer.store.is_usable)
+    usable = await anyio.to_thread.run_sync(_searchable, request.app.state.search)
     body["index"] = "ok" if usable else "indisponible"
     if body["base_de_donnees"] == "ok":
         body["offres_en_attente_d_indexation"] = await indexer.pending()
@@ -29,3 +32,20 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse(
         body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"}
     )
+
+
+def _searchable(search: SearchService) -> bool:
+    """Whether this process can search the current index: its snapshot is up to date (as a
+    search finds it: opened at most once per index change, not once per probe) and follows
+    the current schema."""
+    if search.store.is_outdated():
+        return False
+    # Whoosh leaves a damaged table-of-contents file open when it fails to read it: the file
+    # is closed when the exception is dropped, with a ResourceWarning we silence.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            with search.snapshot():
+                return True
+        except Exception:  # whoosh raises many types on damaged or missing files
+            return False
