@@ -348,7 +348,9 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Middleware(ClientDisconnectMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
         Middleware(DatabaseUnavailableMiddleware),
-        Middleware(GZipMiddleware, minimum_size=1000),
+        # Level 6 (zlib’s default) rather than Starlette’s 9: a board page compresses in
+        # half the time for 0.5 % more bytes (1.4 against 2.6 ms for 61 kB).
+        Middleware(GZipMiddleware, minimum_size=1000, compresslevel=6),
         Middleware(ApiMiddleware, rate_limit=settings.api_rate_limit),
         Middleware(
             SessionMiddleware,
