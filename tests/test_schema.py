@@ -47,6 +47,7 @@ UNIQUE = {
     ("data_export", ("token_hash",)),
     ("saved_cv", ("user_id",)),
     ("application", ("offer_id", "candidate_id")),
+    ("cv_blob", ("key", "seq")),
     ("applications_seen", ("user_id", "offer_id")),
     ("offer_theme", ("offer_id", "theme")),
     ("organisation", ("commune_id", "epci_id")),
