@@ -159,7 +159,7 @@ class Executor:
         with self._lock:
             if key not in cache:
                 cache[key] = found
-                self._bytes += _nbytes(found)
+                self._bytes += segments.nbytes(found)
                 self._evict()
         return found
 
@@ -170,7 +170,7 @@ class Executor:
                 self._postings if len(self._postings) >= len(self._positions) else self._positions
             )
             _key, value = cache.popitem(last=False)
-            self._bytes -= _nbytes(value)
+            self._bytes -= segments.nbytes(value)
 
     def postings(self, field: str, text: str) -> tuple[Array, Scores]:
         """The documents holding a term, ascending, with the term's BM25F score in each."""
@@ -184,7 +184,12 @@ class Executor:
 
     def expansions(self, query: FuzzyTerm) -> list[str]:
         """The terms a fuzzy term stands for, looked up once per searcher."""
-        key = (query.fieldname, _text(query.text), int(query.maxdist), query.prefixlength)
+        key = (
+            query.fieldname,
+            segments.text_of(query.text),
+            int(query.maxdist),
+            query.prefixlength,
+        )
         found = self._expansions.get(key)
         if found is None:
             field, text, maxdist, prefix = key
@@ -199,7 +204,7 @@ class Executor:
         if type(query) is FuzzyTerm:
             return set(self.expansions(query))
         if type(query) is Term:
-            text = _text(query.text)
+            text = segments.text_of(query.text)
             return {text} if self.has_term(query.fieldname, text) else set()
         return set().union(*(self.terms(child) for child in query.subqueries))
 
@@ -207,7 +212,7 @@ class Executor:
     def _evaluate(self, query: Query) -> tuple[Mask, Scores]:
         """(documents matched, their scores) as dense arrays over every document number."""
         if type(query) is Term:
-            docs, scores = self.postings(query.fieldname, _text(query.text))
+            docs, scores = self.postings(query.fieldname, segments.text_of(query.text))
             matched = np.zeros(self._size, dtype=bool)
             total = np.zeros(self._size, dtype=np.float64)
             matched[docs] = True
@@ -240,7 +245,9 @@ class Executor:
                 terms = _word_terms(child)
                 assert terms is not None  # supports() said so
                 keys = np.unique(
-                    np.concatenate([self.positions(t.fieldname, _text(t.text)) for t in terms])
+                    np.concatenate(
+                        [self.positions(t.fieldname, segments.text_of(t.text)) for t in terms]
+                    )
                 )
                 keys = keys[matched[keys >> 32]]  # only the candidates' occurrences
                 if reached is not None:
@@ -307,13 +314,3 @@ def _contains(sorted_keys: Array, values: Array) -> Mask:
     at = np.minimum(np.searchsorted(sorted_keys, values), len(sorted_keys) - 1)
     found: Mask = sorted_keys[at] == values
     return found
-
-
-def _nbytes(value: Any) -> int:
-    if isinstance(value, tuple):
-        return sum(part.nbytes for part in value)
-    return int(value.nbytes)
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

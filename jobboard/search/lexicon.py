@@ -20,6 +20,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.reading import IndexReader
 
+from jobboard.search.segments import text_of
+
 # A fuzzy word expands to at most this many terms (the nearest first): a short prefix in a
 # large vocabulary must not turn one word into a union of thousands of posting lists.
 MAX_EXPANSIONS = 64
@@ -41,7 +43,7 @@ class Lexicon:
                 found = self._terms.get(field)
                 if found is None:
                     with self._io:
-                        found = [_text(t) for t in self._reader.lexicon(field)]
+                        found = [text_of(t) for t in self._reader.lexicon(field)]
                     self._terms[field] = found
         return found
 
@@ -70,7 +72,3 @@ class Lexicon:
                 default=None,
             )
         return None if best is None else best[1]
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

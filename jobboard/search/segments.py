@@ -108,7 +108,7 @@ def read_segment(
     codes: dict[str, list[str]] = {}
     values: dict[str, Array] = {}
     for name in keyword_fields:
-        found = [_text(t) for t in leaf.lexicon(name)]
+        found = [text_of(t) for t in leaf.lexicon(name)]
         column = np.full(size, -1, dtype=np.int64)
         for position, code in enumerate(found):
             column[_ids(leaf, name, code)] = position
@@ -140,7 +140,8 @@ def _ids(leaf: Any, field: str, text: str) -> Array:
     return np.fromiter(leaf.postings(field, text).all_ids(), dtype=np.int64)
 
 
-def _text(value: bytes | str) -> str:
+def text_of(value: bytes | str) -> str:
+    """A term as Whoosh hands it out (bytes from a lexicon, str from a query) as text."""
     return value.decode() if isinstance(value, bytes) else value
 
 
@@ -175,7 +176,7 @@ class SegmentStore:
             for key in set(self._arrays) - present:
                 del self._arrays[key]
             for list_key in [k for k in self._lists if k[0] not in present]:
-                self._bytes -= _nbytes(self._lists.pop(list_key))
+                self._bytes -= nbytes(self._lists.pop(list_key))
         return found
 
     def posting_list(
@@ -193,14 +194,15 @@ class SegmentStore:
         with self._lock:
             if key not in self._lists:
                 self._lists[key] = found
-                self._bytes += _nbytes(found)
+                self._bytes += nbytes(found)
                 while self._bytes > self._max_bytes and len(self._lists) > 1:
                     _key, value = self._lists.popitem(last=False)
-                    self._bytes -= _nbytes(value)
+                    self._bytes -= nbytes(value)
         return found
 
 
-def _nbytes(value: Any) -> int:
+def nbytes(value: Any) -> int:
+    """The size of a cached array, or of a tuple of arrays."""
     if isinstance(value, tuple):
         return sum(part.nbytes for part in value)
     return int(value.nbytes)
