@@ -32,9 +32,13 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.compat import loads
+from whoosh.formats import Positions
 from whoosh.query import And, FuzzyTerm, Or, Query, Sequence, Term
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.system import _INT_SIZE  # the frequency before a posting's pickled position gaps
 
 from jobboard.search import segments
 from jobboard.search.lexicon import Lexicon
@@ -45,6 +49,9 @@ Mask = npt.NDArray[np.bool_]
 # Scored postings kept per searcher: 16 bytes a posting (document number and score), so 32 MB
 # holds two million postings, a 100,000-offer index's common words many times over.
 DEFAULT_CACHE_BYTES = 32 * 1024 * 1024
+# A phrase's candidates fewer than 1 in 8 of a word's documents: that word's positions are read
+# for the candidates alone (the blocks without any skipped), not for the whole index and kept.
+FEW_DOCUMENTS = 8
 
 
 def supports(query: Query | None) -> bool:
@@ -147,6 +154,17 @@ class Executor:
             lists = self._segment_lists("positions", field, text)
         return np.concatenate([keys + (offset << 32) for keys, offset in lists])
 
+    def _read_positions_of(self, field: str, text: str, chosen: Array) -> Array:
+        """The term's occurrences in the `chosen` documents only, read for them (not kept)."""
+        found = []
+        with self._io:
+            for leaf, offset in segments.leaves(self._searcher.reader()):
+                local = chosen[(chosen >= offset) & (chosen < offset + leaf.doc_count_all())]
+                if len(local) and (field, text) in leaf:
+                    keys = _position_keys(leaf, field, text, only=local - offset)
+                    found.append(keys + (offset << 32))
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
     def _cached(self, cache: OrderedDict[Any, Any], key: Any, read: Any) -> Any:
         """`cache[key]`, read on a miss; every cache shares the byte budget, least recently
         used first out."""
@@ -181,6 +199,18 @@ class Executor:
         """The term's occurrences as sorted `document << 32 | position` keys."""
         found: Array = self._cached(self._positions, (field, text), self._read_positions)
         return found
+
+    def occurrences(self, field: str, text: str, documents: Mask) -> Array:
+        """The term's occurrences in `documents`, as sorted keys: from its kept positions, or,
+        when these documents are few beside the term's postings, read for them alone."""
+        with self._lock:
+            kept = self._positions.get((field, text))
+        if kept is None:
+            chosen = np.flatnonzero(documents)
+            if len(chosen) * FEW_DOCUMENTS < len(self.postings(field, text)[0]):
+                return self._read_positions_of(field, text, chosen)
+            kept = self.positions(field, text)
+        return _within(kept, documents)
 
     def expansions(self, query: FuzzyTerm) -> list[str]:
         """The terms a fuzzy term stands for, looked up once per searcher."""
@@ -244,12 +274,17 @@ class Executor:
             for child in query.subqueries:
                 terms = _word_terms(child)
                 assert terms is not None  # supports() said so
-                keys = np.unique(
+                # Only the candidates' occurrences, then one sorted set over the word's forms
+                # (two forms of a word may share a position).
+                keys = np.sort(
                     np.concatenate(
-                        [self.positions(t.fieldname, segments.text_of(t.text)) for t in terms]
+                        [
+                            self.occurrences(t.fieldname, segments.text_of(t.text), matched)
+                            for t in terms
+                        ]
                     )
                 )
-                keys = keys[matched[keys >> 32]]  # only the candidates' occurrences
+                keys = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
                 if reached is not None:
                     follows = np.zeros(len(keys), dtype=bool)
                     for gap in range(1, query.slop + 1):
@@ -270,27 +305,92 @@ class Executor:
         return docs, scores[docs]
 
 
+def _w3(matcher: Any) -> bool:
+    """Whoosh's own segment format, read block by block below (128 postings a block, one
+    unpickling each) instead of one Python call per posting; any other matcher is walked."""
+    return isinstance(matcher, W3LeafMatcher)
+
+
 def _frequencies(leaf: Any, field: str, text: str) -> tuple[Array, Scores]:
     """A term's documents in one segment, with its frequency in each."""
     matcher = leaf.postings(field, text)
-    ids: list[int] = []
-    weights: list[float] = []
+    if not _w3(matcher):
+        ids: list[int] = []
+        weights: list[float] = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+    blocks: list[Array] = []
+    block_weights: list[Scores] = []
     while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float64)
+        matcher._read_ids()
+        matcher._read_weights()
+        blocks.append(np.asarray(matcher._ids, dtype=np.int64))
+        block_weights.append(np.asarray(matcher._weights, dtype=np.float64))
+        matcher._next_block()
+    if not blocks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    return np.concatenate(blocks), np.concatenate(block_weights)
 
 
-def _position_keys(leaf: Any, field: str, text: str) -> Array:
-    """A term's occurrences in one segment as sorted `document << 32 | position` keys."""
+def _position_keys(leaf: Any, field: str, text: str, only: Array | None = None) -> Array:
+    """A term's occurrences in one segment as sorted `document << 32 | position` keys; with
+    `only` (sorted segment document numbers), just those documents' occurrences, skipping the
+    blocks that hold none of them unread."""
     matcher = leaf.postings(field, text)
-    keys: list[int] = []
+    if not _w3(matcher) or type(matcher.format) is not Positions:
+        keys: list[int] = []
+        while matcher.is_active():
+            if only is None or matcher.id() in only:
+                high = matcher.id() << 32
+                keys.extend(high | position for position in matcher.value_as("positions"))
+            matcher.next()
+        return np.array(keys, dtype=np.int64)
+    documents: list[int] = []
+    counts: list[int] = []
+    deltas: list[int] = []
+    low = -1  # the previous block's last document
     while matcher.is_active():
-        high = matcher.id() << 32
-        keys.extend(high | position for position in matcher.value_as("positions"))
-        matcher.next()
-    return np.array(keys, dtype=np.int64)
+        high = matcher._maxid
+        if only is not None and _none_between(only, low, high):
+            low = high
+            matcher._next_block()
+            continue
+        matcher._read_ids()
+        matcher._read_values()
+        for document, value in zip(matcher._ids, matcher._values, strict=True):
+            if only is not None and not _holds(only, document):
+                continue
+            # Positions.decode_positions without its loop: the gaps, summed below at once.
+            gaps = loads(value[_INT_SIZE:] if value.endswith(b".") else value[_INT_SIZE:] + b".")
+            documents.append(document)
+            counts.append(len(gaps))
+            deltas.extend(gaps)
+        low = high
+        matcher._next_block()
+    if not documents:
+        return np.zeros(0, dtype=np.int64)
+    sizes = np.array(counts, dtype=np.int64)
+    running = np.cumsum(np.array(deltas, dtype=np.int64))
+    # Each document's positions count again from 0: less the running total before it.
+    starts = np.cumsum(sizes) - sizes
+    before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0)
+    positions = running - np.repeat(before, sizes)
+    found: Array = (np.repeat(np.array(documents, dtype=np.int64), sizes) << 32) | positions
+    return found
+
+
+def _none_between(sorted_values: Array, low: int, high: int) -> bool:
+    """No value v with low < v <= high."""
+    at = int(np.searchsorted(sorted_values, low, side="right"))
+    return at == len(sorted_values) or int(sorted_values[at]) > high
+
+
+def _holds(sorted_values: Array, value: int) -> bool:
+    at = int(np.searchsorted(sorted_values, value))
+    return at < len(sorted_values) and int(sorted_values[at]) == value
 
 
 def top(docs: Array, scores: Scores, end: int) -> Array:
@@ -305,6 +405,61 @@ def top(docs: Array, scores: Scores, end: int) -> Array:
         docs, scores = docs[keep], scores[keep]
     order = np.lexsort((docs, -scores))
     return docs[order[:end]]
+
+
+def first(keys: Array, end: int, then: Array | None = None) -> Array:
+    """The positions of the `end` smallest `keys` in order, ties broken by `then` (if given),
+    then by position: the first `end` of a stable (lex)sort, without sorting everything."""
+    if end <= 0 or len(keys) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(keys) > end:
+        bound = np.partition(keys, end - 1)[end - 1]
+        candidates = np.flatnonzero(keys <= bound)  # ascending positions: ties stay in order
+    else:
+        candidates = np.arange(len(keys))
+    if then is None:
+        order = np.argsort(keys[candidates], kind="stable")
+    else:
+        order = np.lexsort((then[candidates], keys[candidates]))
+    found: Array = candidates[order[:end]]
+    return found
+
+
+def bit_counts(bits: Array, width: int) -> list[int]:
+    """How many of `bits` have each of the low `width` bits set, counted byte by byte (two
+    bincounts over the documents instead of one pass per bit)."""
+    counts = np.zeros(width, dtype=np.int64)
+    values = bits.astype(np.uint64)
+    for shift in range(0, width, 8):
+        tally = np.bincount(
+            ((values >> np.uint64(shift)) & np.uint64(255)).astype(np.intp), minlength=256
+        )
+        for bit in range(min(8, width - shift)):
+            counts[shift + bit] = tally[_HAS_BIT[bit]].sum()
+    return [int(c) for c in counts]
+
+
+_HAS_BIT = [np.flatnonzero((np.arange(256) >> bit) & 1) for bit in range(8)]
+
+
+def _within(keys: Array, documents: Mask) -> Array:
+    """The sorted position `keys` of the documents set in `documents`: a gather per key when
+    the documents are many, a binary search per document when they are few."""
+    if len(keys) == 0:
+        return keys
+    chosen = np.flatnonzero(documents)
+    if len(chosen) * 16 > len(keys):
+        found: Array = keys[documents[keys >> 32]]
+        return found
+    starts = np.searchsorted(keys, chosen << 32)
+    ends = np.searchsorted(keys, (chosen + 1) << 32)
+    sizes = ends - starts
+    total = int(sizes.sum())
+    if total == 0:
+        return keys[:0]
+    # The ranges put end to end: each run's index is its start plus a count from 0.
+    offsets = np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
+    return keys[offsets + np.arange(total)]
 
 
 def _contains(sorted_keys: Array, values: Array) -> Mask:

@@ -7,6 +7,7 @@ the searcher changes, so a query's counts are a few vectorised operations instea
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 from collections.abc import Collection, Iterator
@@ -14,7 +15,6 @@ from collections.abc import Sequence as Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -227,8 +227,8 @@ class _Facets:
 
     def counts(self, docs: Array, name: str) -> list[tuple[str, int]]:
         if name == "theme":
-            bits = self.themes[docs]
-            found = [(code, int(((bits >> i) & 1).sum())) for i, code in enumerate(THEME_CODES)]
+            bits = executor.bit_counts(self.themes[docs], len(THEME_CODES))
+            found = list(zip(THEME_CODES, bits, strict=True))
         else:
             tally = np.bincount(self.values[name][docs] + 1, minlength=len(self.codes[name]) + 1)
             found = [(code, int(tally[i + 1])) for i, code in enumerate(self.codes[name])]
@@ -243,6 +243,9 @@ class IndexUnavailable(Exception):
     """No index to search yet (a `jobboard worker` is still building it)."""
 
 
+_SERIALS = itertools.count(1)
+
+
 class _Snapshot:
     """One searcher of one index state and the arrays read from it, shared read-only by
     concurrent searches. Whoosh's files are read with seek-then-read on shared file objects,
@@ -251,6 +254,7 @@ class _Snapshot:
 
     def __init__(self, index: FileIndex, generation: str | None, store: segments.SegmentStore):
         self.generation = generation
+        self.serial = next(_SERIALS)  # tells this index state from every other one
         self.searcher: Searcher = index.searcher()
         self.io = threading.RLock()
         reader = self.searcher.reader()
@@ -362,6 +366,11 @@ class SearchService:
                 raise IndexUnavailable(str(self.store.current)) from exc
         return _Snapshot(self._index, generation, self._segments)
 
+    def version(self) -> int:
+        """Blocking: a number that changes whenever the index does (a page rendered from one
+        snapshot is valid as long as this stays the same)."""
+        return self._fresh().serial
+
     def close(self) -> None:
         with self._swap:
             previous, self._snapshot = self._snapshot, None
@@ -389,7 +398,7 @@ class SearchService:
             if index % 2 and len(word_forms) > 1:  # inside quotes
                 # Stop words are not indexed but keep their place: « maison de santé » has
                 # one position between its two indexed words.
-                slop = 1 + max(b - a - 1 for (a, _), (b, _) in pairwise(kept))
+                slop = 1 + max(b - a - 1 for (a, _), (b, _) in itertools.pairwise(kept))
                 parts.append(
                     Or(
                         [
@@ -605,10 +614,10 @@ class SearchService:
         published = facets.published[selected]
         if request.sort == "echeance":
             # Nearest deadline first, the newest first among offers closing the same day.
-            order = np.lexsort((-published, facets.numbers["deadline"][selected]))
+            order = executor.first(facets.numbers["deadline"][selected], end, then=-published)
         else:
             # Newest first: the page comes from the published-date array, no scoring needed.
-            order = np.argsort(-published, kind="stable")
+            order = executor.first(-published, end)
         docnums = selected[order][start:end].tolist()
         return [_hit(snap.stored_fields(d), terms) for d in docnums]
 

@@ -69,7 +69,19 @@ def test_every_board_query_runs_on_arrays(demo_app: Starlette) -> None:  # noqa:
     assert not executor.supports(None)
 
 
-def test_the_same_documents_and_scores_as_whoosh(demo_app: Starlette) -> None:  # noqa: F811
+@pytest.mark.parametrize(
+    "few",
+    [executor.FEW_DOCUMENTS, 0, 10**9],
+    ids=["default", "positions-read-for-candidates", "all-positions-kept"],
+)
+def test_the_same_documents_and_scores_as_whoosh(
+    demo_app: Starlette,  # noqa: F811
+    few: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a phrase's positions read for its candidates alone (blocks skipped), or for the
+    whole index and kept, as the executor chooses by their number."""
+    monkeypatch.setattr(executor, "FEW_DOCUMENTS", few)
     service: SearchService = demo_app.state.search
     with service.snapshot() as snap:
         searcher, facets = snap.searcher, snap.facets
@@ -190,6 +202,36 @@ def test_top_breaks_ties_by_document_number() -> None:
     assert executor.top(docs, scores, 0).tolist() == []
 
 
+@pytest.mark.parametrize("end", [0, 1, 5, 20, 499, 500, 800])
+def test_first_is_a_stable_sort_s_beginning(end: int) -> None:
+    rng = np.random.default_rng(end)
+    keys = rng.integers(0, 30, 500)  # many ties
+    then = rng.integers(0, 4, 500)
+    assert executor.first(keys, end).tolist() == np.argsort(keys, kind="stable")[:end].tolist()
+    expected = np.lexsort((then, keys))[:end].tolist()
+    assert executor.first(keys, end, then=then).tolist() == expected
+
+
+@pytest.mark.parametrize("chosen", [0, 3, 40, 400])
+def test_the_occurrences_of_chosen_documents(chosen: int) -> None:
+    """Few documents: a binary search each; many: one gather; the same keys either way."""
+    rng = np.random.default_rng(chosen)
+    docs = np.sort(rng.integers(0, 500, 3000))
+    keys = np.unique((docs << 32) | rng.integers(0, 200, 3000))
+    documents = np.zeros(500, dtype=bool)
+    documents[rng.choice(500, chosen, replace=False)] = True
+    expected = [int(k) for k in keys if documents[k >> 32]]
+    assert executor._within(keys, documents).tolist() == expected
+
+
+def test_bit_counts_count_each_bit() -> None:
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 1 << 14, 1000)
+    expected = [int(((bits >> i) & 1).sum()) for i in range(14)]
+    assert executor.bit_counts(bits, 14) == expected
+    assert executor.bit_counts(bits[:0], 14) == [0] * 14
+
+
 def test_the_posting_cache_stays_within_its_budget(demo_app: Starlette) -> None:  # noqa: F811
     service: SearchService = demo_app.state.search
     with service.snapshot() as snap:
@@ -202,3 +244,42 @@ def test_the_posting_cache_stays_within_its_budget(demo_app: Starlette) -> None:
             assert ours.tolist() == theirs.tolist(), q
         assert small._bytes <= 2_000 or len(small._postings) + len(small._positions) == 1
         assert whole._bytes > 2_000
+
+
+def test_postings_read_block_by_block_as_whoosh_walks_them(tmp_path: Any) -> None:
+    """Several blocks per posting list (Whoosh writes 128 postings a block): the block reader
+    gives every document, frequency and position, and for chosen documents only theirs,
+    skipping blocks that hold none of them."""
+    from whoosh import fields, index
+
+    ix = index.create_in(str(tmp_path), fields.Schema(body=fields.TEXT(phrase=True)))
+    writer = ix.writer()
+    rng = np.random.default_rng(3)
+    for number in range(1000):
+        words = ["alpha"] * int(rng.integers(1, 4)) + ["beta"] * (number % 7 == 0)
+        writer.add_document(body=" ".join(rng.permutation(words + ["gamma"] * 3)))
+    writer.commit()
+    with ix.searcher() as searcher:
+        leaf = searcher.reader()
+        assert leaf.is_atomic()
+        walked, keys = [], []
+        matcher = leaf.postings("body", "alpha")
+        while matcher.is_active():
+            walked.append((matcher.id(), matcher.weight()))
+            keys += [(matcher.id() << 32) | p for p in matcher.value_as("positions")]
+            matcher.next()
+        assert len(walked) == 1000 and len(keys) > 1000
+        docs, tf = executor._frequencies(leaf, "body", "alpha")
+        assert list(zip(docs.tolist(), tf.tolist(), strict=True)) == walked
+        assert executor._position_keys(leaf, "body", "alpha").tolist() == keys
+        for chosen in (
+            [],
+            [5],
+            [0, 128],
+            [127, 256],
+            [0, 1, 2, 500, 999],
+            list(range(300, 700, 3)),
+        ):
+            only = np.array(chosen, dtype=np.int64)
+            expected = [k for k in keys if (k >> 32) in set(chosen)]
+            assert executor._position_keys(leaf, "body", "alpha", only=only).tolist() == expected
