@@ -58,6 +58,7 @@ from jobboard.web.errors import (
 )
 from jobboard.web.moderation import accounts as staff_accounts
 from jobboard.web.moderation import export, journal, queue, review, statistics
+from jobboard.web.page_cache import PageCache
 from jobboard.web.security_headers import SecurityHeadersMiddleware
 from jobboard.web.session import SessionMiddleware
 from jobboard.web.throttle import Throttle
@@ -381,6 +382,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     app.state.settings = settings
     app.state.search = search
     app.state.indexer = indexer
+    app.state.page_cache = PageCache()
     app.state.throttle = Throttle(settings.redis_url)
     app.state.directory = None  # the collectivité directory, loaded on first use
     return app

@@ -11,7 +11,7 @@ are given to the parser (and to `json_schema`) by the caller, who reads them fro
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -237,6 +237,7 @@ BOARD_PARAMS: tuple[BoardParam, ...] = (
 )
 PARAMS_BY_NAME: dict[str, BoardParam] = {p.name: p for p in BOARD_PARAMS}
 PARAMS_BY_ATTRIBUTE: dict[str, BoardParam] = {p.attribute: p for p in BOARD_PARAMS}
+_ORDER: dict[str, int] = {p.name: i for i, p in enumerate(BOARD_PARAMS)}  # as params() writes
 # The parameters that narrow the results (all but the words, the order and the page).
 FILTER_NAMES: tuple[str, ...] = tuple(
     p.name for p in BOARD_PARAMS if p.name not in ("q", "tri", "page")
@@ -323,6 +324,23 @@ class BoardQuery:
         """`q=…&type=…` for a link; `changes` as in `changed` (e.g. `page=2`, `theme=""`)."""
         query = self.changed(**changes) if changes else self
         return urlencode(query.params())
+
+    def toggle_links(self, name: str, values: Iterable[str]) -> list[str]:
+        """For each value of one filter, `query_string(**{name: value, "page": 1})`, or with
+        the filter removed for the value in use (a facet's links). The other parameters are
+        encoded once for all the values: a board page has more than a hundred such links."""
+        spec = PARAMS_BY_NAME.get(name) or PARAMS_BY_ATTRIBUTE[name]
+        others = self.changed(**{spec.name: "", "page": 1}).params()
+        place = _ORDER[spec.name]
+        before = urlencode([(k, v) for k, v in others.items() if _ORDER[k] < place])
+        after = urlencode([(k, v) for k, v in others.items() if _ORDER[k] > place])
+        current = _text(spec, getattr(self, spec.attribute))
+        links = []
+        for value in values:
+            text = "" if value == current else _text(spec, _typed(spec, value))
+            middle = urlencode({spec.name: text}) if text else ""
+            links.append("&".join(part for part in (before, middle, after) if part))
+        return links
 
     def active_filters(self) -> list[tuple[BoardParam, str]]:
         """The filters in use, each with the French label of its value, in declaration order."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,11 +45,13 @@ from jobboard.services.visibility import Publicity, publicity
 from jobboard.web import htmx
 from jobboard.web.auth import current_user, public
 from jobboard.web.offer_meta import offer_meta
+from jobboard.web.page_cache import PageCache
 from jobboard.web.state import templates
 
 # The longest board query string an offer page carries back (« Retour aux résultats »).
 MAX_BACK_LENGTH = 1000
 SIMILAR_COUNT = 3
+UNAVAILABLE = "La recherche est momentanément indisponible. Réessayez dans une minute."
 # Facet values shown before « Voir plus » (the others are one click away, never dropped).
 FACET_SHOWN = 6
 
@@ -93,17 +97,34 @@ async def run_search(request: Request, search_request: SearchRequest) -> SearchR
     try:
         return await anyio.to_thread.run_sync(service.search, search_request)
     except IndexUnavailable:
-        raise HTTPException(
-            503, "La recherche est momentanément indisponible. Réessayez dans une minute."
-        ) from None
+        raise HTTPException(503, UNAVAILABLE) from None
+
+
+async def cached_page(request: Request) -> tuple[Hashable | None, Response | None]:
+    """(key, page): the page already rendered for this address and index state, when the
+    visitor has no session (`jobboard.web.page_cache`); key None when it must be rendered."""
+    service: SearchService = request.app.state.search
+    cache: PageCache = request.app.state.page_cache
+    if not cache.serves(request):
+        return None, None
+    try:
+        version = await anyio.to_thread.run_sync(service.version)
+    except IndexUnavailable:
+        raise HTTPException(503, UNAVAILABLE) from None
+    key = cache.key(request, version)
+    page = cache.get(key)
+    return key, page.response(request) if page is not None else None
 
 
 @public
 async def home(request: Request) -> Response:
+    key, cached = await cached_page(request)
+    if cached is not None:
+        return cached
     result = await run_search(request, SearchRequest(sort="date", page_size=6))
     counts = dict(result.facets["kind"])
     marks = await marks_for(current_user(request), result.hits, today())
-    return templates().page(
+    response = templates().page(
         request,
         "home.html",
         {
@@ -114,10 +135,16 @@ async def home(request: Request) -> Response:
             "marks": marks,
         },
     )
+    if key is not None:
+        request.app.state.page_cache.put(key, response)
+    return response
 
 
 @public
 async def offer_list(request: Request) -> Response:
+    key, cached = await cached_page(request)
+    if cached is not None:
+        return cached
     choices = await _choices(request)
     filters, errors = parse_filters(request, choices)
     result = await run_search(
@@ -144,6 +171,7 @@ async def offer_list(request: Request) -> Response:
         "board_title": board_title(filters, active, result, failed=bool(messages)),
         "active_filters": active,
         "drop_links": drop_links(filters, active),
+        "facets": facets(filters, result, choices),
         "facet_shown": FACET_SHOWN,
         # A partial answer carries its own <title>, which htmx puts on the page.
         "fragment": htmx.wants_fragment(request),
@@ -156,11 +184,60 @@ async def offer_list(request: Request) -> Response:
         status_code=status_code,
         fragment_blocks=("results", "facets", "announcement", "filter_count"),
     )
+    pushed = None
     if htmx.wants_fragment(request):
         # The pushed URL carries only the filters in use, not every empty form field.
         query = filters.query_string(page=result.page)
-        htmx.push_url(request, response, f"/offres?{query}" if query else "/offres")
+        pushed = f"/offres?{query}" if query else "/offres"
+    if key is not None:
+        request.app.state.page_cache.put(key, response, push_url=pushed)
+    if pushed is not None:
+        htmx.push_url(request, response, pushed)
     return response
+
+
+# The facets under « Affiner les résultats »: result facet, heading, names of its values.
+FACETS = (
+    ("kind", "Type d’offre", "kinds"),
+    ("theme", "Thématique", "themes"),
+    ("region", "Région", "region_names"),
+    ("departement", "Département", "departement_names"),
+)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    label: str
+    count: int
+    query: str  # the board's query string with this value chosen, or removed when active
+    active: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    title: str
+    values: list[FacetValue]  # every value with results, the first FACET_SHOWN shown
+    open: bool  # the active value is among the folded ones: « Voir plus » starts open
+
+
+def facets(filters: BoardQuery, result: SearchResult, choices: dict[str, Any]) -> list[Facet]:
+    """Each facet with a value that has results, its links written in one pass."""
+    found = []
+    for name, title, names in FACETS:
+        counted = result.facets.get(name) or []
+        if not counted:
+            continue
+        labels = choices[names]
+        current = getattr(filters, name)
+        links = filters.toggle_links(name, [value for value, _count in counted])
+        values = [
+            FacetValue(labels.get(value, value), count, query, value == current)
+            for (value, count), query in zip(counted, links, strict=True)
+        ]
+        hidden = {value for value, _count in counted[FACET_SHOWN:]}
+        found.append(Facet(name, title, values, current in hidden))
+    return found
 
 
 def describe_filters(filters: BoardQuery, choices: dict[str, Any]) -> list[tuple[BoardParam, str]]:

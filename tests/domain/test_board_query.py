@@ -171,6 +171,29 @@ def test_the_profile_diploma_presets_the_filter_only_when_the_url_is_silent() ->
     assert BoardQuery().with_profile_diploma(12) == BoardQuery()  # off the scale: ignored
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=maison de santé&type=vta&theme=numerique&page=4",
+        "region=75&departement=2A&tri=echeance&teletravail=1&diplome=",
+        "q=« café » & co&debut_avant=2027-09-01&duree=13-18&diplome=5",
+    ],
+)
+@pytest.mark.parametrize("name", ["kind", "type", "theme", "region", "departement"])
+def test_toggle_links_are_the_query_strings_of_each_value(query: str, name: str) -> None:
+    filters, errors = parse(query)
+    assert not errors
+    values = ["vta", "chef_de_projet", "numerique", "culture", "75", "93", "2A", "47", "a b&c"]
+    spec = PARAMS_BY_NAME.get(name) or next(p for p in BOARD_PARAMS if p.attribute == name)
+    current = getattr(filters, spec.attribute)
+    expected = [
+        filters.query_string(**{name: "" if value == current else value, "page": 1})
+        for value in values
+    ]
+    assert filters.toggle_links(name, values) == expected
+
+
 def test_active_filters_name_each_filter_and_its_value_in_french() -> None:
     query, _ = parse("q=eau&type=vta&duree=19-plus&diplome=5&teletravail=1&tri=date&page=2")
     assert [(spec.name, text) for spec, text in query.active_filters()] == [

@@ -1,0 +1,129 @@
+"""Board pages kept per index state for visitors without a session (jobboard.web.page_cache)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+import time_machine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from jobboard import clock
+from jobboard.search.searcher import SearchService
+from jobboard.services.offer_import import import_offers
+from jobboard.web.page_cache import PageCache
+from tests.conftest import index_now, log_in, make_user, offer_row, post_form
+
+
+@pytest.fixture
+def searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The board searches that ran (their words), to tell a rendered page from a kept one."""
+    ran: list[str] = []
+    original = SearchService.search
+
+    def counting(self: SearchService, request: object) -> object:
+        ran.append(getattr(request, "q", ""))
+        return original(self, request)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchService, "search", counting)
+    return ran
+
+
+async def test_a_visitor_without_session_gets_the_same_page_without_a_new_search(
+    client: httpx.AsyncClient, demo: None, searches: list[str]
+) -> None:
+    first = await client.get("/offres?q=patrimoine")
+    again = await client.get("/offres?q=patrimoine")
+    assert first.status_code == again.status_code == 200
+    assert again.text == first.text and searches == ["patrimoine"]
+    assert again.headers["content-type"] == "text/html; charset=utf-8"
+    assert "x-content-type-options" in again.headers  # the middleware still adds its headers
+    home = [await client.get("/") for _ in range(2)]
+    assert home[0].text == home[1].text and len(searches) == 2
+    # Another address, a fragment, another page: each rendered once.
+    await client.get("/offres?q=patrimoine&page=1")
+    await client.get("/offres?q=patrimoine", headers={"HX-Request": "true"})
+    fragment = await client.get("/offres?q=patrimoine", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and len(searches) == 4
+
+
+async def test_a_change_to_the_index_shows_at_once(
+    client: httpx.AsyncClient, app: Starlette, searches: list[str]
+) -> None:
+    assert "Offre toute neuve" not in (await client.get("/offres")).text
+    await import_offers([offer_row(title="Offre toute neuve")], today=clock.today())
+    await index_now(app)
+    assert "Offre toute neuve" in (await client.get("/offres")).text
+    assert len(searches) == 2
+
+
+async def test_the_next_day_renders_anew(
+    client: httpx.AsyncClient, demo: None, searches: list[str]
+) -> None:
+    await client.get("/offres")
+    with time_machine.travel(clock.now() + timedelta(days=1), tick=False):
+        await client.get("/offres")
+    assert len(searches) == 2
+
+
+async def test_signed_in_users_and_visitors_with_a_session_never_share_a_page(
+    client: httpx.AsyncClient, demo: None, searches: list[str]
+) -> None:
+    anonymous = (await client.get("/offres")).text
+    await make_user(email="lea@example.fr", full_name="Léa Martin")
+    await log_in(client, "lea@example.fr")
+    signed_in = (await client.get("/offres")).text
+    assert "Léa Martin" in signed_in and "Léa Martin" not in anonymous
+    assert 'name="csrf_token"' in signed_in  # her « Sauvegarder » forms, with her token
+    assert len(searches) == 2
+    (await client.get("/offres")).raise_for_status()
+    assert len(searches) == 3  # rendered for her each time
+    client.cookies.clear()
+    assert (await client.get("/offres")).text == anonymous and len(searches) == 3
+
+
+async def test_a_flash_message_is_shown_on_a_page_that_was_kept(
+    client: httpx.AsyncClient, demo: None
+) -> None:
+    await client.get("/")
+    await make_user(email="lea@example.fr")
+    await log_in(client, "lea@example.fr")
+    await post_form(client, "/deconnexion", {}, token_from="/")
+    page = await client.get("/")
+    assert "Vous êtes déconnecté(e)." in page.text
+
+
+def _page(body: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(body, status_code=status_code)
+
+
+def _request() -> Request:
+    return Request({"type": "http", "method": "GET", "path": "/offres", "headers": []})
+
+
+def test_the_cache_is_bounded_in_pages_and_bytes_least_recently_used_first() -> None:
+    cache = PageCache(max_pages=3, max_bytes=10)
+    for key in "abc":
+        cache.put(key, _page("xx"))
+    assert cache.get("a") is not None  # now the most recent
+    cache.put("d", _page("xx"))
+    assert len(cache) == 3 and cache.get("b") is None and cache.get("a") is not None
+    cache.put("e", _page("x" * 6))  # 2 + 2 + 2 + 6 > 10 bytes: the oldest leave
+    assert cache.bytes <= 10 and cache.get("e") is not None and cache.get("c") is None
+    cache.put("big", _page("x" * 11))  # larger than the whole budget: never kept
+    assert cache.get("big") is None and cache.bytes <= 10
+
+
+def test_only_successful_pages_are_kept_and_each_answer_has_its_own_headers() -> None:
+    cache = PageCache()
+    cache.put("missing", _page("absente", 404))
+    assert cache.get("missing") is None
+    cache.put("page", _page("présente"))
+    kept = cache.get("page")
+    assert kept is not None
+    first, second = kept.response(_request()), kept.response(_request())
+    first.headers["X-Frame-Options"] = "DENY"
+    assert "x-frame-options" not in second.headers and second.body == "présente".encode()
