@@ -15,9 +15,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import dataclasses
+import json
+import os
 import random
 import re
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -683,6 +687,53 @@ def memory() -> str:
     )
 
 
+SERVER_MEMORY = """
+import json, os, sys
+from pathlib import Path
+from jobboard.app import create_app
+from jobboard.search.searcher import SearchRequest
+from jobboard.settings import Settings
+settings = Settings.from_env()
+app = create_app(settings, with_database=False)
+requests = [SearchRequest(**r) for r in json.loads(sys.stdin.read())]
+for _ in range(2):
+    for request in requests:
+        app.state.search.search(request)
+status = dict(
+    line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines()
+)
+print(json.dumps({k: int(status[k].split()[0]) for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")}))
+"""
+
+
+def bench_server_memory(index: Path, classes: dict[str, list[SearchRequest]]) -> None:
+    """The memory of a fresh process holding what a server holds for search: the app created,
+    its search service over this index, every class of queries run twice (the caches full)."""
+    with tempfile.TemporaryDirectory(prefix="bench-rss-") as data:
+        (Path(data) / "index").symlink_to(index.resolve())
+        env = dict(os.environ, JOBBOARD_DATA_DIR=data)
+        env.pop("JOBBOARD_DATABASE_URL", None)
+        requests = [
+            {k: v for k, v in dataclasses.asdict(r).items() if v not in (None, "", (), False)}
+            for requests in classes.values()
+            for r in requests
+        ]
+        out = subprocess.run(
+            [sys.executable, "-c", SERVER_MEMORY],
+            input=json.dumps(requests, default=str),
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
+    mb = {key: value / 1024 for key, value in json.loads(out).items()}
+    print(
+        f"\nMémoire d'un processus serveur (application créée, index ouvert, {len(requests)}"
+        f" requêtes jouées deux fois) : VmRSS {mb['VmRSS']:.0f} MB (anonyme"
+        f" {mb['RssAnon']:.0f}, fichiers mappés {mb['RssFile']:.0f}), pic {mb['VmHWM']:.0f} MB"
+    )
+
+
 # -- Whoosh ------------------------------------------------------------------------------------
 
 
@@ -1088,6 +1139,7 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, dict[str, Sample]] = {}
         every = 10_000 if args.n >= 50_000 else 0
         bench_whoosh(root, docs, classes, every, args.budget, results)
+        bench_server_memory(root / "whoosh", classes)
         bench_sqlite(root, docs, classes, args.budget, results)
         print_comparison(results)
     if args.keep:

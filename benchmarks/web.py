@@ -1,11 +1,17 @@
 """Web benchmark: the board's routes through the server against two references, one run.
 
 Starts `jobboard serve` (one worker, SQLite in a temporary data directory, demo offers loaded,
-search index built) and, beside it, a bare Starlette app (one worker too) serving the board's
-own `/offres` page as a string captured once (the reference page: the same bytes without any
-work) and a one-word plain-text endpoint. Each route is loaded with wrk (2 threads, 16
-connections, `--seconds` each, 127.0.0.1 only) and the table gives requests per second, p50 and
-p99 latency, and the ratio to the reference page.
+search index built) and, beside it, a bare Starlette app (one worker too) serving: the reference
+page, the board's own `/offres` page captured once and made a Jinja template whose 20 offer
+cards are a loop over 20 offers (a static 20-offer Jinja page, rendered on every request); the
+same bytes as a string (no work at all); a one-word plain-text endpoint. Each route is loaded
+with wrk (2 threads, 16 connections, `--seconds` each, 127.0.0.1 only) and the table gives
+requests per second, p50 and p99 latency, and the ratio to the reference page.
+
+The board keeps the pages it rendered for visitors without a session (`jobboard.web.page_cache`),
+so a route asked again and again is mostly answered from there; the « frappe » routes send the
+searches of someone typing (every prefix of 25 words, three sort orders, four kinds: more
+addresses than are kept), which the board has to render.
 
 Needs wrk: `apt-get install -y wrk`.
 """
@@ -30,21 +36,93 @@ REFERENCE_APP = textwrap.dedent(
     """
     import os
     from pathlib import Path
+    import jinja2
     from starlette.applications import Starlette
     from starlette.responses import HTMLResponse, PlainTextResponse
     from starlette.routing import Route
 
     PAGE = Path(os.environ["REFERENCE_PAGE"]).read_text(encoding="utf-8")
+    # The same page as a Jinja template: its offer cards are a loop over 20 offers.
+    start = PAGE.index('<div class="offer-list">')
+    end = PAGE.index('<nav role="navigation" class="fr-pagination')
+    CARD = '''
+    <div class="fr-card fr-enlarge-link fr-card--horizontal offer-card">
+     <div class="fr-card__body"><div class="fr-card__content">
+      <h3 class="fr-card__title"><a href="/offres/{{ o.id }}">{{ o.title }}</a></h3>
+      <p class="fr-card__desc">{{ o.excerpt }}</p>
+      <div class="fr-card__start"><ul class="fr-tags-group">
+       {% for t in o.tags %}<li><p class="fr-tag fr-tag--sm">{{ t }}</p></li>{% endfor %}
+      </ul></div>
+      <div class="fr-card__end"><p class="fr-card__detail">{{ o.commune }} · 12 mois
+       · candidater avant le {{ o.deadline }}</p></div></div>
+     <div class="fr-card__footer">
+      <a class="fr-btn fr-btn--sm" href="/offres/{{ o.id }}/candidater">Postuler</a></div>
+    </div></div>'''
+    TEMPLATE = jinja2.Environment(autoescape=True).from_string(
+        "{% raw %}" + PAGE[:start] + '{% endraw %}<div class="offer-list">{% for o in offers %}'
+        + CARD + "{% endfor %}</div>{% raw %}" + PAGE[end:] + "{% endraw %}"
+    )
+    OFFERS = [
+        {
+            "id": i,
+            "title": f"VTA – Chargé(e) de mission revitalisation du centre-bourg n° {i}",
+            "excerpt": "La commune accueille un volontaire pour son opération de revitalisation"
+            " du territoire : diagnostic des commerces, habitat, espaces publics… " * 2,
+            "tags": ["VTA", "Revitalisation du centre-bourg", "Commerce"],
+            "commune": "Villeneuve-sur-Lot (Lot-et-Garonne, 47)",
+            "deadline": "15 janvier 2027",
+        }
+        for i in range(20)
+    ]
 
     async def page(request):
         return HTMLResponse(PAGE)
 
+    async def jinja_page(request):
+        return HTMLResponse(TEMPLATE.render(offers=OFFERS))
+
     async def bare(request):
         return PlainTextResponse("ok")
 
-    app = Starlette(routes=[Route("/page", page), Route("/bare", bare)])
+    app = Starlette(
+        routes=[Route("/page", page), Route("/jinja", jinja_page), Route("/bare", bare)]
+    )
     """
 )
+# Searches as typed, each address once in a while (more addresses than the board keeps pages
+# for): what the live search sends, which no kept page answers. Each wrk thread starts at its
+# own place in the list.
+TYPED_WORDS = [
+    *("patrimoine", "revitalisation", "commerce", "habitat", "tourisme", "culture", "mobilite"),
+    *("numerique", "sante", "amenagement", "economie", "ingenierie", "transition", "ecologique"),
+    *("centre", "bourg", "logement", "projet", "mission", "volontaire", "commune", "territoire"),
+    *("urbanisme", "environnement", "energie"),
+]
+TYPED_SCRIPT = """
+local paths = {%s}
+local counter = 0
+function setup(thread)
+  thread:set("start", counter * 997)
+  counter = counter + 1
+end
+local i = 0
+function request()
+  i = i + 1
+  return wrk.format("GET", paths[((start + i) %% #paths) + 1], HEADERS)
+end
+"""
+
+
+def typed_paths() -> list[str]:
+    """Every prefix of three letters or more of each word, in each sort order, for each kind
+    of offer and none."""
+    return [
+        f"/offres?q={word[:size]}&type={kind}&tri={sort}"
+        for word in TYPED_WORDS
+        for size in range(3, len(word) + 1)
+        for sort in ("pertinence", "date", "echeance")
+        for kind in ("", "vta", "chef_de_projet", "vta_expertise")
+    ]
 
 
 def free_port() -> int:
@@ -71,11 +149,15 @@ def wait_for(url: str, limit: float) -> None:
     raise SystemExit(f"{url} did not answer 200 within {limit:.0f} s")
 
 
-def wrk(url: str, seconds: int, headers: dict[str, str]) -> tuple[float, float, float, int]:
+def wrk(
+    url: str, seconds: int, headers: dict[str, str], script: Path | None = None
+) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, non-2xx/3xx responses) for one route."""
     command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
@@ -139,30 +221,42 @@ def main(argv: list[str] | None = None) -> int:
             wait_for(f"{ref}/bare", 30)
             # uvicorn's access log costs the board's server too: the same for both.
             htmx = {"HX-Request": "true"}
-            routes = [
-                ("page de référence (statique)", f"{ref}/page", {}),
-                ("Starlette nu (texte)", f"{ref}/bare", {}),
-                ("/", f"{base}/", {}),
-                ("/offres", f"{base}/offres", {}),
-                ("/offres?q=patrimoine", f"{base}/offres?q=patrimoine", {}),
-                ("/offres?q=patrimoine (htmx)", f"{base}/offres?q=patrimoine", htmx),
-                ("/offres?q=patrimoin (faute)", f"{base}/offres?q=patrimoinne", {}),
-                ("page d’une offre", f"{base}{offer.group(1)}", {}),
-                ("/sante", f"{base}/sante", {}),
+            paths = typed_paths()
+            scripts = {}
+            for name, headers in (("typed", {}), ("typed-htmx", {"HX-Request": "true"})):
+                lua = ", ".join(f'"{path}"' for path in paths)
+                table = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items()) + "}"
+                scripts[name] = Path(work) / f"{name}.lua"
+                scripts[name].write_text(
+                    TYPED_SCRIPT.replace("HEADERS", table) % lua, encoding="utf-8"
+                )
+            routes: list[tuple[str, str, dict[str, str], Path | None]] = [
+                ("page de référence (Jinja, 20 offres)", f"{ref}/jinja", {}, None),
+                ("même page, chaîne statique", f"{ref}/page", {}, None),
+                ("Starlette nu (texte)", f"{ref}/bare", {}, None),
+                ("/", f"{base}/", {}, None),
+                ("/offres", f"{base}/offres", {}, None),
+                ("/offres?q=patrimoine", f"{base}/offres?q=patrimoine", {}, None),
+                ("/offres?q=patrimoine (htmx)", f"{base}/offres?q=patrimoine", htmx, None),
+                ("/offres?q=patrimoin (faute)", f"{base}/offres?q=patrimoinne", {}, None),
+                (f"frappe, {len(paths)} adresses", base, {}, scripts["typed"]),
+                (f"frappe, {len(paths)} adr. (htmx)", base, {}, scripts["typed-htmx"]),
+                ("page d’une offre", f"{base}{offer.group(1)}", {}, None),
+                ("/sante", f"{base}/sante", {}, None),
             ]
             print(
                 f"wrk -t2 -c16 -d{args.seconds}s, un worker par serveur, 127.0.0.1"
                 f" ({os.cpu_count()} cœurs partagés avec wrk)"
             )
-            header = f"  {'route':<30} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× réf.':>7}"
+            header = f"  {'route':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× réf.':>7}"
             print(header + f" {'erreurs':>8}")
             print("  " + "-" * (len(header) + 7))
             reference_rate = 0.0
-            for name, url, headers in routes:
-                rate, p50, p99, errors = wrk(url, args.seconds, headers)
+            for name, url, headers, script in routes:
+                rate, p50, p99, errors = wrk(url, args.seconds, headers, script)
                 reference_rate = reference_rate or rate
                 print(
-                    f"  {name:<30} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f}"
+                    f"  {name:<38} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f}"
                     f" {rate / reference_rate:>7.2f} {errors:>8}"
                 )
         finally:

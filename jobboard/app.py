@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -383,6 +384,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     app.state.search = search
     app.state.indexer = indexer
     app.state.page_cache = PageCache()
+    app.state.health_lock = asyncio.Lock()  # one `/sante` check at a time (jobboard.web.health)
     app.state.throttle = Throttle(settings.redis_url)
     app.state.directory = None  # the collectivité directory, loaded on first use
     return app

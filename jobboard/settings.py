@@ -53,6 +53,9 @@ class Settings:
     static_dir: Path = PROJECT_ROOT / "static"
     fixtures_dir: Path = PROJECT_ROOT / "fixtures"
     page_size: int = 20
+    # `/sante` computes its answer at most once in this many seconds and shares it: probes from
+    # a proxy, monitoring and other hosts come several times a second (0: every probe checks).
+    health_ttl_seconds: float = 1.0
     # An alert digest leaves out offers first published less than this long ago: their
     # transaction may not be committed yet, nor the search index updated (next run covers them).
     alert_settle_seconds: int = 300

@@ -252,7 +252,11 @@ async def db(_database: None, reference_dir: Path) -> AsyncIterator[None]:
 def settings(tmp_path: Path, reference_dir: Path) -> Settings:
     base = Settings.from_env({"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_SECRET_KEY": "test"})
     return replace(
-        base, database_url=TEST_DB_URL, fixtures_dir=reference_dir, base_url="http://testserver"
+        base,
+        database_url=TEST_DB_URL,
+        fixtures_dir=reference_dir,
+        base_url="http://testserver",
+        health_ttl_seconds=0.0,  # each probe of a test sees what the test just changed
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -339,6 +340,33 @@ async def test_health_turns_to_503_when_the_index_cannot_be_searched(
     assert response.json()["index"] == "indisponible"
     store.current.unlink()  # no index at all
     assert (await client.get("/sante")).status_code == 503
+
+
+async def test_health_checks_at_most_once_a_ttl_and_shares_the_answer(
+    app: Starlette, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from jobboard.web import health
+
+    app.state.settings = replace(app.state.settings, health_ttl_seconds=60.0)
+    checks = 0
+    original = health._check
+
+    async def counting(request: Request) -> tuple[dict[str, object], bool]:
+        nonlocal checks
+        checks += 1
+        await asyncio.sleep(0.05)  # the other probes arrive meanwhile
+        return await original(request)
+
+    monkeypatch.setattr(health, "_check", counting)
+    answers = await asyncio.gather(*(client.get("/sante") for _ in range(5)))
+    assert checks == 1 and {a.json()["statut"] for a in answers} == {"ok"}
+    await import_offers([offer_row()], today=clock.today())
+    assert (await client.get("/sante")).json()["offres_en_attente_d_indexation"] == 0  # kept
+    app.state.health_answer = replace(app.state.health_answer, at=0.0)  # a minute went by
+    assert (await client.get("/sante")).json()["offres_en_attente_d_indexation"] == 1
+    assert checks == 2
 
 
 async def test_security_headers_and_static_files(client: httpx.AsyncClient, db: None) -> None:

@@ -1,12 +1,14 @@
 """Highlighting with <mark>: one pass over the stored text, compared with the query's terms.
 
 Whoosh's highlighter re-analyses the text once per field and per hit; this marks a word when
-one of its indexed forms is a term the query matched, with the analyzer's own word rules.
+one of its indexed forms is a term the query matched, with the analyzer's own word rules. A
+text's words are analysed once (where each form is), then each search only looks up its terms.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -14,12 +16,25 @@ from jobboard.search.analysis import WORD_PATTERN, forms
 
 _WORD = re.compile(WORD_PATTERN)
 EXCERPT_LENGTH = 240
+# The texts whose words were analysed, kept: the same offers come back search after search (a
+# word typed letter by letter, the next page, the next filter), each analysed once.
+ANALYSED_TEXTS = 2048
+
+
+@lru_cache(maxsize=ANALYSED_TEXTS)
+def _spans_by_form(text: str) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Each indexed form of the words of `text`, with where those words are."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for match in _WORD.finditer(text):
+        for form in forms(match.group().lower()):
+            found.setdefault(form, []).append(match.span())
+    return {form: tuple(spans) for form, spans in found.items()}
 
 
 def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    return [
-        m.span() for m in _WORD.finditer(text) if not terms.isdisjoint(forms(m.group().lower()))
-    ]
+    """The words of `text` having one of the forms `terms`, in order."""
+    by_form = _spans_by_form(text)
+    return sorted({span for term in terms for span in by_form.get(term, ())})
 
 
 def mark(text: str, terms: frozenset[str]) -> Markup:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import warnings
+from dataclasses import dataclass
 
 import anyio.to_thread
 from starlette.requests import Request
@@ -16,6 +18,31 @@ from jobboard.web.auth import public
 
 @public
 async def health(request: Request) -> JSONResponse:
+    """The answer of the last check if it is younger than `health_ttl_seconds`; else one probe
+    checks (the others wait for its answer) and the answer is kept."""
+    state = request.app.state
+    ttl = state.settings.health_ttl_seconds
+    answer: _Answer | None = getattr(state, "health_answer", None)
+    if answer is None or time.monotonic() - answer.at >= ttl:
+        async with state.health_lock:
+            answer = getattr(state, "health_answer", None)
+            if answer is None or time.monotonic() - answer.at >= ttl:
+                body, healthy = await _check(request)
+                answer = _Answer(time.monotonic(), body, 200 if healthy else 503)
+                state.health_answer = answer
+    return JSONResponse(
+        answer.body, status_code=answer.status_code, headers={"Cache-Control": "no-store"}
+    )
+
+
+@dataclass(frozen=True)
+class _Answer:
+    at: float  # time.monotonic() of the check
+    body: dict[str, object]
+    status_code: int
+
+
+async def _check(request: Request) -> tuple[dict[str, object], bool]:
     body: dict[str, object] = {}
     try:
         await connections.get("default").execute_query("SELECT 1")
@@ -28,10 +55,7 @@ async def health(request: Request) -> JSONResponse:
     if body["base_de_donnees"] == "ok":
         body["offres_en_attente_d_indexation"] = await indexer.pending()
     healthy = body["base_de_donnees"] == "ok" and usable
-    body = {"statut": "ok" if healthy else "dégradé", **body}
-    return JSONResponse(
-        body, status_code=200 if healthy else 503, headers={"Cache-Control": "no-store"}
-    )
+    return {"statut": "ok" if healthy else "dégradé", **body}, healthy
 
 
 def _searchable(search: SearchService) -> bool:
