@@ -59,6 +59,7 @@ from jobboard.web.errors import (
 )
 from jobboard.web.moderation import accounts as staff_accounts
 from jobboard.web.moderation import export, journal, queue, review, statistics
+from jobboard.web.observability import ObservabilityMiddleware, metrics_page
 from jobboard.web.page_cache import PageCache
 from jobboard.web.security_headers import SecurityHeadersMiddleware
 from jobboard.web.session import SessionMiddleware
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
 
     store = IndexStore(settings.index_dir)
     search = SearchService(store)
-    indexer = Indexer(store, visible_offers)
+    indexer = Indexer(store, visible_offers, replica=settings.index_replica)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -332,6 +333,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             name="moderation_account_decide",
         ),
         Route("/sante", health.health, name="health"),
+        Route("/metriques", metrics_page, name="metrics"),
         Route("/accessibilite", pages.accessibility, name="accessibility"),
         Route("/mentions-legales", pages.legal, name="legal"),
         Route("/donnees-personnelles", pages.privacy, name="privacy"),
@@ -347,6 +349,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         Mount("/static", StaticFiles(directory=settings.static_dir), name="static"),
     ]
     middleware = [
+        Middleware(ObservabilityMiddleware, access_lines=settings.log_format == "json"),
         Middleware(ClientDisconnectMiddleware),
         Middleware(SecurityHeadersMiddleware, hsts=settings.base_url.startswith("https://")),
         Middleware(DatabaseUnavailableMiddleware),

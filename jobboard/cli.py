@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import json
 import logging
+import logging.config
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ import uvicorn
 from rich.progress import MofNCompleteColumn, Progress, TimeRemainingColumn
 from tortoise import Tortoise
 
-from jobboard import mail
+from jobboard import mail, metrics
 from jobboard.clock import today
 from jobboard.db import is_unavailable, migrate
 from jobboard.domain.account import Role
@@ -49,6 +50,7 @@ from jobboard.settings import (
     local_base_url,
     tortoise_config,
 )
+from jobboard.web.observability import log_config
 
 DEMO_ACCOUNTS_FILE = "demo-comptes.txt"
 
@@ -153,7 +155,7 @@ def _announce_demo_accounts(settings: Settings, accounts: Sequence[demo.DemoAcco
 
 
 def _indexer(settings: Settings) -> Indexer:
-    return Indexer(IndexStore(settings.index_dir), visible_offers)
+    return Indexer(IndexStore(settings.index_dir), visible_offers, replica=settings.index_replica)
 
 
 def cmd_reindex(settings: Settings, args: argparse.Namespace) -> int:
@@ -195,6 +197,9 @@ def _ids(values: Sequence[int]) -> str:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Background loops for a production host whose web workers run with --workers N."""
+
+    if settings.log_format == "json":
+        logging.config.dictConfig(log_config("DEBUG" if settings.debug else "INFO"))
 
     async def work() -> int:
         indexer = _indexer(settings)
@@ -260,11 +265,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Bourse PVD : {address}")
     # The app's own notices (search index, e-mails written to files) beside uvicorn's lines;
     # the libraries' loggers stay quiet.
-    notices = logging.StreamHandler()
-    notices.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
-    app_log = logging.getLogger("jobboard")
-    app_log.addHandler(notices)
-    app_log.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    level = "DEBUG" if settings.debug else "INFO"
+    logging_options: dict[str, Any] = {}
+    if settings.log_format == "json":
+        logging_options = {"log_config": log_config(level), "access_log": False}
+    else:
+        notices = logging.StreamHandler()
+        notices.setFormatter(logging.Formatter("%(levelname)s:  %(message)s"))
+        app_log = logging.getLogger("jobboard")
+        app_log.addHandler(notices)
+        app_log.setLevel(level)
+    if args.workers > 1 and not os.environ.get(metrics.MULTIPROCESS_DIR):
+        # Each web worker is a process: /metriques adds up what all of them counted.
+        metrics.prepare_directory(settings.data_dir / "metriques")
+        os.environ[metrics.MULTIPROCESS_DIR] = str(settings.data_dir / "metriques")
     uvicorn.run(
         "jobboard.app:create_app",
         factory=True,
@@ -272,8 +286,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         **proxy_options(settings),
+        **logging_options,
         server_header=False,
-        log_level="debug" if settings.debug else "info",
+        log_level=level.lower(),
     )
     return 0
 

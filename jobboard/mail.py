@@ -33,7 +33,7 @@ import jinja2
 from aiosmtplib.typing import Default
 from tortoise.expressions import Q
 
-from jobboard import PROJECT_ROOT
+from jobboard import PROJECT_ROOT, metrics
 from jobboard.clock import now
 from jobboard.db import erase_deleted_pages
 from jobboard.domain.french import squash_spaces
@@ -329,7 +329,8 @@ async def run_forever(settings: Settings, interval: float = 2.0) -> None:
     backend = backend_for(settings)
     while True:
         try:
-            await send_pending(backend, settings.email_from)
+            with metrics.job_round("mail"):
+                await send_pending(backend, settings.email_from)
         except Exception:  # the database may be briefly away; try again next round
             log.exception("e-mail sender round failed")
         await asyncio.sleep(interval)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -37,6 +39,7 @@ def local_base_url(host: str, port: int) -> str:
 BACKGROUND_MODES = ("inline", "worker")
 # Where CVs are kept (JOBBOARD_CV_STORAGE): files under the data dir, or the database.
 CV_STORAGES = ("local", "database")
+LOG_FORMATS = ("text", "json")
 
 
 def _sqlite_url(data_dir: Path) -> str:
@@ -85,6 +88,14 @@ class Settings:
     session_idle_minutes: int = 120
     session_max_hours: int = 24
     background: str = "inline"  # inline | worker (JOBBOARD_BACKGROUND, `serve --no-background`)
+    # This host's copy of the search index as the shared `search_state` table names it: each
+    # host applies the change rows to its own index directory, at its own pace
+    # (JOBBOARD_INDEX_REPLICA; empty: the host's name and its index directory, `replica_name`).
+    index_replica: str = ""
+    # `/metriques` asks for this bearer token (JOBBOARD_METRICS_TOKEN); without one it answers
+    # only to this machine.
+    metrics_token: str = ""
+    log_format: str = "text"  # text | json (JOBBOARD_LOG_FORMAT): JSON lines with request ids
     # Legal notice and accessibility statement (README, « Legal pages »).
     publisher: str = "Agence nationale de la cohésion des territoires (ANCT)"
     publisher_address: str = "20 avenue de Ségur, TSA 10717, 75334 Paris Cedex 07"
@@ -144,6 +155,12 @@ class Settings:
                 f"JOBBOARD_CV_STORAGE vaut « {cv_storage} » : valeurs possibles "
                 + ", ".join(CV_STORAGES)
             )
+        log_format = env.get("JOBBOARD_LOG_FORMAT", cls.log_format)
+        if log_format not in LOG_FORMATS:
+            raise ValueError(
+                f"JOBBOARD_LOG_FORMAT vaut « {log_format} » : valeurs possibles "
+                + ", ".join(LOG_FORMATS)
+            )
         trusted_proxies = _networks(env.get("JOBBOARD_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
         database_url = env.get("JOBBOARD_DATABASE_URL") or _sqlite_url(data_dir)
@@ -162,6 +179,9 @@ class Settings:
             smtp_timeout=float(env.get("JOBBOARD_SMTP_TIMEOUT", cls.smtp_timeout)),
             smtp_data_timeout=float(env.get("JOBBOARD_SMTP_DATA_TIMEOUT", cls.smtp_data_timeout)),
             redis_url=env.get("JOBBOARD_REDIS_URL", ""),
+            index_replica=env.get("JOBBOARD_INDEX_REPLICA", ""),
+            metrics_token=env.get("JOBBOARD_METRICS_TOKEN", ""),
+            log_format=log_format,
             trusted_proxies=trusted_proxies,
             session_idle_minutes=int(
                 env.get("JOBBOARD_SESSION_IDLE_MINUTES", cls.session_idle_minutes)
@@ -248,6 +268,13 @@ def _networks(value: str) -> tuple[str, ...]:
                 "(ex. 10.0.0.5 ou 10.0.0.0/24)"
             ) from None
     return entries
+
+
+def replica_name(index_dir: Path) -> str:
+    """« host-1a2b3c4d5e »: stable across restarts, distinct for two data directories of one
+    machine, at most 100 characters (the column's size)."""
+    digest = hashlib.sha256(str(index_dir).encode()).hexdigest()[:10]
+    return f"{socket.gethostname()[:80]}-{digest}"
 
 
 def _persistent_secret(data_dir: Path) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import socket
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+import time_machine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,7 +22,7 @@ from jobboard.domain.offer import OfferStatus
 from jobboard.models import Offer
 from jobboard.search.schema import SCHEMA_VERSION
 from jobboard.services.offer_import import import_offers
-from jobboard.settings import Settings
+from jobboard.settings import Settings, replica_name
 from tests.conftest import csrf_token, index_now, log_in, make_user, offer_row
 
 
@@ -304,17 +307,39 @@ async def test_htmx_filter_requests_get_the_results_fragment_only(
     assert "<html" in boosted.text
 
 
-async def test_health_reports_database_index_and_lag(client: httpx.AsyncClient, db: None) -> None:
+async def test_health_reports_database_index_and_lag(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
     response = await client.get("/sante")
     assert response.status_code == 200
+    store = app.state.indexer.store
     assert response.json() == {
         "statut": "ok",
         "base_de_donnees": "ok",
         "index": "ok",
+        "replique_index": app.state.indexer.replica,
+        "generation_index": store.generation(),
         "offres_en_attente_d_indexation": 0,
+        "retard_index_secondes": 0.0,
     }
     await import_offers([offer_row()], today=clock.today())
-    assert (await client.get("/sante")).json()["offres_en_attente_d_indexation"] == 1
+    with time_machine.travel(clock.now() + timedelta(seconds=90), tick=False):
+        lagging = (await client.get("/sante")).json()
+    assert lagging["offres_en_attente_d_indexation"] == 1
+    assert 89 <= lagging["retard_index_secondes"] <= 120
+    await index_now(app)
+    caught_up = (await client.get("/sante")).json()
+    assert caught_up["offres_en_attente_d_indexation"] == 0
+    assert caught_up["retard_index_secondes"] == 0.0
+
+
+def test_each_host_and_index_directory_is_its_own_replica(tmp_path: Path) -> None:
+    first, other = tmp_path / "a" / "index", tmp_path / "b" / "index"
+    assert replica_name(first) == replica_name(first) != replica_name(other)
+    assert socket.gethostname()[:20] in replica_name(first)
+    assert len(replica_name(tmp_path / ("x" * 300))) <= 100
+    env = {"JOBBOARD_DATA_DIR": str(tmp_path), "JOBBOARD_INDEX_REPLICA": "web-2"}
+    assert Settings.from_env(env).index_replica == "web-2"
 
 
 async def test_health_turns_to_503_when_the_index_cannot_be_searched(

@@ -19,17 +19,19 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 import anyio
 import anyio.to_thread
 from tortoise.queryset import QuerySet
 
+from jobboard import metrics
 from jobboard.clock import now, today
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search.schema import date_number, offer_document
 from jobboard.search.store import BUILD_CHUNK, Build, DirectoryLock, IndexStore
+from jobboard.settings import replica_name
 
 log = logging.getLogger(__name__)
 LAG = timedelta(minutes=5)
@@ -58,10 +60,11 @@ VisibleOffers = Callable[[], QuerySet[Offer]]
 class Indexer:
     """The single writer of one index replica; every method is safe to call twice."""
 
-    def __init__(self, store: IndexStore, visible: VisibleOffers, replica: str = "default") -> None:
+    def __init__(self, store: IndexStore, visible: VisibleOffers, replica: str = "") -> None:
         self.store = store
         self.visible = visible
-        self.replica = replica
+        # Its watermark's name in `search_state`: one per host and index directory.
+        self.replica = replica or replica_name(store.directory)
         self._applied: set[int] = set()
         self._generation: str | None = None
         self._swept_on: date | None = None
@@ -218,10 +221,17 @@ class Indexer:
         return True
 
     async def pending(self) -> int:
-        """Change rows not applied yet by this process (the index lag, in offers)."""
+        """Change rows not applied yet by this replica (the index lag, in offers)."""
+        return (await self.lag())[0]
+
+    async def lag(self) -> tuple[int, float]:
+        """(change rows not applied yet by this replica, seconds since the oldest was made)."""
         watermark = await self._watermark()
-        rows = await SearchChange.filter(id__gt=watermark).values_list("id", flat=True)
-        return len({cast(int, cid) for cid in rows} - self._applied)
+        rows = await SearchChange.filter(id__gt=watermark).values_list("id", "created_at")
+        waiting = [cast(datetime, at) for cid, at in rows if cast(int, cid) not in self._applied]
+        if not waiting:
+            return 0, 0.0
+        return len(waiting), max(0.0, (now() - min(waiting)).total_seconds())
 
     async def check(self) -> IndexCheck:
         usable = await anyio.to_thread.run_sync(self.store.is_usable)
@@ -249,11 +259,12 @@ class Indexer:
         ready = False
         while True:
             try:
-                if not ready:
-                    await self.ensure_ready()
-                    ready = True
-                await self.apply_pending()
-                await self.sweep_expired()
+                with metrics.job_round("index"):
+                    if not ready:
+                        await self.ensure_ready()
+                        ready = True
+                    await self.apply_pending()
+                    await self.sweep_expired()
             except Exception:
                 log.exception("search indexer pass failed; retrying")
                 ready = False  # the index may be gone: check it again first

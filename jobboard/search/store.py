@@ -28,6 +28,7 @@ from typing import Any
 from whoosh import index
 from whoosh.index import FileIndex
 from whoosh.query import NumericRange
+from whoosh.reading import SegmentReader
 from whoosh.writing import SegmentWriter
 
 from jobboard import clock
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 WRITER_TIMEOUT = 30.0
 # Offers per committed chunk of a rebuild (a segment and a checkpoint each).
 BUILD_CHUNK = 5000
+# Incremental commits merge the segments smaller than this (a catch-up pass writes 500 offers).
+SMALL_SEGMENT = 1000
 # Written in each generation: the schema version its documents follow (see SCHEMA_VERSION).
 VERSION_FILE = "schema-version"
 
@@ -168,7 +171,7 @@ class IndexStore:
                 writer.delete_by_term("id", offer_id)
             for document in documents:
                 writer.update_document(**document)
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise
@@ -179,7 +182,7 @@ class IndexStore:
         writer = _writer(ix, timeout=WRITER_TIMEOUT)
         try:
             count: int = writer.delete_by_query(NumericRange("deadline", None, before - 1))
-            writer.commit()
+            writer.commit(mergetype=merge_small_segments)
         except BaseException:
             writer.cancel()
             raise
@@ -235,6 +238,23 @@ class _Writer(SegmentWriter):  # type: ignore[misc]
         items = self._process_posts(items, startdoc, docmap)
         cached = _FieldLengths(lengths, self.schema) if lengths else None
         self.fieldwriter.add_postings(self.schema, cached, items)
+
+
+def merge_small_segments(writer: SegmentWriter, segments: list[Any]) -> list[Any]:
+    """The merge policy of incremental commits: the segments of fewer than SMALL_SEGMENT
+    documents are merged into the commit's new one, the others are left as they are.
+
+    Whoosh's MERGE_SMALL gathers every segment, smallest first, until the running total falls
+    below a Fibonacci bound, then merges all it gathered: with a rebuild's twenty segments of
+    5,000 offers, the first approval after it merged the whole index, 203 s of pure Python."""
+    small = [segment for segment in segments if segment.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < 2:
+        return segments
+    for segment in small:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment.doc_count_all() >= SMALL_SEGMENT]
 
 
 def _writer(ix: FileIndex, **options: Any) -> _Writer:

@@ -31,6 +31,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from jobboard import metrics
 from jobboard.clock import now
 from jobboard.domain.alerts import (
     DIGEST_SIZE,
@@ -475,7 +476,8 @@ async def run_forever(settings: Settings, search: SearchService, interval: float
     """The loop of `serve` and `worker`: every quarter of an hour, each alert once a period."""
     while True:
         try:
-            report = await send_alerts(settings, search)
+            with metrics.job_round("alerts"):
+                report = await send_alerts(settings, search)
             if report.digests:
                 log.info("alerts: %s", report.line())
         except Exception:  # the database or the index may be briefly away; next round

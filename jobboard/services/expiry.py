@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from tortoise.transactions import in_transaction
 
+from jobboard import metrics
 from jobboard.clock import now
 from jobboard.clock import today as paris_today
 from jobboard.domain.offer import OfferStatus
@@ -109,7 +110,8 @@ async def run_forever(settings: Settings, interval: float = 3600.0) -> None:
     """The periodic loop of `serve` and `worker`: hourly, so a day is never missed."""
     while True:
         try:
-            report = await run_expiry(settings)
+            with metrics.job_round("expiry"):
+                report = await run_expiry(settings)
             if report.expired or report.reminders or report.saved_reminders:
                 log.info("expiry: %s", report)
         except Exception:  # the database may be briefly away; next round

@@ -14,6 +14,7 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from jobboard import metrics
 from jobboard.clock import now
 from jobboard.db import erase_deleted_pages
 from jobboard.domain.account import Role
@@ -233,7 +234,8 @@ async def run_forever(settings: Settings, interval: float = DAY) -> None:
     """The daily loop of `serve` and `worker`."""
     while True:
         try:
-            report = await purge(settings)
+            with metrics.job_round("purge"):
+                report = await purge(settings)
             if report.total:
                 log.info("purge: %s", "; ".join(report.lines()))
         except Exception:  # the database may be briefly away; next round

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobboard import metrics
 from jobboard.clock import today
 from jobboard.domain.account import Role
 from jobboard.domain.alerts import FREQUENCY_LABELS, FREQUENCY_SLUGS, saved_search
@@ -95,7 +96,8 @@ async def run_search(request: Request, search_request: SearchRequest) -> SearchR
     """Whoosh blocks: it runs in a worker thread, never on the event loop."""
     service: SearchService = request.app.state.search
     try:
-        return await anyio.to_thread.run_sync(service.search, search_request)
+        with metrics.SEARCHES.time():
+            return await anyio.to_thread.run_sync(service.search, search_request)
     except IndexUnavailable:
         raise HTTPException(503, UNAVAILABLE) from None
 

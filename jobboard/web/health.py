@@ -1,4 +1,4 @@
-"""`/sante`: database and search index reachable, and how far the index lags."""
+"""`/sante`: database and search index reachable, this host's index generation and lag."""
 
 from __future__ import annotations
 
@@ -52,8 +52,13 @@ async def _check(request: Request) -> tuple[dict[str, object], bool]:
     indexer: Indexer = request.app.state.indexer
     usable = await anyio.to_thread.run_sync(_searchable, request.app.state.search)
     body["index"] = "ok" if usable else "indisponible"
+    # This host's replica: which generation it serves, how far behind the database it is.
+    body["replique_index"] = indexer.replica
+    body["generation_index"] = indexer.store.generation()
     if body["base_de_donnees"] == "ok":
-        body["offres_en_attente_d_indexation"] = await indexer.pending()
+        waiting, seconds = await indexer.lag()
+        body["offres_en_attente_d_indexation"] = waiting
+        body["retard_index_secondes"] = round(seconds, 1)
     healthy = body["base_de_donnees"] == "ok" and usable
     return {"statut": "ok" if healthy else "dégradé", **body}, healthy
 

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 COOKIE_NAME = "bpvd_session"
 # Paths served without looking at the session (assets, health checks polled by probes, the
 # open-data API: the same answer for everyone, no cookie read or set).
-BYPASS_PREFIXES = ("/static/", "/sante", "/favicon.ico", "/api/v1/")
+BYPASS_PREFIXES = ("/static/", "/sante", "/metriques", "/favicon.ico", "/api/v1/")
 
 
 def _snapshot(data: dict[str, Any]) -> str:

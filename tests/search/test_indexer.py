@@ -113,7 +113,7 @@ async def test_applying_changes_twice_or_out_of_order_is_harmless(app: Starlette
     app.state.indexer.__init__(app.state.indexer.store, visible_offers)
     await app.state.indexer.apply_pending()
     await assert_clean(app)
-    assert (await SearchState.get(replica="default")).last_change_id <= top + 5
+    assert (await SearchState.get(replica=indexer.replica)).last_change_id <= top + 5
 
 
 INDEXER_LOG = "jobboard.search.indexer"
@@ -213,6 +213,28 @@ async def test_the_first_start_builds_the_index_with_a_calm_french_notice(
 
 
 # One indexer and one builder per index directory; progress kept per chunk (issue 12, point 6).
+
+
+async def test_each_host_s_replica_follows_the_changes_at_its_own_pace(
+    db: None, tmp_path: Path
+) -> None:
+    """Two hosts, one database: each applies the shared change rows to its own index
+    directory with its own watermark; one host's progress never counts for the other."""
+    hosts = [Indexer(IndexStore(tmp_path / name / "index"), visible_offers) for name in "ab"]
+    assert hosts[0].replica != hosts[1].replica
+    for host in hosts:
+        await host.rebuild()
+    created = await import_offers([offer_row(title="Archiviste")], today=clock.today())
+    assert [await host.pending() for host in hosts] == [1, 1]
+    await hosts[0].apply_pending()
+    assert [await host.pending() for host in hosts] == [0, 1]
+    assert created.created[0] in hosts[0].store.ids()
+    assert created.created[0] not in hosts[1].store.ids()
+    await hosts[1].apply_pending()
+    assert [await host.pending() for host in hosts] == [0, 0]
+    assert all(created.created[0] in host.store.ids() for host in hosts)
+    states = await SearchState.all().values_list("replica", flat=True)
+    assert {host.replica for host in hosts} <= set(states)
 
 
 async def test_one_indexer_loop_runs_per_index_directory(app: Starlette) -> None:

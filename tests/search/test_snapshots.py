@@ -85,7 +85,13 @@ def test_a_deletion_only_commit_is_seen(service: SearchService) -> None:
     assert service._segments.segments_read == read
 
 
-def test_arrays_after_commits_are_those_of_a_fresh_read(service: SearchService) -> None:
+def test_arrays_after_commits_are_those_of_a_fresh_read(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.search import store as store_module
+
+    # The 60 offers' segment stays (as a large one would), the commits' small ones merge.
+    monkeypatch.setattr(store_module, "SMALL_SEGMENT", 50)
     service.search(SearchRequest())
     for number in range(61, 66):
         service.store.apply([_document(number)], deleted_ids=[str(number - 40)])
@@ -248,3 +254,38 @@ def test_the_board_s_writer_writes_what_whoosh_s_writes(tmp_path: Path) -> None:
                     other.min_length(),
                     other.max_length(),
                 ), (field, text)
+
+
+def test_an_incremental_commit_merges_only_small_segments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild leaves its chunks as segments; an approval's commit afterwards must not merge
+    them (Whoosh's own policy merged a 100,000-offer index in 203 s): only the segments smaller
+    than SMALL_SEGMENT are merged, into the commit's new segment."""
+    from whoosh import fields, index
+
+    from jobboard.search import store as store_module
+
+    monkeypatch.setattr(store_module, "SMALL_SEGMENT", 3)
+    ix = index.create_in(str(tmp_path), fields.Schema(id=fields.ID(stored=True, unique=True)))
+    number = 0
+    for size in (5, 5, 5, 1, 1):  # three rebuild chunks, two small commits
+        writer = ix.writer()
+        for _ in range(size):
+            writer.add_document(id=str(number))
+            number += 1
+        writer.commit(merge=False)
+    big = {s.segment_id() for s in ix._segments() if s.doc_count_all() >= 3}
+    writer = ix.writer()
+    writer.update_document(id="approved")
+    writer.commit(mergetype=store_module.merge_small_segments)
+    after = ix._segments()
+    assert big <= {s.segment_id() for s in after} and len(after) == 4
+    assert sorted(s.doc_count_all() for s in after) == [3, 5, 5, 5]
+    with ix.searcher() as searcher:
+        assert searcher.doc_count() == 18
+    # Nothing small to merge with: the commit's segment is simply added.
+    writer = ix.writer()
+    writer.update_document(id="second")
+    writer.commit(mergetype=store_module.merge_small_segments)
+    assert sorted(s.doc_count_all() for s in ix._segments()) == [1, 3, 5, 5, 5]
