@@ -22,6 +22,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    ProcessCollector,
     generate_latest,
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
@@ -30,42 +31,60 @@ MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Board pages answer in milliseconds, an application with a CV upload in a second or so.
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# The board's own registry (not prometheus-client's global one), with the process's memory and
+# CPU; one process, one registry, even when a test imports the module afresh.
+REGISTRY = CollectorRegistry()
+ProcessCollector(registry=REGISTRY)
 
 REQUESTS = Histogram(
     "bourse_http_request_duration_seconds",
     "Durée des réponses HTTP, par route (modèle d’adresse), méthode et classe de statut.",
     ["route", "method", "status"],
     buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
 )
 SEARCHES = Histogram(
     "bourse_search_duration_seconds",
     "Durée d’une recherche dans l’index (tableaux, facettes et surlignage compris).",
     buckets=_LATENCY_BUCKETS,
+    registry=REGISTRY,
 )
 JOB_RUNS = Counter(
-    "bourse_job_runs_total", "Tours des tâches de fond commencés, par tâche.", ["job"]
+    "bourse_job_runs_total",
+    "Tours des tâches de fond commencés, par tâche.",
+    ["job"],
+    registry=REGISTRY,
 )
 JOB_FAILURES = Counter(
-    "bourse_job_failures_total", "Tours des tâches de fond en échec, par tâche.", ["job"]
+    "bourse_job_failures_total",
+    "Tours des tâches de fond en échec, par tâche.",
+    ["job"],
+    registry=REGISTRY,
 )
 # Read from the database at each scrape: the latest reading counts, whichever process made it.
 OUTBOX_PENDING = Gauge(
-    "bourse_outbox_pending", "E-mails en attente d’envoi.", multiprocess_mode="mostrecent"
+    "bourse_outbox_pending",
+    "E-mails en attente d’envoi.",
+    multiprocess_mode="mostrecent",
+    registry=REGISTRY,
 )
 OUTBOX_OLDEST = Gauge(
     "bourse_outbox_oldest_pending_seconds",
     "Âge du plus ancien e-mail en attente d’envoi (0 : aucun).",
     multiprocess_mode="mostrecent",
+    registry=REGISTRY,
 )
 INDEX_PENDING = Gauge(
     "bourse_index_pending_changes",
     "Offres modifiées que l’index de cet hôte n’a pas encore prises en compte.",
     multiprocess_mode="mostrecent",
+    registry=REGISTRY,
 )
 INDEX_LAG = Gauge(
     "bourse_index_lag_seconds",
     "Âge de la plus ancienne modification que l’index de cet hôte attend (0 : à jour).",
     multiprocess_mode="mostrecent",
+    registry=REGISTRY,
 )
 
 
@@ -109,4 +128,4 @@ def exposition() -> bytes:
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return bytes(generate_latest(registry))
-    return bytes(generate_latest())
+    return bytes(generate_latest(REGISTRY))

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "jobboard.formats",
             "jobboard.markdown",
             "jobboard.passwords",
+            "jobboard.metrics",
         ),
     ),
     ("domain", ("jobboard.domain",)),

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 
@@ -36,7 +35,10 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def _count(route: str, status: str = "2xx") -> float:
     labels = {"route": route, "method": "GET", "status": status}
-    return REGISTRY.get_sample_value("bourse_http_request_duration_seconds_count", labels) or 0.0
+    return (
+        metrics.REGISTRY.get_sample_value("bourse_http_request_duration_seconds_count", labels)
+        or 0.0
+    )
 
 
 async def test_every_answer_carries_a_request_id(client: httpx.AsyncClient, db: None) -> None:
@@ -101,7 +103,7 @@ async def test_metrics_answer_this_machine_or_the_token_only(
 
 def test_job_rounds_and_their_failures_are_counted() -> None:
     def value(name: str) -> float:
-        return REGISTRY.get_sample_value(name, {"job": "essai"}) or 0.0
+        return metrics.REGISTRY.get_sample_value(name, {"job": "essai"}) or 0.0
 
     with metrics.job_round("essai"):
         pass
