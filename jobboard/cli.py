@@ -199,7 +199,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """Background loops for a production host whose web workers run with --workers N."""
 
     if settings.log_format == "json":
-        logging.config.dictConfig(log_config("DEBUG" if settings.debug else "INFO"))
+        logging.config.dictConfig(log_config(_log_level(settings)))
 
     async def work() -> int:
         indexer = _indexer(settings)
@@ -225,6 +225,10 @@ async def _stop_on_signal(scope: anyio.CancelScope) -> None:
         async for _ in signals:
             scope.cancel()
             return
+
+
+def _log_level(settings: Settings) -> str:
+    return "DEBUG" if settings.debug else "INFO"
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -265,7 +269,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Bourse PVD : {address}")
     # The app's own notices (search index, e-mails written to files) beside uvicorn's lines;
     # the libraries' loggers stay quiet.
-    level = "DEBUG" if settings.debug else "INFO"
+    level = _log_level(settings)
     logging_options: dict[str, Any] = {}
     if settings.log_format == "json":
         logging_options = {"log_config": log_config(level), "access_log": False}

@@ -137,30 +137,10 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        smtp_tls = env.get("JOBBOARD_SMTP_TLS", cls.smtp_tls)
-        if smtp_tls not in SMTP_TLS_MODES:
-            raise ValueError(
-                f"JOBBOARD_SMTP_TLS vaut « {smtp_tls} » : valeurs possibles "
-                + ", ".join(SMTP_TLS_MODES)
-            )
-        background = env.get("JOBBOARD_BACKGROUND", cls.background)
-        if background not in BACKGROUND_MODES:
-            raise ValueError(
-                f"JOBBOARD_BACKGROUND vaut « {background} » : valeurs possibles "
-                + ", ".join(BACKGROUND_MODES)
-            )
-        cv_storage = env.get("JOBBOARD_CV_STORAGE", "")
-        if cv_storage not in ("", *CV_STORAGES):
-            raise ValueError(
-                f"JOBBOARD_CV_STORAGE vaut « {cv_storage} » : valeurs possibles "
-                + ", ".join(CV_STORAGES)
-            )
-        log_format = env.get("JOBBOARD_LOG_FORMAT", cls.log_format)
-        if log_format not in LOG_FORMATS:
-            raise ValueError(
-                f"JOBBOARD_LOG_FORMAT vaut « {log_format} » : valeurs possibles "
-                + ", ".join(LOG_FORMATS)
-            )
+        smtp_tls = _choice(env, "JOBBOARD_SMTP_TLS", cls.smtp_tls, SMTP_TLS_MODES)
+        background = _choice(env, "JOBBOARD_BACKGROUND", cls.background, BACKGROUND_MODES)
+        cv_storage = _choice(env, "JOBBOARD_CV_STORAGE", "", ("", *CV_STORAGES))
+        log_format = _choice(env, "JOBBOARD_LOG_FORMAT", cls.log_format, LOG_FORMATS)
         trusted_proxies = _networks(env.get("JOBBOARD_TRUSTED_PROXIES", ""))
         data_dir = Path(env.get("JOBBOARD_DATA_DIR", "data")).resolve()
         database_url = env.get("JOBBOARD_DATABASE_URL") or _sqlite_url(data_dir)
@@ -268,6 +248,15 @@ def _networks(value: str) -> tuple[str, ...]:
                 "(ex. 10.0.0.5 ou 10.0.0.0/24)"
             ) from None
     return entries
+
+
+def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    """The variable's value, one of `allowed`; any other is refused with the list."""
+    value = env.get(name, default)
+    if value not in allowed:
+        shown = ", ".join(choice for choice in allowed if choice)
+        raise ValueError(f"{name} vaut « {value} » : valeurs possibles {shown}")
+    return value
 
 
 def replica_name(index_dir: Path) -> str:

@@ -7,7 +7,6 @@ the searcher changes, so a query's counts are a few vectorised operations instea
 
 from __future__ import annotations
 
-import itertools
 import re
 import threading
 from collections.abc import Collection, Iterator
@@ -15,6 +14,7 @@ from collections.abc import Sequence as Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from itertools import count, pairwise
 from typing import Any
 
 import numpy as np
@@ -243,7 +243,7 @@ class IndexUnavailable(Exception):
     """No index to search yet (a `jobboard worker` is still building it)."""
 
 
-_SERIALS = itertools.count(1)
+_SERIALS = count(1)
 
 
 class _Snapshot:
@@ -398,7 +398,7 @@ class SearchService:
             if index % 2 and len(word_forms) > 1:  # inside quotes
                 # Stop words are not indexed but keep their place: « maison de santé » has
                 # one position between its two indexed words.
-                slop = 1 + max(b - a - 1 for (a, _), (b, _) in itertools.pairwise(kept))
+                slop = 1 + max(b - a - 1 for (a, _), (b, _) in pairwise(kept))
                 parts.append(
                     Or(
                         [

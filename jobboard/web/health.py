@@ -23,13 +23,14 @@ async def health(request: Request) -> JSONResponse:
     state = request.app.state
     ttl = state.settings.health_ttl_seconds
     answer: _Answer | None = getattr(state, "health_answer", None)
-    if answer is None or time.monotonic() - answer.at >= ttl:
+    if _stale(answer, ttl):
         async with state.health_lock:
             answer = getattr(state, "health_answer", None)
-            if answer is None or time.monotonic() - answer.at >= ttl:
+            if _stale(answer, ttl):  # no other probe checked while this one waited
                 body, healthy = await _check(request)
                 answer = _Answer(time.monotonic(), body, 200 if healthy else 503)
                 state.health_answer = answer
+    assert answer is not None
     return JSONResponse(
         answer.body, status_code=answer.status_code, headers={"Cache-Control": "no-store"}
     )
@@ -40,6 +41,10 @@ class _Answer:
     at: float  # time.monotonic() of the check
     body: dict[str, object]
     status_code: int
+
+
+def _stale(answer: _Answer | None, ttl: float) -> bool:
+    return answer is None or time.monotonic() - answer.at >= ttl
 
 
 async def _check(request: Request) -> tuple[dict[str, object], bool]:
