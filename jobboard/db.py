@@ -47,6 +47,10 @@ _POSTGRES_AWAY = (
     asyncpg.exceptions.TooManyConnectionsError,
 )
 _SQLITE_AWAY = ("unable to open database file", "database is locked", "disk i/o error")
+# What asyncpg raises on a pooled connection the server dropped (a restart) before the pool
+# noticed: the protocol is left mid-operation, or the connection is already closed.
+_ASYNCPG_DROPPED = (asyncpg.exceptions.InternalClientError,)
+_ASYNCPG_CLOSED = "connection is closed"
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -58,7 +62,11 @@ def is_unavailable(exc: BaseException) -> bool:
         seen.add(id(current))
         if isinstance(current, ConnectionError | DBConnectionError | socket.gaierror):
             return True
-        if isinstance(current, _POSTGRES_AWAY):
+        if isinstance(current, (*_POSTGRES_AWAY, *_ASYNCPG_DROPPED)):
+            return True
+        if isinstance(current, asyncpg.exceptions.InterfaceError) and _ASYNCPG_CLOSED in str(
+            current
+        ):
             return True
         if isinstance(current, sqlite3.OperationalError) and str(current).lower() in _SQLITE_AWAY:
             return True

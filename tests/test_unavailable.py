@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import asyncpg
 import httpx
 from tortoise.context import TortoiseContext
 from tortoise.exceptions import IntegrityError, OperationalError
@@ -58,4 +59,18 @@ def test_only_connection_failures_count_as_unavailable() -> None:
     syntax.__cause__ = sqlite3.OperationalError("near SELEC: syntax error")
     assert not is_unavailable(syntax)
     assert not is_unavailable(IntegrityError("UNIQUE constraint failed"))
+    # A pooled connection that PostgreSQL dropped in a restart, met before the pool noticed
+    # (seen by benchmarks/cluster.py --faults).
+    dropped = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    )
+    assert is_unavailable(dropped)
+    translated = OperationalError("cannot switch to state 12")
+    translated.__cause__ = dropped
+    assert is_unavailable(translated)
+    assert is_unavailable(asyncpg.exceptions.InterfaceError("connection is closed"))
+    busy = asyncpg.exceptions.InterfaceError(
+        "cannot perform operation: another operation is in progress"
+    )
+    assert not is_unavailable(busy)
     assert not is_unavailable(ValueError("bad"))

@@ -77,8 +77,10 @@ class Indexer:
         state = await SearchState.get_or_none(replica=self.replica)
         return state.last_change_id if state else 0
 
-    async def _save_watermark(self, value: int) -> None:
-        await SearchState.update_or_create(defaults={"last_change_id": value}, replica=self.replica)
+    async def _save_watermark(self, value: int, seen_at: datetime | None = None) -> None:
+        await SearchState.update_or_create(
+            defaults={"last_change_id": value, "seen_at": seen_at}, replica=self.replica
+        )
 
     async def _safe_watermark(self, floor: int) -> int:
         """Highest change id old enough that no earlier id can still appear."""
@@ -97,6 +99,7 @@ class Indexer:
             self._applied.clear()
             self._generation = generation
         watermark = await self._watermark()
+        began = now()
         rows = (
             await SearchChange.filter(id__gt=watermark).order_by("id").values_list("id", "offer_id")
         )
@@ -110,8 +113,9 @@ class Indexer:
                 done = set(chunk)
                 self._applied.update(cid for cid, oid in pending if oid in done)
         safe = await self._safe_watermark(watermark)
-        if safe != watermark:
-            await self._save_watermark(safe)
+        if pending or safe != watermark:
+            # Every process of the host reads the lag from here (`lag`), not from `_applied`.
+            await self._save_watermark(safe, seen_at=began)
             self._applied = {cid for cid in self._applied if cid > safe}
         return len({oid for _, oid in pending})
 
@@ -225,9 +229,15 @@ class Indexer:
         return (await self.lag())[0]
 
     async def lag(self) -> tuple[int, float]:
-        """(change rows not applied yet by this replica, seconds since the oldest was made)."""
-        watermark = await self._watermark()
-        rows = await SearchChange.filter(id__gt=watermark).values_list("id", "created_at")
+        """(change rows not applied yet by this replica, seconds since the oldest was made), as
+        any process of the host sees it: the rows above the watermark made after the replica's
+        last pass read the table (and not applied since by this process, if it is the one that
+        applies them)."""
+        state = await SearchState.get_or_none(replica=self.replica)
+        rows_above = SearchChange.filter(id__gt=state.last_change_id if state else 0)
+        if state is not None and state.seen_at is not None:
+            rows_above = rows_above.filter(created_at__gte=state.seen_at)
+        rows = await rows_above.values_list("id", "created_at")
         waiting = [cast(datetime, at) for cid, at in rows if cast(int, cid) not in self._applied]
         if not waiting:
             return 0, 0.0

@@ -237,6 +237,26 @@ async def test_each_host_s_replica_follows_the_changes_at_its_own_pace(
     assert {host.replica for host in hosts} <= set(states)
 
 
+async def test_every_process_of_a_host_sees_the_lag_its_worker_leaves(
+    db: None, tmp_path: Path
+) -> None:
+    """A web worker of `serve --no-background` applies no change itself: `/sante` there must
+    read the lag from what the host's `jobboard worker` recorded, not report every row of the
+    last five minutes (the watermark's safety lag) as waiting."""
+    worker = Indexer(IndexStore(tmp_path / "index"), visible_offers)
+    web = Indexer(IndexStore(tmp_path / "index"), visible_offers)
+    assert web.replica == worker.replica
+    await worker.rebuild()
+    await import_offers([offer_row(title="Archiviste")], today=clock.today())
+    assert (await web.lag())[0] == 1
+    await worker.apply_pending()
+    assert await web.lag() == (0, 0.0)
+    await import_offers([offer_row(title="Urbaniste")], today=clock.today())
+    assert (await web.lag())[0] == 1
+    await worker.apply_pending()
+    assert await web.lag() == (0, 0.0) == await worker.lag()
+
+
 async def test_one_indexer_loop_runs_per_index_directory(app: Starlette) -> None:
     """Two processes' indexers on one directory (two lock descriptors behave as two processes):
     one applies changes, the other only waits to take over."""
