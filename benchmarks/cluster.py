@@ -20,9 +20,11 @@ and started again `--down` seconds later (with its index directory, or without i
   to one offer; a CV stored for an answer that failed is removed by the orphan sweep;
 - every e-mail was queued exactly once (one « Candidature envoyée » per application to its
   candidate, one « Nouvelle candidature » per application to the recruiter, no two rows with
-  one recipient and one text), and every row reached the relay exactly once (a row a killed
-  sender held is sent once its lease is over and its late retry is due: the clock is moved
-  past them for those last rounds);
+  one recipient and one text), and every row reached the relay, once: a row a killed sender
+  held is sent once its lease is over and its late retry is due (the clock is moved past
+  them for those last rounds), and only such a row, marked « perhaps delivered », may reach
+  it twice, with one Message-ID (SMTP cannot tell whether a message whose sender died after
+  sending its data arrived);
 - no 5xx and no failed request outside the killed host's window (from its kill to a second
   after it answers `/sante` again);
 - every host's index catches up: `jobboard check-index` passes on each after the load, and
@@ -443,8 +445,13 @@ class Load:
     def client(self, user: int) -> httpx.AsyncClient:
         # The proxy's X-Forwarded-For: one address per user (the hosts trust 127.0.0.1).
         address = f"{self.ip_prefix}.{user // 250}.{user % 250 + 1}"
+        # Idle connections are dropped before uvicorn's 5 s keep-alive ends, as the proxy's
+        # upstream keep-alive should be (docs/deploiement.md): a request sent on a connection
+        # the server is closing would fail after being sent.
         return httpx.AsyncClient(
-            headers={"X-Forwarded-For": address}, timeout=httpx.Timeout(30, connect=2)
+            headers={"X-Forwarded-For": address},
+            timeout=httpx.Timeout(30, connect=5),
+            limits=httpx.Limits(keepalive_expiry=2.0),
         )
 
     async def token(self, client: httpx.AsyncClient, kind: str, path: str) -> tuple[str, str]:
@@ -503,6 +510,7 @@ class Load:
                 if not signed_in or time.monotonic() - signed_at > 20:
                     signed_at = time.monotonic()
                     signed_in = await self.sign_in(client, address)
+                    await self.think()
                     continue
                 if random.random() < APPLY_SHARE and len(applied) < APPLICATIONS_PER_CANDIDATE:
                     offer = random.choice([o for o in self.seed.open_offers if o not in applied])
@@ -544,6 +552,7 @@ class Load:
             while self.running() and pending:
                 if not signed_in:
                     signed_in = await self.sign_in(client, address)
+                    await self.think()
                     continue
                 await self.request(client, "moderation", "GET", "/moderation")
                 offer = pending[0]
@@ -610,7 +619,7 @@ async def drain_and_check_mail(
     from tortoise import Tortoise
 
     from jobboard import clock, mail
-    from jobboard.models import EmailOutbox
+    from jobboard.models import Application, EmailOutbox
     from jobboard.settings import Settings, tortoise_config
 
     settings = Settings.from_env(env)
@@ -646,29 +655,40 @@ async def drain_and_check_mail(
             "no e-mail queued twice (one recipient, one text)",
         )
         subjects = Counter((row["to"], plain(row["subject"])) for row in rows)
-        expected_received: Counter[tuple[str, str]] = Counter()
-        expected_new: Counter[tuple[str, str]] = Counter()
-        for ack in load.applications:
-            title = load.seed.open_titles[ack.offer_id]
-            expected_received[(ack.candidate, plain(f"Candidature envoyée : « {title} »"))] += 1
-            expected_new[(load.seed.recruiter, plain(f"Nouvelle candidature : « {title} »"))] += 1
+        # Every application row, acknowledged or not (its answer lost with a killed host),
+        # queued one « Candidature envoyée » to its candidate and one « Nouvelle candidature »
+        # to the recruiter.
+        expected: Counter[tuple[str, str]] = Counter()
+        applications = await Application.all().values("candidate__email", "offer_id")
+        for application in applications:
+            title = load.seed.open_titles[application["offer_id"]]
+            received = plain(f"Candidature envoyée : « {title} »")
+            expected[(application["candidate__email"], received)] += 1
+            expected[(load.seed.recruiter, plain(f"Nouvelle candidature : « {title} »"))] += 1
         report.check(
-            all(subjects[key] == n for key, n in (expected_received + expected_new).items()),
-            f"each of the {len(load.applications)} applications queued its two e-mails once",
+            all(subjects[key] == n for key, n in expected.items()),
+            f"each of the {len(applications)} applications queued its two e-mails once",
         )
-        sent_ids = {
+        sent = await EmailOutbox.filter(status="sent")
+        sent_ids = {mail.message_id(row, settings.email_from) for row in sent}
+        # A message whose sender died while it was being sent may reach the relay twice, with
+        # one Message-ID (receivers drop the copy): the row records that doubt.
+        doubted = {
             mail.message_id(row, settings.email_from)
-            for row in await EmailOutbox.filter(status="sent")
+            for row in sent
+            if row.uncertain_since is not None
         }
         delivered = set(sink.received)
-        twice = sum(1 for n in sink.received.values() if n > 1)
+        twice = {ident for ident, n in sink.received.items() if n > 1}
         report.lines.append(
             f"  relay: {sum(sink.received.values())} messages, {len(delivered)} distinct, "
-            f"{twice} received twice"
+            f"{len(twice)} received twice ({len(twice & doubted)} of them sent again after "
+            f"their sender died mid-send, same Message-ID)"
         )
         report.check(sent_ids <= delivered, "every sent row reached the relay")
         report.check(
-            twice == 0 and delivered <= sent_ids, "no message delivered twice, none unknown"
+            twice <= doubted and delivered <= sent_ids,
+            "no message delivered twice but those whose sender died mid-send, none unknown",
         )
     finally:
         await Tortoise.close_connections()

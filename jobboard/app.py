@@ -45,6 +45,7 @@ from jobboard.web import (
     profile,
     recruiter,
     saved,
+    talent_pool,
 )
 from jobboard.web.api import ApiMiddleware
 from jobboard.web.auth import AuthMiddleware, public
@@ -185,6 +186,12 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             name="account_delete",
         ),
         Route(
+            "/espace/candidat/vivier/retrait",
+            talent_pool.pool_withdraw,
+            methods=["POST"],
+            name="candidate_pool_withdraw",
+        ),
+        Route(
             "/espace/candidat/candidatures/{application_id}/vivier",
             personal_data.talent_pool_withdraw,
             methods=["POST"],
@@ -323,6 +330,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             name="moderation_offer_override",
         ),
         Route("/moderation/journal", journal.journal, name="moderation_journal"),
+        Route("/moderation/vivier", talent_pool.pool_search, name="moderation_talent_pool"),
         Route("/moderation/statistiques", statistics.stats_page, name="moderation_stats"),
         Route("/moderation/export.csv", export.export_csv, name="moderation_export"),
         Route("/moderation/comptes", staff_accounts.account_queue, name="moderation_accounts"),

@@ -432,8 +432,9 @@ class SearchState(Model):
 
     replica = fields.CharField(max_length=100, primary_key=True)
     last_change_id = fields.BigIntField(default=0)
-    # When the replica's last pass read the change table: every row visible then is applied
-    # (a row made earlier but committed later is caught by the next pass). Read by `lag`.
+    # When the newest change row the replica's last pass read was made: the rows made up to
+    # then are applied (one made earlier but committed later is caught by the next pass).
+    # Read by `lag`, in every process of the host.
     seen_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -31,6 +31,7 @@ PAGES = {
         "/moderation/comptes",
         "/moderation/journal",
         "/moderation/statistiques",
+        "/moderation/vivier",
     ],
 }
 

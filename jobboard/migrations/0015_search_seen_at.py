@@ -1,8 +1,8 @@
-"""`search_state.seen_at`: when a replica's last pass read the change table.
+"""`search_state.seen_at`: when the newest change row a replica's last pass read was made.
 
-Every change row visible then has been applied to that replica, so any process of the host (a
-web worker answering `/sante` as well as the `jobboard worker` that applies the changes) can
-tell the index lag from the database. A new nullable column: no table is rebuilt.
+The rows made up to then have been applied to that replica, so any process of the host (a web
+worker answering `/sante` as well as the `jobboard worker` that applies the changes) can tell
+the index lag from the database. A new nullable column: no table is rebuilt.
 """
 
 from tortoise import fields, migrations

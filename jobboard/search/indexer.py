@@ -99,10 +99,12 @@ class Indexer:
             self._applied.clear()
             self._generation = generation
         watermark = await self._watermark()
-        began = now()
-        rows = (
-            await SearchChange.filter(id__gt=watermark).order_by("id").values_list("id", "offer_id")
+        read = await (
+            SearchChange.filter(id__gt=watermark)
+            .order_by("id")
+            .values_list("id", "offer_id", "created_at")
         )
+        rows = [(cast(int, cid), cast(int, oid)) for cid, oid, _ in read]
         pending = [(cid, oid) for cid, oid in rows if cid not in self._applied]
         if pending:
             offer_ids = sorted({oid for _, oid in pending})
@@ -114,8 +116,11 @@ class Indexer:
                 self._applied.update(cid for cid, oid in pending if oid in done)
         safe = await self._safe_watermark(watermark)
         if pending or safe != watermark:
-            # Every process of the host reads the lag from here (`lag`), not from `_applied`.
-            await self._save_watermark(safe, seen_at=began)
+            # Every process of the host reads the lag from here (`lag`), not from `_applied`:
+            # the rows made up to the newest one read are applied. (One made earlier but not
+            # yet committed is counted applied until the next pass reads it, a moment later.)
+            newest = max((cast(datetime, at) for _, _, at in read), default=None)
+            await self._save_watermark(safe, seen_at=newest)
             self._applied = {cid for cid in self._applied if cid > safe}
         return len({oid for _, oid in pending})
 
@@ -236,7 +241,7 @@ class Indexer:
         state = await SearchState.get_or_none(replica=self.replica)
         rows_above = SearchChange.filter(id__gt=state.last_change_id if state else 0)
         if state is not None and state.seen_at is not None:
-            rows_above = rows_above.filter(created_at__gte=state.seen_at)
+            rows_above = rows_above.filter(created_at__gt=state.seen_at)
         rows = await rows_above.values_list("id", "created_at")
         waiting = [cast(datetime, at) for cid, at in rows if cast(int, cid) not in self._applied]
         if not waiting:

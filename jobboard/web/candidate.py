@@ -15,7 +15,7 @@ from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
 from jobboard.domain.retention import TALENT_POOL, UNSUCCESSFUL_APPLICATION
 from jobboard.models import Application, ApplicationEvent, User
-from jobboard.services import applications
+from jobboard.services import applications, talent_pool
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.session import flash
 from jobboard.web.state import templates
@@ -36,7 +36,12 @@ async def candidate_home(request: Request) -> Response:
     return templates().page(
         request,
         "candidate/home.html",
-        {"user": user, "applications": applications, "status_labels": STATUS_LABELS},
+        {
+            "user": user,
+            "applications": applications,
+            "status_labels": STATUS_LABELS,
+            "pool_until": await talent_pool.membership(user),
+        },
     )
 
 

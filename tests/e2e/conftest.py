@@ -6,6 +6,7 @@ pytest-asyncio's auto mode leaves them alone and no event loop is running.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import shutil
@@ -32,6 +33,7 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+from pypdf import PdfWriter
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic"]
@@ -324,3 +326,27 @@ def blocking_axe_violations(axe_source: str) -> Callable[[Page], list[dict[str, 
         return [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
 
     return run
+
+
+def blank_pdf() -> bytes:
+    """A one-page PDF, as a candidate's CV."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+WIDTHS = (1280, 390)
+
+
+def check_both_widths(page: Page, axe: Callable[[Page], list[dict[str, Any]]], name: str) -> None:
+    """axe finds nothing blocking and nothing scrolls sideways, at 1280 and 390 px (with a
+    screenshot of each when $JOBBOARD_E2E_SCREENSHOTS is set)."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        assert axe(page) == [], f"{name} at {width} px"
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways at {width} px"
+        screenshot(page, f"{name}-{width}")
+    page.set_viewport_size({"width": 1280, "height": 900})

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
 
-from tests.e2e.conftest import CSP_RECORDER, log_in, screenshot
+from tests.e2e.conftest import CSP_RECORDER, blank_pdf, log_in, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 RECRUITER = "recrutement@fumel-demo.fr"
 PASSWORD = "Une phrase de passe pour candidater"
-
-
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def _context_page(browser: Browser, live_server: str) -> Page:
@@ -75,7 +65,7 @@ def test_apply_then_review(
         )
         assert blocking_axe_violations(candidate) == []
         candidate.get_by_label("Votre CV").set_input_files(
-            {"name": "CV Camille.pdf", "mimeType": "application/pdf", "buffer": _pdf()}
+            {"name": "CV Camille.pdf", "mimeType": "application/pdf", "buffer": blank_pdf()}
         )
         candidate.get_by_role("button", name="Envoyer ma candidature").click()
         expect(candidate.get_by_text("Votre candidature est envoyée")).to_be_visible()

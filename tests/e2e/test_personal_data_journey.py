@@ -11,21 +11,10 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import CSP_RECORDER, screenshot
+from tests.e2e.conftest import CSP_RECORDER, check_both_widths
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PASSWORD = "Une phrase de passe pour la bourse"
-WIDTHS = (1280, 390)
-
-
-def _check_both_widths(page: Page, axe: AxeCheck, name: str) -> None:
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        assert axe(page) == [], f"{name} at {width} px"
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways at {width} px"
-        screenshot(page, f"{name}-{width}")
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def _sign_up(page: Page, email: str) -> None:
@@ -50,11 +39,11 @@ def test_download_then_delete_from_the_candidate_space(
         _sign_up(page, email)
         page.goto("/espace/compte")
         expect(page.get_by_role("heading", name="Mes données personnelles")).to_be_visible()
-        _check_both_widths(page, blocking_axe_violations, "compte")
+        check_both_widths(page, blocking_axe_violations, "compte")
 
         page.get_by_role("link", name="Télécharger mes données").click()
         expect(page).to_have_url("/espace/compte/donnees")
-        _check_both_widths(page, blocking_axe_violations, "donnees")
+        check_both_widths(page, blocking_axe_violations, "donnees")
         with page.expect_download() as download:
             page.get_by_role("button", name="Préparer et télécharger l’archive").click()
         saved = tmp_path / "archive.zip"
@@ -67,18 +56,18 @@ def test_download_then_delete_from_the_candidate_space(
 
         page.reload()
         expect(page.get_by_role("heading", name="Votre archive est prête")).to_be_visible()
-        _check_both_widths(page, blocking_axe_violations, "donnees-prete")
+        check_both_widths(page, blocking_axe_violations, "donnees-prete")
 
         page.goto("/espace/compte")
         page.get_by_role("link", name="Supprimer mon compte").click()
         expect(page).to_have_url("/espace/compte/suppression")
         expect(page.get_by_role("heading", name="Ce qui est effacé")).to_be_visible()
-        _check_both_widths(page, blocking_axe_violations, "suppression")
+        check_both_widths(page, blocking_axe_violations, "suppression")
 
         page.get_by_label("Mot de passe, pour confirmer", exact=True).fill("pas le bon")
         page.get_by_role("button", name="Supprimer définitivement mon compte").click()
         expect(page.locator("#password-messages")).to_contain_text("Mot de passe incorrect")
-        _check_both_widths(page, blocking_axe_violations, "suppression-erreur")
+        check_both_widths(page, blocking_axe_violations, "suppression-erreur")
 
         page.get_by_label("Mot de passe, pour confirmer", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Supprimer définitivement mon compte").click()

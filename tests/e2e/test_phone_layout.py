@@ -27,6 +27,7 @@ PAGES = {
         "/moderation/comptes",
         "/moderation/journal",
         "/moderation/statistiques",
+        "/moderation/vivier",
         "/espace/compte",
     ],
     "recrutement@fumel-demo.fr": [

@@ -8,7 +8,6 @@ from __future__ import annotations
 import email
 import email.message
 import email.policy
-import io
 import re
 import time
 import uuid
@@ -17,21 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, expect
-from pypdf import PdfWriter
 
-from tests.e2e.conftest import CSP_RECORDER, pick, screenshot
+from tests.e2e.conftest import CSP_RECORDER, blank_pdf, pick, screenshot
 
 AxeCheck = Callable[[Page], list[dict[str, Any]]]
 PASSWORD = "Une phrase de passe pour revenir à l’offre"
 MAIL_TIMEOUT = 45.0
-
-
-def _pdf() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
 
 
 def _confirmation_link(outbox: Path, address: str) -> str:
@@ -117,7 +107,7 @@ def test_postuler_signup_confirm_then_apply_with_the_saved_cv(
         expect(tab.locator("#saved_cv-erreur")).to_have_text("Le CV doit être un fichier PDF.")
         _no_axe_violation(tab, blocking_axe_violations, "compte-cv-refuse")
         tab.get_by_label("Ajouter mon CV").set_input_files(
-            {"name": "CV Camille.pdf", "mimeType": "application/pdf", "buffer": _pdf()}
+            {"name": "CV Camille.pdf", "mimeType": "application/pdf", "buffer": blank_pdf()}
         )
         tab.get_by_role("button", name="Enregistrer ce CV").click()
         expect(tab.get_by_text("Votre CV est enregistré")).to_be_visible()
