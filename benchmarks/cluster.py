@@ -1003,7 +1003,8 @@ class Redis:
     """A Redis of this run alone (no file, loopback): the counters of earlier runs, keyed by
     account ids that every new database hands out again, stay out of it."""
 
-    def __init__(self) -> None:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory  # where it would write a file (it is told to write none)
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
@@ -1020,6 +1021,8 @@ class Redis:
                 "",
                 "--appendonly",
                 "no",
+                "--dir",
+                str(self.directory),
             ],
             stdout=subprocess.DEVNULL,
         )
@@ -1072,7 +1075,7 @@ def main() -> int:
     database_url = create_database(name)
     report = Report()
     hosts: list[Host] = []
-    redis = Redis()
+    redis = Redis(workdir)
     redis.start()
     try:
         with smtp_relay() as (sink, smtp_port):

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from tortoise.transactions import in_transaction
-
 from jobboard.clock import now
 from jobboard.domain.parsing import fold
 from jobboard.domain.talent_pool import earliest_consent, in_pool, pool_until, vta_age_band
@@ -66,10 +64,9 @@ async def membership(candidate: User, at: datetime | None = None) -> datetime | 
 
 async def withdraw(candidate: User) -> int:
     """Leave the pool: the consent is cleared on every application at once (how many)."""
-    async with in_transaction():
-        return await Application.filter(candidate_id=candidate.id, talent_pool_consent=True).update(
-            talent_pool_consent=False, talent_pool_withdrawn_at=now()
-        )
+    return await Application.filter(candidate_id=candidate.id, talent_pool_consent=True).update(
+        talent_pool_consent=False, talent_pool_withdrawn_at=now()
+    )
 
 
 async def search(
