@@ -23,7 +23,7 @@ from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchService
 from jobboard.search.store import IndexStore
 from jobboard.services import alerts as alerts_service
-from jobboard.services import expiry, purge
+from jobboard.services import expiry, purge, staff_digest
 from jobboard.services.visibility import visible_offers
 from jobboard.settings import Settings, tortoise_config
 from jobboard.web import (
@@ -43,6 +43,7 @@ from jobboard.web import (
     personal_data,
     pipeline,
     profile,
+    proposals,
     recruiter,
     saved,
     talent_pool,
@@ -59,7 +60,7 @@ from jobboard.web.errors import (
     server_error,
 )
 from jobboard.web.moderation import accounts as staff_accounts
-from jobboard.web.moderation import export, journal, queue, review, statistics
+from jobboard.web.moderation import export, journal, queue, review, statistics, team
 from jobboard.web.observability import ObservabilityMiddleware, metrics_page
 from jobboard.web.page_cache import PageCache
 from jobboard.web.security_headers import SecurityHeadersMiddleware
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
                     background.start_soon(expiry.run_forever, settings)
                     background.start_soon(purge.run_forever, settings)
                     background.start_soon(alerts_service.run_forever, settings, search)
+                    background.start_soon(staff_digest.run_forever, settings)
                     yield
                     background.cancel_scope.cancel()
         search.close()
@@ -225,6 +227,29 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
             name="saved_cv_delete",
         ),
         Route("/espace/candidat", candidate.candidate_home, name="candidate_home"),
+        Route(
+            "/espace/candidat/propositions/{proposal_id}",
+            proposals.proposal_page,
+            name="candidate_proposal",
+        ),
+        Route(
+            "/espace/candidat/propositions/{proposal_id}/candidater",
+            proposals.proposal_apply,
+            methods=["POST"],
+            name="candidate_proposal_apply",
+        ),
+        Route(
+            "/espace/candidat/propositions/{proposal_id}/decliner",
+            proposals.proposal_decline,
+            methods=["POST"],
+            name="candidate_proposal_decline",
+        ),
+        Route(
+            "/vivier/quitter/{token}",
+            proposals.pool_leave,
+            methods=["GET", "POST"],
+            name="pool_leave",
+        ),
         Route("/espace/candidat/sauvegardes", saved.saved_list, name="candidate_saved"),
         Route(
             "/espace/candidat/candidatures/{application_id}",
@@ -331,9 +356,39 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
         ),
         Route("/moderation/journal", journal.journal, name="moderation_journal"),
         Route("/moderation/vivier", talent_pool.pool_search, name="moderation_talent_pool"),
+        Route(
+            "/moderation/vivier/acces",
+            talent_pool.pool_access,
+            methods=["POST"],
+            name="moderation_pool_access",
+        ),
+        Route(
+            "/espace/recruteur/offres/{offer_id}/vivier",
+            talent_pool.recruiter_pool,
+            name="recruiter_talent_pool",
+        ),
+        Route(
+            "/espace/recruteur/offres/{offer_id}/propositions",
+            talent_pool.recruiter_propose,
+            methods=["POST"],
+            name="recruiter_propose",
+        ),
+        Route(
+            "/moderation/offres/{offer_id}/propositions",
+            talent_pool.pool_propose,
+            methods=["POST"],
+            name="moderation_propose",
+        ),
         Route("/moderation/statistiques", statistics.stats_page, name="moderation_stats"),
         Route("/moderation/export.csv", export.export_csv, name="moderation_export"),
         Route("/moderation/comptes", staff_accounts.account_queue, name="moderation_accounts"),
+        Route("/moderation/equipe", team.team, name="moderation_team"),
+        Route(
+            "/moderation/equipe/{user_id}",
+            team.team_territory,
+            methods=["POST"],
+            name="moderation_team_territory",
+        ),
         Route(
             "/moderation/comptes/{user_id}",
             staff_accounts.account_decide,

@@ -25,6 +25,7 @@ from jobboard.clock import today
 from jobboard.db import is_unavailable, migrate
 from jobboard.domain.account import Role
 from jobboard.domain.password import password_problem
+from jobboard.domain.staff_territory import TerritoryErrors, parse_territory
 from jobboard.models import EmailOutbox, User
 from jobboard.passwords import hash_password
 from jobboard.search.indexer import Indexer
@@ -39,6 +40,8 @@ from jobboard.services import (
     expiry,
     purge,
     reference,
+    staff_digest,
+    staff_territory,
 )
 from jobboard.services.offer_import import import_offers
 from jobboard.services.visibility import visible_offers
@@ -211,6 +214,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
             loops.start_soon(expiry.run_forever, settings)
             loops.start_soon(purge.run_forever, settings)
             loops.start_soon(alerts.run_forever, settings, SearchService(indexer.store))
+            loops.start_soon(staff_digest.run_forever, settings)
         return 0
 
     try:
@@ -319,10 +323,23 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
         if await User.filter(email=email).exists():
             print(f"Un compte existe déjà avec l’adresse {email}.", file=sys.stderr)
             return 1
+        names = await staff_territory.reference()
+        territory = parse_territory(args.territory, args.regions, names.departements, names.regions)
+        if isinstance(territory, TerritoryErrors):
+            for message in territory.errors.values():
+                print(message, file=sys.stderr)
+            if not names.departements:
+                print(
+                    "Le référentiel géographique est vide : lancez d’abord "
+                    "`jobboard import-communes`.",
+                    file=sys.stderr,
+                )
+            return 2
         await User.create(
-            email=email, full_name=full_name, role=Role.STAFF, password_hash=hash_password(password)
-        )
-        print(f"Compte ANCT créé : {email}")
+            email=email, full_name=full_name, role=Role.STAFF,
+            password_hash=hash_password(password), territory=territory.stored(),
+        )  # fmt: skip
+        print(f"Compte ANCT créé : {email} ; territoire : {names.describe(territory)}")
         return 0
 
     return _with_db(settings, work)
@@ -495,6 +512,22 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--nom", dest="name", default="", help="prénom et nom affichés")
     staff.add_argument(
         "--password-stdin", action="store_true", help="lit le mot de passe sur l’entrée standard"
+    )
+    staff.add_argument(
+        "--territoire",
+        dest="territory",
+        default="",
+        metavar="DÉPARTEMENTS",
+        help="codes des départements suivis, séparés par des virgules (ex. 76,31,2A) ; sans "
+        "territoire ni région, le compte est national",
+    )
+    staff.add_argument(
+        "--regions",
+        default="",
+        metavar="RÉGIONS",
+        help="codes INSEE des régions suivies, séparés par des virgules (ex. 84 pour "
+        "Auvergne-Rhône-Alpes) : les codes de région et de département se recoupent, d’où "
+        "deux options",
     )
     staff.set_defaults(func=cmd_create_staff)
     sub.add_parser(

@@ -13,6 +13,7 @@ from jobboard.domain.alerts import AlertFrequency, AlertStatus
 from jobboard.domain.application import ApplicationStatus
 from jobboard.domain.eligibility import Verdict
 from jobboard.domain.offer import OfferKind, OfferStatus, RemoteWork
+from jobboard.domain.talent_pool import ProposalStatus
 
 
 def _in(column: str, values: object) -> str:
@@ -150,6 +151,10 @@ class User(Model):
     email_confirmed_at = fields.DatetimeField(null=True)
     # When the retention purge warned that the account, unused, will be deleted (domain/retention).
     inactivity_warned_at = fields.DatetimeField(null=True)
+    # Staff only: the régions and départements looked after, « r:84,d:76 » (domain/staff_territory);
+    # empty = national. The Paris date of the last daily digest of what waits there.
+    territory = fields.CharField(max_length=1000, default="", db_default="")
+    staff_digest_on = fields.DateField(null=True)
 
     organisation_id: int | None
 
@@ -572,3 +577,64 @@ class Alert(Model):
             CheckConstraint(check=_in("frequency", AlertFrequency), name="alert_frequency_valid"),
             CheckConstraint(check=_in("status", AlertStatus), name="alert_status_valid"),
         )
+
+
+class Proposal(Model):
+    """An open offer proposed to a pooled candidate (`domain.talent_pool`): one per candidate
+    and offer (the unique pair), its e-mail in the outbox, and what came of it.
+
+    `sent_at` is the clock's (the monthly cap counts it); `email` is the outbox row, deleted
+    while still unsent when the candidate leaves the pool.
+    """
+
+    id = fields.IntField(primary_key=True)
+    offer: fields.ForeignKeyRelation[Offer] = fields.ForeignKeyField(
+        "models.Offer", related_name="proposals", on_delete=fields.CASCADE
+    )
+    candidate: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="proposals", on_delete=fields.CASCADE
+    )
+    proposed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="proposals_made", null=True, on_delete=fields.SET_NULL
+    )
+    message = fields.TextField(default="")
+    status = fields.CharField(max_length=10, default=ProposalStatus.SENT)
+    sent_at = fields.DatetimeField()
+    opened_at = fields.DatetimeField(null=True)
+    answered_at = fields.DatetimeField(null=True)
+    application: fields.ForeignKeyNullableRelation[Application] = fields.ForeignKeyField(
+        "models.Application", related_name="proposals", null=True, on_delete=fields.SET_NULL
+    )
+    email: fields.ForeignKeyNullableRelation[EmailOutbox] = fields.ForeignKeyField(
+        "models.EmailOutbox", related_name="proposals", null=True, on_delete=fields.SET_NULL
+    )
+
+    offer_id: int
+    candidate_id: int
+    proposed_by_id: int | None
+    application_id: int | None
+    email_id: int | None
+
+    class Meta:
+        table = "proposal"
+        unique_together = (("offer", "candidate"),)
+        indexes = (("candidate_id", "sent_at"),)
+        constraints = (
+            CheckConstraint(check=_in("status", ProposalStatus), name="proposal_status_valid"),
+        )
+
+
+class PoolAccess(Model):
+    """A département whose verified recruiters may search the pool and propose their own open
+    offers there (`services.proposals`), opened by staff who look after it."""
+
+    departement_code = fields.CharField(max_length=3, primary_key=True)
+    opened_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="pool_accesses", null=True, on_delete=fields.SET_NULL
+    )
+    opened_at = fields.DatetimeField()
+
+    opened_by_id: int | None
+
+    class Meta:
+        table = "pool_access"

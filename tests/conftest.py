@@ -217,9 +217,9 @@ async def _database(reference_dir: Path) -> AsyncIterator[None]:
 async def _empty_tables() -> None:
     conn = connections.get("default")
     tables = (
-        "alert", "saved_offer", "application_event", "application", "offer_event", "offer_theme",
-        "offer", "user_session", "data_export", "saved_cv", "cv_blob", "app_user", "organisation",
-        "search_change", "search_state", "email_outbox",
+        "pool_access", "proposal", "alert", "saved_offer", "application_event", "application",
+        "offer_event", "offer_theme", "offer", "user_session", "data_export", "saved_cv",
+        "cv_blob", "app_user", "organisation", "search_change", "search_state", "email_outbox",
     )  # fmt: skip
     if is_postgres():
         await conn.execute_script(

@@ -197,6 +197,38 @@ def test_create_staff_then_send_emails(tmp_path: Path) -> None:
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
 
 
+def test_create_staff_with_a_territory(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    database = sqlite3.connect(tmp_path / "jobboard.sqlite3")
+    password = "Une phrase de passe pour la modération"
+    empty = run(tmp_path, "create-staff", "sud@anct.example", "--territoire", "76",
+                "--password-stdin", stdin=password)  # fmt: skip
+    assert empty.returncode == 2 and "jobboard import-communes" in empty.stderr
+    database.executescript(
+        "INSERT INTO region (code, name) VALUES ('76', 'Occitanie'), ('28', 'Normandie');"
+        "INSERT INTO departement (code, name, region_id) VALUES ('76', 'Seine-Maritime', '28'),"
+        " ('31', 'Haute-Garonne', '76');"
+    )
+    database.commit()
+    unknown = run(tmp_path, "create-staff", "sud@anct.example", "--territoire", "76,99",
+                  "--regions", "31", "--password-stdin", stdin=password)  # fmt: skip
+    assert unknown.returncode == 2
+    assert "Code de département inconnu\u202f: «\u202f99\u202f»" in unknown.stderr
+    assert "Code de région inconnu\u202f: «\u202f31\u202f»" in unknown.stderr
+    assert database.execute("SELECT count(*) FROM app_user").fetchone() == (0,)
+    created = run(tmp_path, "create-staff", "sud@anct.example", "--territoire", "76,31",
+                  "--regions", "76", "--password-stdin", stdin=password)  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert "Occitanie (région), Haute-Garonne (31), Seine-Maritime (76)" in created.stdout
+    national = run(tmp_path, "create-staff", "paris@anct.example", "--password-stdin",
+                   stdin=password)  # fmt: skip
+    assert national.returncode == 0 and "Tout le territoire national" in national.stdout
+    assert database.execute("SELECT email, territory FROM app_user ORDER BY id").fetchall() == [
+        ("sud@anct.example", "r:76,d:31,d:76"),
+        ("paris@anct.example", ""),
+    ]
+
+
 def test_serve_refuses_several_workers_on_sqlite(tmp_path: Path) -> None:
     result = run(tmp_path, "serve", "--workers", "2")
     assert result.returncode == 2 and "PostgreSQL" in result.stderr

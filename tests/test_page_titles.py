@@ -32,6 +32,7 @@ PAGES = {
         "/moderation/journal",
         "/moderation/statistiques",
         "/moderation/vivier",
+        "/moderation/equipe",
     ],
 }
 

@@ -15,6 +15,8 @@ from tests.conftest import is_postgres
 # On SQLite the CHECK rules are triggers (migration 0002: ALTER TABLE cannot add a CHECK), one
 # before INSERT and one before UPDATE; on PostgreSQL they are named CHECK constraints.
 CHECKS = {
+    ("alert", "alert_frequency_valid"),
+    ("alert", "alert_status_valid"),
     ("app_user", "user_recruiter_has_organisation"),
     ("app_user", "user_role_valid"),
     ("app_user", "user_verification_valid"),
@@ -28,6 +30,7 @@ CHECKS = {
     ("offer", "offer_verdict_valid"),
     ("offer", "offer_version_positive"),
     ("organisation", "organisation_kind_matches_target"),
+    ("proposal", "proposal_status_valid"),
 }
 # Other triggers, as (table, the statement they guard): the offer log (migration 0006) and the
 # application log (0007) refuse UPDATE and DELETE (one trigger on PostgreSQL, two on SQLite).
@@ -52,6 +55,7 @@ UNIQUE = {
     ("offer_theme", ("offer_id", "theme")),
     ("organisation", ("commune_id", "epci_id")),
     ("saved_offer", ("user_id", "offer_id")),
+    ("proposal", ("offer_id", "candidate_id")),
 }
 
 

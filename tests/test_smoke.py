@@ -18,7 +18,8 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount, Route
 
 from jobboard import clock
-from jobboard.models import Application, Offer
+from jobboard.models import Application, Offer, User
+from jobboard.services import proposals
 from jobboard.services.offer_import import import_offers
 from jobboard.settings import Settings
 from jobboard.web.auth import PUBLIC, access_of
@@ -83,10 +84,22 @@ async def _world(client: httpx.AsyncClient, settings: Settings, app: Starlette) 
     token = await csrf_token(client, f"/offres/{published}/candidater")
     applied = await client.post(
         f"/offres/{published}/candidater",
-        data={"csrf_token": token, "cover_letter": "Je souhaite rejoindre Fumel."},
+        data={
+            "csrf_token": token,
+            "cover_letter": "Je souhaite rejoindre Fumel.",
+            "talent_pool": "oui",
+        },
         files={"cv": ("cv.pdf", small_pdf(), "application/pdf")},
     )
     assert applied.status_code == 303, applied.text
+    # In the pool, so staff propose the VTA offer: the proposal's page and the leave link.
+    [proposal] = await proposals.propose(
+        await Offer.get(id=int(vta)),
+        [str((await User.get(email="lea@example.fr")).id)],
+        "",
+        await User.get(email="moderation@anct.example"),
+        settings,
+    )
     # And a « CV enregistré », so its download answers a file.
     token = await csrf_token(client, "/espace/compte")
     saved = await client.post(
@@ -104,7 +117,11 @@ async def _world(client: httpx.AsyncClient, settings: Settings, app: Starlette) 
         "application_id": [application],
         "user_id": [str(pending.id)],
         "path": [static_file.relative_to(settings.static_dir).as_posix(), "absent.css"],
-        "token": ["jeton-inconnu"],  # a data archive link (tests/test_data_export.py has real ones)
+        "proposal_id": [str(proposal.id), "0"],
+        "token": [
+            "jeton-inconnu",
+            proposals.leave_link(await User.get(email="lea@example.fr"), settings).rsplit("/")[-1],
+        ],  # a data archive link (tests/test_data_export.py has real ones)
     }
     world = World(
         emails={

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from jobboard.domain.eligibility import assess_candidate
 from jobboard.domain.offer import OfferKind
@@ -52,3 +53,59 @@ def vta_age_band(birth_date: date | None, start_date: date) -> str:
     assessment = assess_candidate(OfferKind.VTA, birth_date, None, start_date)
     codes = {reason.code for reason in assessment.blocking}
     return OUTSIDE_VTA_AGES if codes & {"vta_too_old", "vta_too_young"} else WITHIN_VTA_AGES
+
+
+# -- proposals: staff (or a recruiter with access) propose an open offer to pooled candidates --
+
+MAX_CANDIDATES_PER_PROPOSAL = 20  # ticked at once on one offer
+PROPOSALS_PER_MONTH = 3  # per candidate, all offers together, over the last 30 days
+CAP_WINDOW = timedelta(days=30)
+PROPOSAL_MESSAGE_MAX_LENGTH = 1000
+
+
+class ProposalStatus(StrEnum):
+    SENT = "sent"
+    OPENED = "opened"  # the candidate opened the proposal's page
+    APPLIED = "applied"
+    DECLINED = "declined"
+
+
+PROPOSAL_STATUS_LABELS = {
+    ProposalStatus.SENT: "Envoyée, pas encore ouverte",
+    ProposalStatus.OPENED: "Ouverte, sans réponse",
+    ProposalStatus.APPLIED: "A candidaté",
+    ProposalStatus.DECLINED: "Déclinée",
+}
+
+# The same states as the candidate reads them in their space.
+CANDIDATE_PROPOSAL_LABELS = {
+    ProposalStatus.SENT: "Nouvelle",
+    ProposalStatus.OPENED: "Sans réponse",
+    ProposalStatus.APPLIED: "Vous avez candidaté",
+    ProposalStatus.DECLINED: "Vous n’avez pas donné suite",
+}
+
+
+def cap_window_start(at: datetime) -> datetime:
+    """Proposals sent since this instant count against the monthly cap at `at`."""
+    return at - CAP_WINDOW
+
+
+def proposal_refusal(
+    *,
+    pooled: bool,
+    eligible: bool,
+    already_proposed: bool,
+    proposals_this_month: int,
+) -> str:
+    """Why one pooled candidate may not be proposed an offer, in French; "" when they may.
+    The first reason that applies, in the order staff would check them."""
+    if not pooled:
+        return "n’est pas (ou plus) dans le vivier"
+    if already_proposed:
+        return "s’est déjà vu proposer cette offre"
+    if proposals_this_month >= PROPOSALS_PER_MONTH:
+        return f"a déjà reçu {PROPOSALS_PER_MONTH} propositions ces 30 derniers jours"
+    if not eligible:
+        return "n’est pas éligible à cette offre"
+    return ""

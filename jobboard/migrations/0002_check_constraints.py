@@ -51,9 +51,18 @@ def _sqlite_expression(table, check):
 
 
 async def add_checks(apps, schema_editor):
+    await add_checks_of(CHECKS, schema_editor)
+
+
+async def drop_checks(apps, schema_editor):
+    await drop_checks_of(CHECKS, schema_editor)
+
+
+async def add_checks_of(checks, schema_editor):
+    """Also for a later migration's table (Tortoise's CREATE TABLE omits the CHECK)."""
     client = schema_editor.client
     if client.capabilities.dialect == "sqlite":
-        for table, name, check in CHECKS:
+        for table, name, check in checks:
             expression = _sqlite_expression(table, check)
             for event in ("INSERT", "UPDATE"):
                 await client.execute_script(
@@ -62,13 +71,13 @@ async def add_checks(apps, schema_editor):
                     f"BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END"
                 )
     else:
-        for table, name, check in CHECKS:
+        for table, name, check in checks:
             await client.execute_script(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" CHECK ({check})')
 
 
-async def drop_checks(apps, schema_editor):
+async def drop_checks_of(checks, schema_editor):
     client = schema_editor.client
-    for table, name, _check in CHECKS:
+    for table, name, _check in checks:
         if client.capabilities.dialect == "sqlite":
             for event in ("insert", "update"):
                 await client.execute_script(f'DROP TRIGGER IF EXISTS "{name}_{event}"')

@@ -15,6 +15,7 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from jobboard.clock import now
@@ -349,9 +350,11 @@ async def change_password(user: User, current: str, new: str, settings: Settings
 # Recruiter verification by ANCT staff.
 
 
-async def pending_recruiters() -> list[User]:
+async def pending_recruiters(where: Q | None = None) -> list[User]:
+    """Recruiter accounts waiting for staff, the oldest first; `where` narrows them (a staff
+    member's territory, services/staff_territory.recruiter_q)."""
     return (
-        await User.filter(role=Role.RECRUITER, verification=Verification.PENDING)
+        await User.filter(where or Q(), role=Role.RECRUITER, verification=Verification.PENDING)
         .select_related("organisation__commune__departement", "organisation__epci")
         .order_by("created_at", "id")
     )
@@ -392,11 +395,13 @@ async def decide_recruiter(
     return recruiter
 
 
-async def recently_decided_recruiters(limit: int = 20) -> list[User]:
+async def recently_decided_recruiters(limit: int = 20, where: Q | None = None) -> list[User]:
     """The last recruiter accounts staff verified or refused, the latest first."""
     return (
         await User.filter(
-            role=Role.RECRUITER, verification__in=(Verification.VERIFIED, Verification.REFUSED)
+            where or Q(),
+            role=Role.RECRUITER,
+            verification__in=(Verification.VERIFIED, Verification.REFUSED),
         )
         .select_related("organisation")
         .order_by("-id")

@@ -28,8 +28,9 @@ from jobboard.domain.eligibility import Assessment, assess_candidate
 from jobboard.domain.errors import Refused
 from jobboard.mail import queue_email
 from jobboard.models import Application, ApplicationEvent, Offer, SavedCV, User
-from jobboard.services import pdf_check
+from jobboard.services import pdf_check, proposals
 from jobboard.services.cv_store import CVUnreadable, cv_store
+from jobboard.services.talent_pool import membership as pool_membership
 from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 
@@ -170,9 +171,12 @@ async def apply(
     talent_pool: bool,
     settings: Settings,
     today: date,
+    answering_proposal: bool = False,
 ) -> Application:
+    """Store an application with its CV, whole or nothing. `answering_proposal`: the offer was
+    proposed to the candidate from the pool, who may apply in one click without a letter."""
     cover_letter, message = cover_letter.strip(), message.strip()
-    if not cover_letter:
+    if not cover_letter and not answering_proposal:
         raise Refused("Écrivez une lettre de motivation.", "cover_letter")
     if len(cover_letter) > COVER_LETTER_MAX_LENGTH:
         raise Refused(f"{COVER_LETTER_MAX_LENGTH} caractères au maximum.", "cover_letter")
@@ -226,6 +230,7 @@ async def apply(
                         offer=locked,
                         settings=settings,
                     )
+                    await proposals.record_application(application)
             except IntegrityError:  # most likely a concurrent submission that won
                 existing = await Application.get_or_none(
                     offer_id=offer.id, candidate_id=candidate.id
@@ -359,7 +364,11 @@ async def owns(candidate: User, application_id: int) -> bool:
 async def withdraw_talent_pool_consent(application_id: int, candidate: User) -> bool:
     """The candidate takes back the talent-pool consent given when applying; False if there
     was none to withdraw (already withdrawn, or never given)."""
-    withdrawn = await Application.filter(
-        id=application_id, candidate_id=candidate.id, talent_pool_consent=True
-    ).update(talent_pool_consent=False, talent_pool_withdrawn_at=now())
+    async with in_transaction():
+        await User.select_for_update().filter(id=candidate.id).first()  # as `propose` does
+        withdrawn = await Application.filter(
+            id=application_id, candidate_id=candidate.id, talent_pool_consent=True
+        ).update(talent_pool_consent=False, talent_pool_withdrawn_at=now())
+        if withdrawn and await pool_membership(candidate) is None:
+            await proposals.cancel_unsent(candidate.id)  # that was the last consent standing
     return bool(withdrawn)

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from jobboard.clock import start_of_day
+from jobboard.domain.staff_territory import NATIONAL, StaffTerritory
 from jobboard.models import OfferEvent
+from jobboard.services.staff_territory import offer_q
 
 PAGE_SIZE = 50
 
@@ -17,6 +19,7 @@ class JournalFilters:
     actor: str = ""  # part of the actor's e-mail address
     start: date | None = None  # Paris days, both included
     end: date | None = None
+    territory: StaffTerritory = NATIONAL  # the offers' place (services/staff_territory)
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class JournalPage:
 
 async def journal_page(filters: JournalFilters, page: int, size: int = PAGE_SIZE) -> JournalPage:
     """Page `page` (clamped to the last one) of the events matching `filters`."""
-    query = OfferEvent.all()
+    query = OfferEvent.filter(offer_q(filters.territory, "offer__"))
     if filters.offer_id is not None:
         query = query.filter(offer_id=filters.offer_id)
     if filters.actor:

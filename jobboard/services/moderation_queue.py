@@ -8,7 +8,9 @@ from tortoise.queryset import QuerySet
 
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.offer import OfferStatus
+from jobboard.domain.staff_territory import NATIONAL, StaffTerritory
 from jobboard.models import Departement, Offer, User
+from jobboard.services.staff_territory import offer_q, recruiter_q
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,14 @@ def filtered_offers(filters: OfferFilters, query: QuerySet[Offer] | None = None)
     return query
 
 
-async def submitted_offers(filters: OfferFilters) -> list[Offer]:
-    """The moderation queue: submitted offers, the longest waiting first."""
+async def submitted_offers(
+    filters: OfferFilters, territory: StaffTerritory = NATIONAL
+) -> list[Offer]:
+    """The moderation queue: submitted offers in `territory`, the longest waiting first."""
     return (
-        await filtered_offers(filters, Offer.filter(status=OfferStatus.SUBMITTED))
+        await filtered_offers(
+            filters, Offer.filter(offer_q(territory), status=OfferStatus.SUBMITTED)
+        )
         .select_related("commune__departement", "organisation")
         .order_by("submitted_at", "id")
     )
@@ -52,13 +58,16 @@ async def departement_choices() -> list[tuple[str, str]]:
     return [(str(code), str(name)) for code, name in rows]
 
 
-async def pending_account_count() -> int:
-    return await User.filter(role=Role.RECRUITER, verification=Verification.PENDING).count()
+async def pending_account_count(territory: StaffTerritory = NATIONAL) -> int:
+    return await User.filter(
+        recruiter_q(territory), role=Role.RECRUITER, verification=Verification.PENDING
+    ).count()
 
 
-async def waiting_counts() -> dict[str, int]:
-    """Submitted offers and pending recruiter accounts (the staff header's counters)."""
+async def waiting_counts(territory: StaffTerritory = NATIONAL) -> dict[str, int]:
+    """Submitted offers and pending recruiter accounts in `territory` (the staff header's
+    counters)."""
     return {
-        "offers": await Offer.filter(status=OfferStatus.SUBMITTED).count(),
-        "accounts": await pending_account_count(),
+        "offers": await Offer.filter(offer_q(territory), status=OfferStatus.SUBMITTED).count(),
+        "accounts": await pending_account_count(territory),
     }

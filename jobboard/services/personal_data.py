@@ -33,6 +33,8 @@ from jobboard.models import (
     Offer,
     OfferEvent,
     Organisation,
+    PoolAccess,
+    Proposal,
     SavedCV,
     SavedOffer,
     User,
@@ -236,6 +238,22 @@ async def _saved_offers(user: User, settings: Settings) -> list[Json]:
     ]
 
 
+async def _proposals(user: User, settings: Settings) -> list[Json]:
+    rows = await Proposal.filter(candidate_id=user.id).select_related("offer").order_by("id")
+    return [
+        {
+            "offer_id": p.offer_id,
+            "title": p.offer.title,
+            "message": p.message,
+            "status": p.status,
+            "sent_at": stamp(p.sent_at),
+            "opened_at": stamp(p.opened_at),
+            "answered_at": stamp(p.answered_at),
+        }
+        for p in rows
+    ]
+
+
 async def _applications_seen(user: User, settings: Settings) -> list[Json]:
     rows = await ApplicationsSeen.filter(user_id=user.id).order_by("offer_id")
     return [{"offer_id": r.offer_id, "seen_at": stamp(r.seen_at)} for r in rows]
@@ -363,6 +381,11 @@ HOLDINGS: tuple[Holding, ...] = (
     # « Sauvegarder » (ON DELETE CASCADE).
     Holding("saved_offers", (SavedOffer,), export=_saved_offers, roles=frozenset({Role.CANDIDATE})),
     Holding("alerts", (Alert,), export=_alerts, erase=_forget_alerts),
+    # Offers proposed from the pool (ON DELETE CASCADE); who proposed them is SET NULL, and so
+    # is who opened a département's pool to recruiters.
+    Holding(
+        "proposals", (Proposal, PoolAccess), export=_proposals, roles=frozenset({Role.CANDIDATE})
+    ),
     # Offers stay with the collectivité; the journal keeps the action, loses the name
     # (OfferEvent.actor and Offer.created_by are SET NULL, OfferEvent.actor_role stays).
     Holding(

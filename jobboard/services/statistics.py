@@ -11,7 +11,10 @@ from datetime import date, datetime, timedelta
 from jobboard import clock
 from jobboard.domain.account import Role
 from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, OfferKind, OfferStatus
-from jobboard.models import Application, Offer, OfferEvent
+from jobboard.domain.staff_territory import NATIONAL, StaffTerritory
+from jobboard.domain.talent_pool import ProposalStatus
+from jobboard.models import Application, Offer, OfferEvent, Proposal
+from jobboard.services.staff_territory import offer_q
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Stats:
     published: int
     applications: int
     median_applications: float | None
+    proposals_sent: int = 0  # from the pool, in the period (whenever the offer was created)
+    proposals_applied: int = 0  # … that the candidate answered by applying
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -41,12 +46,12 @@ def _sorted(counter: Counter[str]) -> list[tuple[str, int]]:
     return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
 
 
-async def compute(start: date, end: date) -> Stats:
-    """Offers created between `start` and `end` (Paris days, both included)."""
+async def compute(start: date, end: date, territory: StaffTerritory = NATIONAL) -> Stats:
+    """Offers created between `start` and `end` (Paris days, both included) in `territory`."""
     low, high = _bounds(start, end)
-    offers = await Offer.filter(created_at__gte=low, created_at__lt=high).select_related(
-        "commune__departement", "commune__region"
-    )
+    offers = await Offer.filter(
+        offer_q(territory), created_at__gte=low, created_at__lt=high
+    ).select_related("commune__departement", "commune__region")
     by_status = Counter(STATUS_LABELS[OfferStatus(o.status)] for o in offers)
     by_kind = Counter(KIND_SHORT_LABELS[OfferKind(o.kind)] for o in offers)
     by_region = Counter(o.commune.region.name for o in offers)
@@ -81,6 +86,7 @@ async def compute(start: date, end: date) -> Stats:
     )
     counts: Counter[int] = Counter(int(str(i)) for i in offer_ids)
     per_offer = [counts.get(o.id, 0) for o in published]
+    proposals = Proposal.filter(offer_q(territory, "offer__"), sent_at__gte=low, sent_at__lt=high)
     return Stats(
         start=start,
         end=end,
@@ -94,4 +100,6 @@ async def compute(start: date, end: date) -> Stats:
         published=len(published),
         applications=sum(per_offer),
         median_applications=statistics.median(per_offer) if per_offer else None,
+        proposals_sent=await proposals.count(),
+        proposals_applied=await proposals.filter(status=ProposalStatus.APPLIED).count(),
     )

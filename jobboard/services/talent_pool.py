@@ -11,10 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
+from tortoise.transactions import in_transaction
+
 from jobboard.clock import now
+from jobboard.domain.candidate_verdict import candidate_verdict
 from jobboard.domain.parsing import fold
 from jobboard.domain.talent_pool import earliest_consent, in_pool, pool_until, vta_age_band
 from jobboard.models import Application, Offer, User
+from jobboard.services import proposals
 
 # At most this many candidates on one page of the pool search.
 PAGE_SIZE = 50
@@ -48,6 +52,7 @@ class PoolCandidate:
     start_dates: list[date] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
     age_band: str = ""  # for the offer staff chose, else empty
+    eligible: bool | None = None  # for that offer, as the apply step judges; None without one
 
 
 async def membership(candidate: User, at: datetime | None = None) -> datetime | None:
@@ -63,10 +68,16 @@ async def membership(candidate: User, at: datetime | None = None) -> datetime | 
 
 
 async def withdraw(candidate: User) -> int:
-    """Leave the pool: the consent is cleared on every application at once (how many)."""
-    return await Application.filter(candidate_id=candidate.id, talent_pool_consent=True).update(
-        talent_pool_consent=False, talent_pool_withdrawn_at=now()
-    )
+    """Leave the pool: the consent is cleared on every application at once (how many), and the
+    proposals' e-mails not sent yet are not sent. The account row is locked first, as a batch
+    of proposals locks it (`services.proposals`): a proposal never follows a withdrawal."""
+    async with in_transaction():
+        await User.select_for_update().filter(id=candidate.id).first()
+        cleared = await Application.filter(
+            candidate_id=candidate.id, talent_pool_consent=True
+        ).update(talent_pool_consent=False, talent_pool_withdrawn_at=now())
+        await proposals.cancel_unsent(candidate.id)
+    return cleared
 
 
 async def search(
@@ -115,6 +126,9 @@ async def search(
         if offer is not None:
             birth_date = applications[0]["candidate__birth_date"]
             candidate.age_band = vta_age_band(birth_date, offer.start_date)
+            candidate.eligible = candidate_verdict(
+                offer.kind, offer.start_date, birth_date, candidate.diploma_level
+            ).eligible
         found.append(candidate)
     found.sort(key=lambda c: (c.until, c.number), reverse=True)
     return found[:PAGE_SIZE]

@@ -24,6 +24,7 @@ from jobboard.clock import now
 from jobboard.domain.account import Role
 from jobboard.models import User, UserSession
 from jobboard.services import moderation_queue
+from jobboard.services.staff_territory import territory_of
 from jobboard.web import htmx
 from jobboard.web.csrf import rotate_csrf
 from jobboard.web.session import flash
@@ -52,7 +53,8 @@ class AuthMiddleware:
         if scope["type"] == "http" and "session" in scope:
             user = scope["user"] = await self._user(scope["session"])
             if user is not None and user.role == Role.STAFF and _renders_header(scope):
-                scope["staff_counts"] = await moderation_queue.waiting_counts()
+                # What waits in the staff member's own territory, whichever view they browse.
+                scope["staff_counts"] = await moderation_queue.waiting_counts(territory_of(user))
         await self.app(scope, receive, send)
 
     async def _user(self, session: dict[str, Any]) -> User | None:

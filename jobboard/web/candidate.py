@@ -14,8 +14,9 @@ from jobboard.domain.application import STATUS_LABELS, actions_for
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
 from jobboard.domain.retention import TALENT_POOL, UNSUCCESSFUL_APPLICATION
+from jobboard.domain.talent_pool import CANDIDATE_PROPOSAL_LABELS
 from jobboard.models import Application, ApplicationEvent, User
-from jobboard.services import applications, talent_pool
+from jobboard.services import applications, proposals, talent_pool
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.session import flash
 from jobboard.web.state import templates
@@ -41,6 +42,8 @@ async def candidate_home(request: Request) -> Response:
             "applications": applications,
             "status_labels": STATUS_LABELS,
             "pool_until": await talent_pool.membership(user),
+            "proposals": await proposals.of_candidate(user),
+            "proposal_labels": CANDIDATE_PROPOSAL_LABELS,
         },
     )
 

@@ -28,9 +28,10 @@ ErrorRenderer = Callable[[Request, int, str], Response]
 
 FIELD_NAME = "csrf_token"
 HEADER_NAME = "x-csrf-token"
-# The one route that takes an unsafe request without a token: an alert's one-click
-# unsubscribe (its path carries a signed token, and it can only stop that alert).
-ONE_CLICK_UNSUBSCRIBE = re.compile(r"/alertes/desabonnement/[A-Za-z0-9_.-]+")
+# The routes that take an unsafe request without a token: the one-click unsubscribes of
+# RFC 8058, an alert's and the pool's (the path carries a signed token, and it can only stop
+# that alert, or take that candidate out of the pool).
+ONE_CLICK_UNSUBSCRIBE = re.compile(r"/(?:alertes/desabonnement|vivier/quitter)/[A-Za-z0-9_.-]+")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _SECRET_BYTES = 32
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -15,8 +15,9 @@ from jobboard.domain.application import STATUS_LABELS, ApplicationStatus, action
 from jobboard.domain.diploma import diploma_label
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
+from jobboard.domain.talent_pool import PROPOSAL_STATUS_LABELS
 from jobboard.models import Application, Offer, User
-from jobboard.services import applications, pipeline, recruiter_overview
+from jobboard.services import applications, pipeline, proposals, recruiter_overview
 from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
@@ -64,6 +65,8 @@ async def application_list(request: Request) -> Response:
             "status": status if status in STATUS_LABELS else "",
             "labels": STATUS_LABELS,
             "total": len(everything),
+            "proposals": await proposals.of_offer(offer.id),
+            "proposal_labels": PROPOSAL_STATUS_LABELS,
         },
     )
 

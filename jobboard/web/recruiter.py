@@ -35,7 +35,7 @@ from jobboard.domain.offer_form import KIND_HINTS, OfferForm
 from jobboard.domain.parsing import parse_int
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Commune, Offer, OfferEvent, Organisation, User
-from jobboard.services import offer_editing, recruiter_overview
+from jobboard.services import offer_editing, proposals, recruiter_overview
 from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.csrf import limited_receive
@@ -146,6 +146,8 @@ async def _offer_page(
             "last_comment": last_comment,
             "alert": alert,
             "html": await _rendered(facts),
+            "may_propose": offer.status == OfferStatus.PUBLISHED
+            and await proposals.recruiter_may_propose(user, offer),
         },
         status_code=status_code,
     )

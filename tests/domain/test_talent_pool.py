@@ -1,16 +1,21 @@
-"""The talent pool's rules: until when a consent keeps a candidate in it, the VTA age band."""
+"""The talent pool's rules: until when a consent keeps a candidate in it, the VTA age band,
+why a proposal is refused."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from jobboard.domain.talent_pool import (
     AGE_UNKNOWN,
     OUTSIDE_VTA_AGES,
+    PROPOSALS_PER_MONTH,
     WITHIN_VTA_AGES,
+    cap_window_start,
     earliest_consent,
     in_pool,
     pool_until,
+    proposal_refusal,
     vta_age_band,
 )
 
@@ -53,3 +58,29 @@ def test_the_vta_age_band_on_the_mission_start_date() -> None:
     assert vta_age_band(date(1996, 1, 4), start) == OUTSIDE_VTA_AGES  # 31 on the first day
     assert vta_age_band(date(2009, 1, 5), start) == OUTSIDE_VTA_AGES  # not yet 18
     assert vta_age_band(None, start) == AGE_UNKNOWN
+
+
+def test_a_proposal_is_refused_for_the_first_reason_that_applies() -> None:
+    def refusal(**changes: object) -> str:
+        facts: dict[str, Any] = {
+            "pooled": True,
+            "eligible": True,
+            "already_proposed": False,
+            "proposals_this_month": 0,
+        }
+        facts.update(changes)
+        return proposal_refusal(**facts)
+
+    assert refusal() == ""
+    assert refusal(proposals_this_month=PROPOSALS_PER_MONTH - 1) == ""
+    assert refusal(proposals_this_month=PROPOSALS_PER_MONTH) == (
+        "a déjà reçu 3 propositions ces 30 derniers jours"
+    )
+    assert refusal(eligible=False) == "n’est pas éligible à cette offre"
+    assert refusal(already_proposed=True, eligible=False) == "s’est déjà vu proposer cette offre"
+    assert refusal(pooled=False, already_proposed=True) == "n’est pas (ou plus) dans le vivier"
+
+
+def test_the_monthly_cap_counts_the_last_thirty_days() -> None:
+    at = datetime(2027, 3, 31, 12, 0, tzinfo=UTC)
+    assert cap_window_start(at) == datetime(2027, 3, 1, 12, 0, tzinfo=UTC)

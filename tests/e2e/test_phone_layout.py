@@ -28,6 +28,7 @@ PAGES = {
         "/moderation/journal",
         "/moderation/statistiques",
         "/moderation/vivier",
+        "/moderation/equipe",
         "/espace/compte",
     ],
     "recrutement@fumel-demo.fr": [

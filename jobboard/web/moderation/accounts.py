@@ -9,9 +9,11 @@ from jobboard.domain.account import Role, Verification
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.parsing import parse_int
 from jobboard.services import accounts
+from jobboard.services.staff_territory import recruiter_q
 from jobboard.settings import Settings
 from jobboard.web.auth import signed_in, user_of
 from jobboard.web.forms import form_fields
+from jobboard.web.moderation.territory import territory_view
 from jobboard.web.session import flash
 from jobboard.web.state import templates
 
@@ -22,12 +24,15 @@ async def _accounts_page(
     reasons: dict[int, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    view = await territory_view(request, "/moderation/comptes")
+    where = recruiter_q(view.territory)
     return templates().page(
         request,
         "moderation/accounts.html",
         {
-            "recruiters": await accounts.pending_recruiters(),
-            "recent": await accounts.recently_decided_recruiters(),
+            "recruiters": await accounts.pending_recruiters(where),
+            "recent": await accounts.recently_decided_recruiters(where=where),
+            "territory_view": view,
             "errors": errors or {},
             "reasons": reasons or {},
         },
@@ -51,6 +56,7 @@ async def account_decide(request: Request) -> Response:
     if decision not in ("verifier", "refuser"):
         raise Refused("Choisissez « Vérifier » ou « Refuser ».")
     settings: Settings = request.app.state.settings
+    back = "/moderation/comptes" + (await territory_view(request)).query
     try:
         recruiter = await accounts.decide_recruiter(
             recruiter_id,
@@ -65,7 +71,7 @@ async def account_decide(request: Request) -> Response:
         )
     except NotFound:
         flash(request, "Ce compte a déjà été traité ou n’existe pas.", "warning")
-        return RedirectResponse("/moderation/comptes", status_code=303)
+        return RedirectResponse(back, status_code=303)
     if recruiter.verification == Verification.VERIFIED:
         flash(request, f"Le compte de {recruiter.full_name} est vérifié ; un e-mail l’en informe.")
     else:
@@ -74,4 +80,4 @@ async def account_decide(request: Request) -> Response:
             f"Le compte de {recruiter.full_name} est refusé ; le motif lui est envoyé.",
             "info",
         )
-    return RedirectResponse("/moderation/comptes", status_code=303)
+    return RedirectResponse(back, status_code=303)

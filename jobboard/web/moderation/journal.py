@@ -12,6 +12,7 @@ from jobboard.domain.parsing import parse_int
 from jobboard.services.journal import JournalFilters, journal_page
 from jobboard.web.auth import signed_in
 from jobboard.web.forms import clean_text, day_param
+from jobboard.web.moderation.territory import NATIONAL_VALUE, PARAM, territory_view
 from jobboard.web.state import templates
 
 
@@ -29,12 +30,16 @@ async def journal(request: Request) -> Response:
     end = day_param(params.get("au", ""))
     if (params.get("du") and start is None) or (params.get("au") and end is None):
         errors.append("Date invalide : format attendu JJ/MM/AAAA.")
+    view = await territory_view(request)
     found = await journal_page(
-        JournalFilters(offer_id=offer_id, actor=actor, start=start, end=end),
+        JournalFilters(
+            offer_id=offer_id, actor=actor, start=start, end=end, territory=view.territory
+        ),
         parse_int(params.get("page", "1")) or 1,
     )
     kept = {k: v for k, v in (("offre", raw_offer), ("acteur", actor),
-            ("du", params.get("du", "")), ("au", params.get("au", ""))) if v}  # fmt: skip
+            ("du", params.get("du", "")), ("au", params.get("au", "")),
+            (PARAM, NATIONAL_VALUE if view.national else "")) if v}  # fmt: skip
     return templates().page(
         request,
         "moderation/journal.html",
@@ -45,6 +50,7 @@ async def journal(request: Request) -> Response:
             "page": found.page,
             "pages": found.pages,
             "total": found.total,
+            "territory_view": view,
             "page_url": lambda n: "/moderation/journal?" + urlencode({**kept, "page": n}),
         },
     )

@@ -17,6 +17,7 @@ from jobboard.services import moderation_queue
 from jobboard.services.moderation_queue import OfferFilters
 from jobboard.web.auth import signed_in
 from jobboard.web.forms import clean_text
+from jobboard.web.moderation.territory import territory_view
 from jobboard.web.state import templates
 
 
@@ -69,6 +70,7 @@ def _reasons(offer: Offer, verdict: Verdict) -> list[str]:
 async def offer_queue(request: Request) -> Response:
     """Submitted offers, oldest first, with how long each has waited."""
     parsed = await queue_filters(request)
+    view = await territory_view(request)
     moment = now()
     rows = [
         {
@@ -77,7 +79,7 @@ async def offer_queue(request: Request) -> Response:
             "to_review": _reasons(offer, Verdict.TO_REVIEW),
             "blocking": _reasons(offer, Verdict.INELIGIBLE),
         }
-        for offer in await moderation_queue.submitted_offers(parsed.filters)
+        for offer in await moderation_queue.submitted_offers(parsed.filters, view.territory)
     ]
     return templates().page(
         request,
@@ -88,6 +90,7 @@ async def offer_queue(request: Request) -> Response:
             "kinds": [(k.value, KIND_SHORT_LABELS[k]) for k in OfferKind],
             "verdicts": [(v.value, v.label) for v in Verdict],
             "departements": await moderation_queue.departement_choices(),
-            "pending_accounts": await moderation_queue.pending_account_count(),
+            "pending_accounts": await moderation_queue.pending_account_count(view.territory),
+            "territory_view": view,
         },
     )

@@ -13,11 +13,13 @@ from jobboard.domain.diploma import diploma_label
 from jobboard.domain.errors import Refused
 from jobboard.domain.offer import OfferStatus
 from jobboard.domain.parsing import parse_int
+from jobboard.domain.talent_pool import PROPOSAL_STATUS_LABELS
 from jobboard.domain.workflow import OFFER_TRANSITIONS
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Offer
-from jobboard.services import moderation, moderation_review
+from jobboard.services import moderation, moderation_review, proposals
 from jobboard.services.offer_editing import check_offer
+from jobboard.services.visibility import is_visible
 from jobboard.settings import Settings
 from jobboard.web import htmx
 from jobboard.web.auth import signed_in, user_of
@@ -64,6 +66,9 @@ async def _review_page(
         "alert": alert,
         "actions": _actions_for(OfferStatus(offer.status)),
         "labels": {a: moderation.action_label(a) for a in moderation.DECISIONS},
+        "proposals": await proposals.of_offer(offer.id),
+        "proposal_labels": PROPOSAL_STATUS_LABELS,
+        "proposable": is_visible(offer, today()),
     }
     return templates().page(
         request,

@@ -12,6 +12,7 @@ from jobboard.domain.account import Role
 from jobboard.services import statistics
 from jobboard.web.auth import signed_in
 from jobboard.web.forms import day_param
+from jobboard.web.moderation.territory import territory_view
 from jobboard.web.state import templates
 
 
@@ -42,9 +43,14 @@ def _period(request: Request) -> tuple[date, date, list[str]]:
 @signed_in(Role.STAFF)
 async def stats_page(request: Request) -> Response:
     start, end, errors = _period(request)
+    view = await territory_view(request)
     return templates().page(
         request,
         "moderation/statistics.html",
-        {"stats": await statistics.compute(start, end), "errors": errors},
+        {
+            "stats": await statistics.compute(start, end, view.territory),
+            "errors": errors,
+            "territory_view": view,
+        },
         status_code=400 if errors else 200,
     )
