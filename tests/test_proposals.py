@@ -5,6 +5,7 @@ in one click or declines, the pipeline shows what came of it; the caps and refus
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 from datetime import date, timedelta
 from typing import Any
@@ -37,14 +38,16 @@ STAFF = "moderation@anct.example"
 S = "\u202f"
 
 
-async def _pooled(count: int, **fields: Any) -> list[User]:
-    """`count` candidates in the pool, each through a consent on an offer of their own."""
+async def _pooled(count: int, *, employer_insee: str = "05050", **fields: Any) -> list[User]:
+    """`count` candidates in the pool, each through a consent on an offer of their own (at
+    Espinasses unless told)."""
     people = []
     for i in range(count):
         person = await make_user(
             "candidate", f"c{i}@example.fr", full_name=f"Prénom{i} Nom{i}", **fields
         )
-        await _applied(await _offer(title=f"VTA – Mission passée {i}"), person)
+        past = await _offer(title=f"VTA – Mission passée {i}", employer_insee=employer_insee)
+        await _applied(past, person)
         people.append(person)
     return people
 
@@ -110,7 +113,8 @@ async def test_a_refused_batch_sends_nothing_and_names_every_reason(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
     offer = await _offer(title="VTA – Transition écologique")
-    fits, withdrew, too_old, proposed, busy = await _pooled(5)
+    fits, withdrew, too_old, proposed, busy, applied = await _pooled(6)
+    await _applied(offer, applied)
     await talent_pool.withdraw(withdrew)
     too_old.birth_date = date(1980, 2, 1)
     await too_old.save()
@@ -122,7 +126,9 @@ async def test_a_refused_batch_sends_nothing_and_names_every_reason(
         await proposals.propose(other, [str(busy.id)], "", staff, settings)
     before = (await Proposal.all().count(), await EmailOutbox.all().count())
 
-    response = await _propose(client, offer, [fits, withdrew, too_old, proposed, busy, never])
+    response = await _propose(
+        client, offer, [fits, withdrew, too_old, proposed, busy, applied, never, staff]
+    )
     assert response.status_code == 400
     page = _text(response.text)
     assert "Aucune proposition n’a été envoyée" in page
@@ -131,6 +137,9 @@ async def test_a_refused_batch_sends_nothing_and_names_every_reason(
     assert f"Candidat·e n° {too_old.id} n’est pas éligible à cette offre" in page
     assert f"Candidat·e n° {proposed.id} s’est déjà vu proposer cette offre" in page
     assert f"Candidat·e n° {busy.id} a déjà reçu 3 propositions ces 30 derniers jours" in page
+    assert f"Candidat·e n° {applied.id} a déjà candidaté à cette offre" in page
+    # A number that is no candidate reads as one outside the pool: nothing tells them apart.
+    assert f"Candidat·e n° {staff.id} n’est pas (ou plus) dans le vivier" in page
     assert f"Candidat·e n° {fits.id}" not in page.split("Aucune proposition")[1].split(".")[0]
     assert (await Proposal.all().count(), await EmailOutbox.all().count()) == before
     # Without the refused ones, the batch goes.
@@ -165,7 +174,7 @@ async def test_the_caps_twenty_at_once_and_three_in_thirty_days(
     # The first one, 30 days old, no longer counts.
     with time_machine.travel(t0 + timedelta(days=30, seconds=1), tick=False):
         await proposals.propose(offers[2], [str(lea.id)], "", staff, settings)
-    for bad in (["abc"], ["-1"], ["1" * 12], []):
+    for bad in (["abc"], ["-1"], ["1" * 12], ["²"], ["٣"], []):
         with pytest.raises(Refused):
             await proposals.propose(offers[3], bad, "", staff, settings)
     with pytest.raises(Refused, match="1\u202f000 caractères au maximum"):
@@ -222,6 +231,12 @@ async def test_one_applies_in_one_click_the_other_declines_and_the_pipeline_show
     )
     assert declined.status_code == 303
     assert (await Proposal.get(id=by[karim.id].id)).status == "declined"
+    await _save_cv(karim, settings)
+    late = await client.post(
+        f"/espace/candidat/propositions/{by[karim.id].id}/candidater", data={"csrf_token": token}
+    )  # declined: no one click, the usual form (where applying still answers the proposal)
+    assert late.status_code == 303 and late.headers["location"] == f"/offres/{offer.id}/candidater"
+    assert not await Application.filter(offer_id=offer.id, candidate_id=karim.id).exists()
     assert "Vous n’avez pas donné suite" in _text((await client.get("/espace/candidat")).text)
 
     await make_user("recruiter", "rh@espinasses.fr", commune="05050")
@@ -278,6 +293,9 @@ async def test_the_e_mail_link_takes_the_candidate_out_of_the_pool_without_signi
     later = await _offer(title="VTA – Commerce")
     [unsent] = await proposals.propose(later, [str(lea.id)], "", staff, settings)
     link = urlsplit(proposals.leave_link(lea, settings)).path
+    payload = link.rsplit("/", 1)[1].split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert b"@" not in decoded and b"example" not in decoded  # a URL must not show the address
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as bare:
         asked = await bare.get(link)
@@ -292,6 +310,11 @@ async def test_the_e_mail_link_takes_the_candidate_out_of_the_pool_without_signi
         assert posted.status_code == 200 and "Vous avez quitté le vivier" in posted.text
         forged = await bare.get(link[:-3] + "abc")
         assert forged.status_code == 400 and "n’est pas valide" in forged.text
+        karim_link = urlsplit(proposals.leave_link(karim, settings)).path
+        karim.email = "karim.nouveau@example.fr"
+        await karim.save()
+        stale = await bare.get(karim_link)  # the address changed since: the link is void
+        assert stale.status_code == 400 and "ne correspond plus" in stale.text
     assert await talent_pool.membership(lea) is None
     assert {c.number for c in await talent_pool.search(talent_pool.PoolFilters())} == {karim.id}
     # The proposals' e-mails still in the outbox are not sent.
@@ -403,9 +426,13 @@ async def test_staff_with_a_territory_see_its_offers_without_applications_first(
 async def test_staff_open_the_pool_to_a_departement_s_verified_recruiters(
     client: httpx.AsyncClient,
 ) -> None:
-    lea, karim = await _pooled(2)
+    lea, karim = await _pooled(2, employer_insee="47106")  # consents given to Fumel's offers
     offer = await _offer(title="VTA – Espinasses cherche")  # Espinasses, Hautes-Alpes (05)
     recruiter = await make_user("recruiter", "rh@espinasses.fr", commune="05050")
+    # Known by name to Espinasses, who must not find where else she applied.
+    own = await make_user("candidate", "own@example.fr", full_name="Jeanne Connue")
+    await _applied(await _offer(title="VTA – Espinasses, l’an passé"), own)
+    await _applied(await _offer(title="VTA – Ailleurs à Fumel", employer_insee="47106"), own)
     pool = f"/espace/recruteur/offres/{offer.id}/vivier"
     await log_in(client, recruiter.email)
     assert (
@@ -423,10 +450,12 @@ async def test_staff_open_the_pool_to_a_departement_s_verified_recruiters(
         "/moderation/vivier/acces", data={"csrf_token": token, "departement": "47", "ouvrir": "oui"}
     )
     assert outside.status_code == 403
-    unknown = await client.post(
-        "/moderation/vivier/acces", data={"csrf_token": token, "departement": "00", "ouvrir": "oui"}
-    )
-    assert unknown.status_code == 400 and "Département inconnu" in unknown.text
+    for code in ("00", "1234", "²"):
+        unknown = await client.post(
+            "/moderation/vivier/acces",
+            data={"csrf_token": token, "departement": code, "ouvrir": "oui"},
+        )
+        assert unknown.status_code == 400 and "Département inconnu" in unknown.text
     assert not await PoolAccess.exists()
     opened = await client.post(
         "/moderation/vivier/acces", data={"csrf_token": token, "departement": "05", "ouvrir": "oui"}
@@ -441,6 +470,7 @@ async def test_staff_open_the_pool_to_a_departement_s_verified_recruiters(
     page = await client.get(pool)
     assert page.status_code == 200
     assert f'value="{lea.id}"' in page.text and lea.full_name not in page.text
+    assert f"n° {own.id}" not in page.text and "Ailleurs à Fumel" not in page.text
     token = await csrf_token(client, pool)
     sent = await client.post(
         f"/espace/recruteur/offres/{offer.id}/propositions",
@@ -452,7 +482,9 @@ async def test_staff_open_the_pool_to_a_departement_s_verified_recruiters(
     )
     [made] = await Proposal.all()
     assert (made.candidate_id, made.proposed_by_id) == (lea.id, recruiter.id)
-    assert await EmailOutbox.filter(to=lea.email).count() == 1
+    [email] = await EmailOutbox.filter(to=lea.email)
+    assert f"Message de la collectivité «{S}Commune de Espinasses{S}»" in email.body_text
+    assert "Message de l’ANCT" not in email.body_text
     # Another collectivité's offer is not theirs to propose, even in an open département.
     elsewhere = await _offer(title="VTA – Ailleurs", employer_insee="47106")
     assert (await client.get(f"/espace/recruteur/offres/{elsewhere.id}/vivier")).status_code == 404

@@ -91,17 +91,23 @@ def cap_window_start(at: datetime) -> datetime:
     return at - CAP_WINDOW
 
 
+NOT_POOLED = "n’est pas (ou plus) dans le vivier"  # also for a number that is no candidate
+
+
 def proposal_refusal(
     *,
     pooled: bool,
     eligible: bool,
     already_proposed: bool,
     proposals_this_month: int,
+    already_applied: bool = False,
 ) -> str:
     """Why one pooled candidate may not be proposed an offer, in French; "" when they may.
     The first reason that applies, in the order staff would check them."""
     if not pooled:
-        return "n’est pas (ou plus) dans le vivier"
+        return NOT_POOLED
+    if already_applied:
+        return "a déjà candidaté à cette offre"
     if already_proposed:
         return "s’est déjà vu proposer cette offre"
     if proposals_this_month >= PROPOSALS_PER_MONTH:

@@ -12,6 +12,8 @@ proposal reaches a candidate after they left the pool.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,13 +25,14 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from jobboard.clock import now, today
-from jobboard.domain.account import Verification
+from jobboard.domain.account import Role, Verification
 from jobboard.domain.candidate_verdict import candidate_verdict
 from jobboard.domain.errors import NotFound, Refused
 from jobboard.domain.french import number_fr
 from jobboard.domain.staff_territory import StaffTerritory
 from jobboard.domain.talent_pool import (
     MAX_CANDIDATES_PER_PROPOSAL,
+    NOT_POOLED,
     PROPOSAL_MESSAGE_MAX_LENGTH,
     ProposalStatus,
     cap_window_start,
@@ -44,6 +47,7 @@ from jobboard.models import (
     Departement,
     EmailOutbox,
     Offer,
+    Organisation,
     PoolAccess,
     Proposal,
     User,
@@ -90,6 +94,12 @@ async def standings(offer: Offer, candidates: list[User], at: datetime) -> dict[
             offer_id=offer.id, candidate_id__in=ids
         ).values_list("candidate_id", flat=True)
     }
+    applied = {
+        cast(int, candidate_id)
+        for candidate_id in await Application.filter(
+            offer_id=offer.id, candidate_id__in=ids
+        ).values_list("candidate_id", flat=True)
+    }
     recent = Counter(
         cast(int, candidate_id)
         for candidate_id in await Proposal.filter(
@@ -106,6 +116,7 @@ async def standings(offer: Offer, candidates: list[User], at: datetime) -> dict[
                 pooled=in_pool(consents.get(candidate.id, []), at),
                 eligible=verdict.eligible,
                 already_proposed=candidate.id in proposed,
+                already_applied=candidate.id in applied,
                 proposals_this_month=recent.get(candidate.id, 0),
             )
         )
@@ -122,10 +133,16 @@ def _leave_serializer(settings: Settings) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(settings.secret_key, salt="bourse-pvd.pool-leave")
 
 
+def _address_digest(email: str) -> str:
+    """The token names the account by id and a digest of its address: readable in a URL (a
+    signed payload is only encoded), it must not show the address; a changed address voids it."""
+    return hashlib.sha256(email.encode()).hexdigest()[:24]
+
+
 def leave_link(candidate: User, settings: Settings) -> str:
     """« Ne plus me proposer d’offres »: a signed link that takes the candidate out of the pool
     without signing in (the e-mail's, and its `List-Unsubscribe`)."""
-    token = _leave_serializer(settings).dumps([candidate.id, candidate.email])
+    token = _leave_serializer(settings).dumps([candidate.id, _address_digest(candidate.email)])
     return f"{settings.base_url}/vivier/quitter/{token}"
 
 
@@ -146,8 +163,10 @@ async def candidate_of_leave_token(token: str, settings: Settings) -> User:
         and isinstance(payload[0], int)
         and isinstance(payload[1], str)
     )
-    candidate = await User.get_or_none(id=payload[0], email=payload[1]) if valid else None
-    if candidate is None:
+    candidate = await User.get_or_none(id=payload[0]) if valid else None
+    if candidate is None or not hmac.compare_digest(
+        _address_digest(candidate.email), str(payload[1])
+    ):
         raise Refused("Ce lien ne correspond plus à aucun compte.")
     return candidate
 
@@ -155,7 +174,7 @@ async def candidate_of_leave_token(token: str, settings: Settings) -> User:
 def _numbers(raw: list[str]) -> list[int]:
     numbers = []
     for value in raw:
-        if not value.isdigit() or len(value) > 9:
+        if not (value.isascii() and value.isdigit()) or len(value) > 9:
             raise Refused(f"Numéro de candidat·e invalide : {value[:20]}.")
         numbers.append(int(value))
     return sorted(set(numbers))
@@ -191,7 +210,7 @@ async def propose(
         known = {c.id: c for c in candidates}
         judged = await standings(locked_offer, candidates, moment)
         refusals = [
-            f"Candidat·e n° {number} {judged[number].refusal if number in known else 'inconnu·e'}"
+            f"Candidat·e n° {number} {judged[number].refusal if number in known else NOT_POOLED}"
             for number in numbers
             if number not in known or not judged[number].allowed
         ]
@@ -199,6 +218,7 @@ async def propose(
             raise Refused(
                 "Aucune proposition n’a été envoyée : " + " ; ".join(refusals) + ".", "candidats"
             )
+        sender = await sender_name(by)
         made = []
         for number in numbers:
             candidate = known[number]
@@ -218,6 +238,7 @@ async def propose(
                     "offer": locked_offer,
                     "commune": await locked_offer.commune,
                     "proposal": proposal,
+                    "sender": sender,
                     "leave_url": link,
                 },
                 settings,
@@ -230,6 +251,20 @@ async def propose(
             await proposal.save(update_fields=["email_id"])
             made.append(proposal)
     return made
+
+
+async def sender_name(by: User | None) -> str:
+    """Who the candidate reads the proposal is from: the recruiter's collectivité, or "" for
+    the ANCT (staff, or an account since deleted). A recruiter's message is never the ANCT's."""
+    if by is None or by.role != Role.RECRUITER or by.organisation_id is None:
+        return ""
+    organisation = await Organisation.get_or_none(id=by.organisation_id)
+    return organisation.name if organisation is not None else ""
+
+
+async def proposal_sender(proposal: Proposal) -> str:
+    by = await User.get_or_none(id=proposal.proposed_by_id) if proposal.proposed_by_id else None
+    return await sender_name(by)
 
 
 async def of_candidate(candidate: User) -> list[Proposal]:
@@ -349,7 +384,7 @@ async def set_access(code: str, opened: bool, by: User) -> None:
     """Open (or close) the pool to the verified recruiters of département `code`, which must
     lie in `by`'s territory (`OutsideTerritory` otherwise)."""
     allowed = {d.code for d in await departements_of(territory_of(by))}
-    if not await Departement.exists(code=code):
+    if len(code) > 3 or not await Departement.exists(code=code):
         raise Refused("Département inconnu.")
     if code not in allowed:
         raise OutsideTerritory()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from jobboard.clock import now
@@ -81,12 +82,24 @@ async def withdraw(candidate: User) -> int:
 
 
 async def search(
-    filters: PoolFilters, *, offer: Offer | None = None, at: datetime | None = None
+    filters: PoolFilters,
+    *,
+    offer: Offer | None = None,
+    at: datetime | None = None,
+    hide_organisation: int | None = None,
 ) -> list[PoolCandidate]:
     """The pooled candidates matching `filters`, latest consent first; with `offer`, each one's
-    VTA age band on its start date."""
+    VTA age band on its start date. `hide_organisation`: a recruiter's collectivité, whose own
+    applicants (known to it by name) the pool leaves out, lest a number be linked to a name
+    and to the person's other applications."""
     moment = at or now()
-    rows = await Application.filter(
+    query = Application.all()
+    if hide_organisation is not None:
+        known = Application.filter(
+            offer__organisation_id=hide_organisation, candidate_id__isnull=False
+        ).values("candidate_id")
+        query = query.exclude(candidate_id__in=Subquery(known))
+    rows = await query.filter(
         talent_pool_consent=True,
         candidate_id__isnull=False,
         candidate__is_active=True,

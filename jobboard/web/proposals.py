@@ -51,6 +51,7 @@ async def _page(
         {
             "user": user,
             "proposal": proposal,
+            "sender": await proposals.proposal_sender(proposal),
             "offer": offer,
             "open": is_visible(offer, today()),
             "verdict": candidate_verdict(
@@ -86,7 +87,9 @@ async def proposal_apply(request: Request) -> Response:
     user, proposal = await _own(request)
     fields = await form_fields(request)
     saved = await saved_cv.saved_cv_of(user)
-    if saved is None:
+    if saved is None or proposal.status == ProposalStatus.DECLINED:
+        # Without a saved CV, or having declined (the page offers no button then): the usual
+        # form, where applying answers the proposal all the same.
         return RedirectResponse(f"/offres/{proposal.offer_id}/candidater", status_code=303)
     limiter: throttle.Throttle = request.app.state.throttle
     if not (

@@ -138,7 +138,11 @@ async def _pool_page(
     filters, offer, errors = await _filters(request, choices)
     if recruiter_offer is not None:
         offer = recruiter_offer
-    found = await talent_pool.search(filters, offer=offer)
+    found = await talent_pool.search(
+        filters,
+        offer=offer,
+        hide_organisation=recruiter_offer.organisation_id if recruiter_offer else None,
+    )
     proposable = offer is not None and is_visible(offer, today())
     standings = (
         await proposals.standing_by_number(offer, [c.number for c in found])
@@ -210,7 +214,7 @@ async def _propose(request: Request, offer: Offer, recruiter_offer: Offer | None
             recruiter_offer=recruiter_offer,
             proposal_error=refused.message,
             typed_message=message,
-            ticked={int(n) for n in numbers if n.isdigit() and len(n) < 10},
+            ticked={int(n) for n in numbers if n.isascii() and n.isdigit() and len(n) < 10},
         )
     flash(
         request,
