@@ -111,9 +111,10 @@ class Organisation(Model):
 
     @property
     def in_sentence(self) -> str:
-        """« la commune de Fumel » to write after a preposition; EPCI names stand as they are."""
-        if self.kind == "commune" and self.name.startswith("Commune de "):
-            return "la commune de " + self.name.removeprefix("Commune de ")
+        """« la commune de Fumel », « la commune d’Espinasses » to write after a preposition;
+        EPCI names stand as they are."""
+        if self.kind == "commune" and self.name.startswith("Commune "):
+            return "la c" + self.name.removeprefix("C")
         return self.name
 
     class Meta:

@@ -81,7 +81,7 @@ async def test_each_entry_says_what_the_offer_is(
     assert public is not None
     assert entry.id == f"{BASE}/offres/{offer_id}" == entry.link
     assert entry.title == "Chargé de mission climat"
-    assert entry.author == public.employer.name == "Commune de Espinasses"
+    assert entry.author == public.employer.name == "Commune d’Espinasses"
     assert datetime(*entry.updated_parsed[:6], tzinfo=UTC) == public.updated_at.replace(
         microsecond=0
     )

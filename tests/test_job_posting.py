@@ -151,7 +151,7 @@ async def test_an_open_offer_page_carries_its_job_posting(
     assert data["validThrough"].startswith(offer.deadline.isoformat() + "T23:59:59+0")
     assert data["employmentType"] == ["FULL_TIME", "TEMPORARY", "VOLUNTEER"]
     organisation = data["hiringOrganization"]
-    assert organisation["name"] == "Commune de Espinasses"
+    assert organisation["name"] == "Commune d’Espinasses"
     assert organisation["identifier"]["value"] == offer.organisation.commune.siren
     address = data["jobLocation"]["address"]
     assert address == {

@@ -483,7 +483,7 @@ async def test_staff_open_the_pool_to_a_departement_s_verified_recruiters(
     [made] = await Proposal.all()
     assert (made.candidate_id, made.proposed_by_id) == (lea.id, recruiter.id)
     [email] = await EmailOutbox.filter(to=lea.email)
-    assert f"Message de la collectivité «{S}Commune de Espinasses{S}»" in email.body_text
+    assert f"Message de la collectivité «{S}Commune d’Espinasses{S}»" in email.body_text
     assert "Message de l’ANCT" not in email.body_text
     # Another collectivité's offer is not theirs to propose, even in an open département.
     elsewhere = await _offer(title="VTA – Ailleurs", employer_insee="47106")

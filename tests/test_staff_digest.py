@@ -60,7 +60,7 @@ async def test_each_staff_member_gets_one_digest_of_their_territory(
     alpes = digests["alpes@anct.example"]
     assert alpes.subject == f"Modération{S}: 1 demande attend depuis plus de 3 jours ouvrés"
     assert "Dans votre territoire (Hautes-Alpes (05))" in alpes.body_text
-    assert "VTA – Espinasses (Commune de Espinasses, Espinasses), soumise le 26 mars 2027" in (
+    assert "VTA – Espinasses (Commune d’Espinasses, Espinasses), soumise le 26 mars 2027" in (
         alpes.body_text
     )
     assert f"http://testserver/moderation/offres/{offer.id}" in alpes.body_text

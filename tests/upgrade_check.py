@@ -37,7 +37,7 @@ async def check(database_url: str) -> None:
             "INSERT INTO commune (insee, name, departement_id, region_id, postal_codes) "
             "VALUES ('05050', 'Espinasses', '05', '84', '05190');"
             "INSERT INTO organisation (kind, name, commune_id, created_at) "
-            "VALUES ('commune', 'Commune d''Espinasses', '05050', CURRENT_TIMESTAMP);"
+            "VALUES ('commune', 'Commune de Espinasses', '05050', CURRENT_TIMESTAMP);"
             "INSERT INTO offer (kind, status, title, organisation_id, commune_id, description, "
             "missions, profile, themes, start_date, duration_months, weekly_hours, "
             "min_diploma_level, deadline, contact_email, salary, remote, eligibility, "
@@ -70,6 +70,9 @@ async def check(database_url: str) -> None:
             raise AssertionError("email_outbox accepted an unknown status")
         offers = await conn.execute_query_dict("SELECT title, form_data FROM offer")
         assert offers == [{"title": "VTA", "form_data": None}], offers
+        # 0020: the name the board wrote, elided as French wants.
+        names = await conn.execute_query_dict("SELECT name FROM organisation")
+        assert names == [{"name": "Commune d’Espinasses"}], names
         events = await conn.execute_query_dict("SELECT to_status FROM application_event")
         assert events == [{"to_status": "in_review"}], events
         try:  # 0007: the application log is append-only from now on, old rows included

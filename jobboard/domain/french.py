@@ -54,3 +54,19 @@ def day_fr(value: date) -> str:
     """« 1er mars 2027 », « 3 mars 2027 »."""
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
+
+
+_ELIDED = frozenset("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜŒÆ")
+
+
+def commune_organisation_name(commune: str) -> str:
+    """A commune as an employer, with French elision and contraction: « Commune de Fumel »,
+    « Commune d’Espinasses », « Commune du Havre » (Le Havre), « Commune des Andelys » (Les
+    Andelys); « Commune de La Rochelle » and « Commune de L’Isle-Adam » keep their article."""
+    if commune.startswith("Le "):
+        return "Commune du " + commune.removeprefix("Le ")
+    if commune.startswith("Les "):
+        return "Commune des " + commune.removeprefix("Les ")
+    if commune[:1].upper() in _ELIDED:
+        return "Commune d’" + commune
+    return "Commune de " + commune

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from jobboard.domain.eligibility import Territory
+from jobboard.domain.french import commune_organisation_name
 from jobboard.models import Commune, Organisation
 
 
@@ -27,6 +28,6 @@ async def territory_for(commune: Commune, organisation: Organisation | None) -> 
 async def commune_organisation(commune: Commune) -> Organisation:
     """The employer organisation of a commune, created on first use."""
     organisation, _ = await Organisation.get_or_create(
-        kind="commune", commune=commune, defaults={"name": f"Commune de {commune.name}"}
+        kind="commune", commune=commune, defaults={"name": commune_organisation_name(commune.name)}
     )
     return organisation
