@@ -159,7 +159,14 @@ def test_load_demo_creates_accounts_once_and_prints_passwords(tmp_path: Path) ->
     second = run(tmp_path, "load-demo")
     assert password in second.stdout  # same accounts, not recreated
     database = sqlite3.connect(tmp_path / "jobboard.sqlite3")
-    assert database.execute("SELECT count(*) FROM app_user").fetchone() == (5,)
+    assert database.execute("SELECT count(*) FROM app_user").fetchone() == (6,)
+    territories = database.execute(
+        "SELECT email, territory FROM app_user WHERE role = 'staff' ORDER BY email"
+    ).fetchall()  # one national, one who looks after Nouvelle-Aquitaine
+    assert territories == [
+        ("moderation@anct-demo.fr", ""),
+        ("nouvelle-aquitaine@anct-demo.fr", "r:75"),
+    ]
     assert (
         database.execute("SELECT count(*) FROM offer WHERE status='published'").fetchone()[0] >= 60
     )

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from jobboard.clock import now
 from jobboard.domain.account import Role, Verification
 from jobboard.domain.parsing import parse_iso_date
+from jobboard.domain.staff_territory import StaffTerritory
 from jobboard.models import Commune, Offer, User
 from jobboard.passwords import hash_password
 from jobboard.services.offer_import import ImportResult, import_offers
@@ -70,6 +71,8 @@ async def load_demo_accounts(fixtures_dir: Path) -> list[DemoAccount]:
                 birth_date=parse_iso_date(entry.get("birth_date", "")),
                 diploma_level=entry.get("diploma_level"),
                 email_confirmed_at=now(),  # demo addresses cannot receive mail
+                # A staff member who looks after a territory (tagged codes, « r:75 »).
+                territory=StaffTerritory.from_stored(entry.get("territory", "")).stored(),
             )
             accounts.append(DemoAccount(entry["email"], entry["role"], password))
     return accounts

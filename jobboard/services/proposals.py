@@ -191,7 +191,8 @@ async def propose(
         raise Refused("Cochez au moins un·e candidat·e.", "candidats")
     if len(numbers) > MAX_CANDIDATES_PER_PROPOSAL:
         raise Refused(
-            f"{MAX_CANDIDATES_PER_PROPOSAL} candidat·es au plus à la fois ({len(numbers)} cochés).",
+            f"{MAX_CANDIDATES_PER_PROPOSAL} candidat·es au plus à la fois "
+            f"({len(numbers)} coché·es).",
             "candidats",
         )
     if len(message) > PROPOSAL_MESSAGE_MAX_LENGTH:
