@@ -469,6 +469,8 @@ async def test_staff_open_the_pool_to_a_departement_s_verified_recruiters(
     assert "Proposer cette offre" in (await client.get(f"/espace/recruteur/offres/{offer.id}")).text
     page = await client.get(pool)
     assert page.status_code == 200
+    # The page's offer is its own: a stray ?offre= is not looked up, nor reported.
+    assert (await client.get(pool, params={"offre": "abc"})).status_code == 200
     assert f'value="{lea.id}"' in page.text and lea.full_name not in page.text
     assert f"n° {own.id}" not in page.text and "Ailleurs à Fumel" not in page.text
     token = await csrf_token(client, pool)

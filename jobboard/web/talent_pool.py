@@ -60,8 +60,10 @@ def _day(request: Request, name: str, label: str, errors: list[str]) -> date | N
 
 
 async def _filters(
-    request: Request, choices: dict[str, Any]
+    request: Request, choices: dict[str, Any], fixed_offer: Offer | None = None
 ) -> tuple[talent_pool.PoolFilters, Offer | None, list[str]]:
+    """The filters of the query string; the offer is `fixed_offer` when the page has one (a
+    recruiter's), else `?offre=`."""
     errors: list[str] = []
     params = request.query_params
     min_diploma = None
@@ -79,8 +81,8 @@ async def _filters(
     if len(q) > Q_MAX_LENGTH:
         errors.append(f"La recherche est limitée à {Q_MAX_LENGTH} caractères.")
         q = q[:Q_MAX_LENGTH]
-    offer = None
-    if params.get("offre"):
+    offer = fixed_offer
+    if fixed_offer is None and params.get("offre"):
         offer_id = parse_int(params["offre"])
         offer = await Offer.get_or_none(id=offer_id) if offer_id is not None else None
         if offer is None:
@@ -135,9 +137,7 @@ async def _pool_page(
     it and the form that proposes it to those ticked. Staff choose the offer (`?offre=`); a
     recruiter with access searches for one offer of theirs, `recruiter_offer`."""
     choices = await _choices(request)
-    filters, offer, errors = await _filters(request, choices)
-    if recruiter_offer is not None:
-        offer = recruiter_offer
+    filters, offer, errors = await _filters(request, choices, recruiter_offer)
     found = await talent_pool.search(
         filters,
         offer=offer,
