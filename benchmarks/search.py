@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -38,9 +39,11 @@ from jobboard import clock
 from jobboard.domain.offer import THEMES, OfferKind
 from jobboard.search.schema import QUERY_FIELDS, SUMMARY_LENGTH, document
 from jobboard.search.searcher import SearchRequest, SearchService
-from jobboard.search.store import IndexStore
+from jobboard.search.store import BUILD_CHUNK, IndexStore
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+# Offers of the reference build timed in the same run (Whoosh's own writer and chains).
+REFERENCE_BUILD = 5000
 THEME_CODES = list(THEMES)
 PAGE_SIZE = 20
 MIN_SAMPLES = 30  # timed requests per class even past the time budget
@@ -737,6 +740,32 @@ def bench_server_memory(index: Path, classes: dict[str, list[SearchRequest]]) ->
 # -- Whoosh ------------------------------------------------------------------------------------
 
 
+def stock_rebuild(store: IndexStore, corpus: list[dict[str, Any]]) -> int:
+    """The rebuild as it was before its fast path, for reference: Whoosh's writer (with the
+    field lengths read once) and Whoosh's analysis chains, one chunk after the other in this
+    process. The same chunks and segments, hence the same index."""
+    from whoosh import index
+    from whoosh.analysis import LowercaseFilter, RegexTokenizer
+
+    from jobboard.search.analysis import WORD_PATTERN, DualFormFilter, _StopFilter
+    from jobboard.search.store import _Writer
+
+    french = RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | DualFormFilter()
+    chains = {name: french for name in ("title", "place", "body")}
+    chains["spell"] = RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | _StopFilter()
+    build = store.start_build(floor=0)
+    ix = index.open_dir(str(build.path))
+    for start in range(0, len(corpus), BUILD_CHUNK):
+        writer = _Writer(ix, limitmb=256, compound=False)
+        for name, chain in chains.items():
+            writer.schema[name].analyzer = chain
+        for fields in corpus[start : start + BUILD_CHUNK]:
+            writer.add_document(**fields)
+        writer.commit(merge=False)
+    build.count = len(corpus)
+    return build.finish()
+
+
 def bench_whoosh(
     root: Path,
     docs: Callable[[], Iterable[dict[str, Any]]],
@@ -744,18 +773,39 @@ def bench_whoosh(
     progress_every: int,
     budget: float,
     results: dict[str, dict[str, Sample]],
+    workers: int | None = None,
+    stock: bool = False,
 ) -> None:
-    store = IndexStore(root / "whoosh")
+    store = IndexStore(root / "whoosh", workers=workers)
     timed = Timed(docs(), every=progress_every)
+    # Generated first: with worker processes, generating while they write would overlap.
+    corpus = list(timed)
     start = time.perf_counter()
-    count = store.rebuild(timed)
-    elapsed = time.perf_counter() - start
-    build = elapsed - timed.seconds
+    count = stock_rebuild(store, corpus) if stock else store.rebuild(corpus)
+    build = time.perf_counter() - start
+    reference = None
+    if not stock:
+        # The reference in the same run: the first offers built as before the fast path.
+        sample = corpus[:REFERENCE_BUILD]
+        start = time.perf_counter()
+        stock_rebuild(IndexStore(root / "whoosh-stock"), sample)
+        reference = (len(sample), len(sample) / (time.perf_counter() - start))
+        shutil.rmtree(root / "whoosh-stock")
+    del corpus
     size = directory_mb(store.directory / (store.generation() or "current"))
-    print("\nIndex Whoosh (IndexStore.rebuild)")
+    how = "Whoosh seul, sans chemin rapide, 1 processus" if stock else "IndexStore.rebuild"
+    print(f"\nIndex Whoosh ({how})")
     print(f"  documents          {count}")
     print(f"  génération corpus  {timed.seconds:.1f} s (exclue)")
+    workers = 1 if stock else store.build_workers()
+    print(f"  processus          jusqu’à {workers} (morceaux de {BUILD_CHUNK} offres)")
     print(f"  construction       {build:.1f} s ({count / build:,.0f} docs/s)")
+    if reference is not None:
+        sampled, rate = reference
+        print(
+            f"  référence          {rate:,.0f} docs/s (écrivain et chaînes de Whoosh, 1 processus,"
+            f" {sampled} premières offres) : construction à {count / build / rate:.2f}×"
+        )
     print(f"  taille sur disque  {size:.1f} MB")
     print(f"  mémoire            {memory()}")
 
@@ -1111,6 +1161,14 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds per class after which timing stops (at least {MIN_SAMPLES} requests);"
         " 0 runs every request",
     )
+    parser.add_argument(
+        "--workers", type=int, help="worker processes of the index build (default: the board's)"
+    )
+    parser.add_argument(
+        "--stock-build",
+        action="store_true",
+        help="build the index as before its fast path (Whoosh's writer and chains, 1 process)",
+    )
     args = parser.parse_args(argv)
 
     geo = load_geography()
@@ -1138,7 +1196,9 @@ def main(argv: list[str] | None = None) -> int:
             root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-")))
         results: dict[str, dict[str, Sample]] = {}
         every = 10_000 if args.n >= 50_000 else 0
-        bench_whoosh(root, docs, classes, every, args.budget, results)
+        bench_whoosh(
+            root, docs, classes, every, args.budget, results, args.workers, args.stock_build
+        )
         bench_server_memory(root / "whoosh", classes)
         bench_sqlite(root, docs, classes, args.budget, results)
         print_comparison(results)

@@ -179,17 +179,28 @@ class Indexer:
             build = await anyio.to_thread.run_sync(self.store.start_build, floor)
         else:
             log.info("resuming the index rebuild after offer %d", build.last_id)
-            for _ in range(build.count):
-                if progress:
-                    progress()  # the chunks already in
+        shown = 0
+
+        def show_progress() -> None:  # one step per offer committed (the chunks already in too)
+            nonlocal shown
+            if progress:
+                for _ in range(build.count - shown):
+                    progress()
+            shown = build.count
+
+        show_progress()
         remaining = self.visible().filter(id__gt=build.last_id).order_by("id")
         ids = [cast(int, i) for i in await remaining.values_list("id", flat=True)]
-        for start in range(0, len(ids), BUILD_CHUNK):
-            await self._build_chunk(build, ids[start : start + BUILD_CHUNK])
-            if progress:
-                for _ in range(min(BUILD_CHUNK, len(ids) - start)):
-                    progress()
-        count = await anyio.to_thread.run_sync(build.finish)
+        try:
+            for start in range(0, len(ids), BUILD_CHUNK):
+                await self._build_chunk(build, ids[start : start + BUILD_CHUNK])
+                show_progress()
+            count = await anyio.to_thread.run_sync(build.finish)
+            show_progress()
+        finally:
+            # Even when cancelled: the workers' chunks under way are waited for (and kept).
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(build.close)
         await self._save_watermark(build.floor)
         self._applied.clear()
         self._generation = self.store.generation()
@@ -202,7 +213,8 @@ class Indexer:
             part = chunk_ids[start : start + CHUNK]
             offers = await Offer.filter(id__in=part).prefetch_related(*_RELATED)
             documents.extend(offer_document(o) for o in offers)
-        # One committed chunk per call: cancelling waits for at most this one, never hangs.
+        # Written in this thread or handed to a worker (see Build.add): cancelling waits for
+        # at most the chunks under way, never hangs.
         await anyio.to_thread.run_sync(build.add, documents, chunk_ids[-1])
 
     async def ensure_ready(self) -> bool:

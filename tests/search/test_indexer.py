@@ -24,6 +24,7 @@ from jobboard import clock
 from jobboard.domain.errors import Refused
 from jobboard.models import Offer, SearchChange, SearchState
 from jobboard.search import indexer as indexer_module
+from jobboard.search import store as store_module
 from jobboard.search.indexer import Indexer
 from jobboard.search.searcher import SearchRequest
 from jobboard.search.store import IndexStore
@@ -310,11 +311,15 @@ async def test_two_processes_starting_on_a_missing_index_build_it_once(app: Star
     await assert_clean(app)
 
 
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "worker-processes"])
 async def test_a_failed_rebuild_resumes_from_its_last_committed_chunk(
-    app: Starlette, monkeypatch: pytest.MonkeyPatch
+    app: Starlette, monkeypatch: pytest.MonkeyPatch, workers: int
 ) -> None:
     await import_offers([offer_row(title=f"Poste {i}") for i in range(6)], today=clock.today())
     monkeypatch.setattr(indexer_module, "BUILD_CHUNK", 2)
+    # With workers, the chunks under way when reading fails are still committed.
+    monkeypatch.setattr(store_module, "PARALLEL_FROM", 2)
+    app.state.indexer.store.workers = workers
     before = app.state.indexer.store.generation()
     built: list[int] = []
     document = indexer_module.offer_document
