@@ -5,8 +5,10 @@ search index built) and, beside it, a bare Starlette app (one worker too) servin
 page, the board's own `/offres` page captured once and made a Jinja template whose 20 offer
 cards are a loop over 20 offers (a static 20-offer Jinja page, rendered on every request); the
 same bytes as a string (no work at all); a one-word plain-text endpoint. Each route is loaded
-with wrk (2 threads, 16 connections, `--seconds` each, 127.0.0.1 only) and the table gives
-requests per second, p50 and p99 latency, and the ratio to the reference page.
+with wrk (2 threads, 16 connections, `--seconds` each, 127.0.0.1 only) in `--rounds` slices,
+each followed by a slice of the reference page (the machine's speed drifts within a run: each
+ratio is taken over the reference's own slices), and the table gives requests per second, p50
+and p99 latency, and the ratio to the reference page.
 
 The board keeps the pages it rendered for visitors without a session (`jobboard.web.page_cache`),
 so a route asked again and again is mostly answered from there; the « frappe » routes send the
@@ -105,6 +107,11 @@ function setup(thread)
   thread:set("start", counter * 997)
   counter = counter + 1
 end
+-- Each slice of a measurement starts further on (its number is the script's argument): a
+-- slice never asks again for what the one before it had the board keep.
+function init(args)
+  start = start + 650 * tonumber(args[1] or "0")
+end
 local i = 0
 function request()
   i = i + 1
@@ -150,14 +157,14 @@ def wait_for(url: str, limit: float) -> None:
 
 
 def wrk(
-    url: str, seconds: int, headers: dict[str, str], script: Path | None = None
+    url: str, seconds: float, headers: dict[str, str], script: Path | None = None, slice_: int = 0
 ) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, non-2xx/3xx responses) for one route."""
-    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", url]
+    command = ["wrk", "-t2", "-c16", f"-d{seconds:g}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     if script is not None:
-        command += ["-s", str(script)]
+        command += ["-s", str(script), "--", str(slice_)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
@@ -171,7 +178,10 @@ def wrk(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=5, help="load time per route")
+    parser.add_argument("--seconds", type=int, default=6, help="load time per route")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="slices per route, each beside one of the reference"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk est introuvable : apt-get install -y wrk", file=sys.stderr)
@@ -244,20 +254,33 @@ def main(argv: list[str] | None = None) -> int:
                 ("page d’une offre", f"{base}{offer.group(1)}", {}, None),
                 ("/sante", f"{base}/sante", {}, None),
             ]
+            rounds = max(1, args.rounds)
             print(
-                f"wrk -t2 -c16 -d{args.seconds}s, un worker par serveur, 127.0.0.1"
-                f" ({os.cpu_count()} cœurs partagés avec wrk)"
+                f"wrk -t2 -c16, {args.seconds} s par route en {rounds} tranches, chacune suivie"
+                " d'une tranche de la page de référence (le rapport est pris sur les mêmes"
+                f" tranches) ; un worker par serveur, 127.0.0.1 ({os.cpu_count()} cœurs"
+                " partagés avec wrk)"
             )
             header = f"  {'route':<38} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× réf.':>7}"
-            print(header + f" {'erreurs':>8}")
-            print("  " + "-" * (len(header) + 7))
-            reference_rate = 0.0
+            print(header + f" {'réf. req/s':>11} {'erreurs':>8}")
+            print("  " + "-" * (len(header) + 20))
+            reference_url = routes[0][1]
             for name, url, headers, script in routes:
-                rate, p50, p99, errors = wrk(url, args.seconds, headers, script)
-                reference_rate = reference_rate or rate
+                # The machine's speed drifts within a run: each route is timed in slices, each
+                # slice beside a slice of the reference, and compared with those slices only.
+                slices = []
+                for slice_ in range(rounds):
+                    measured = wrk(url, args.seconds / rounds, headers, script, slice_)
+                    reference_rate = wrk(reference_url, args.seconds / rounds, {})[0]
+                    slices.append((measured, reference_rate))
+                rate = sum(m[0] for m, _ in slices) / rounds
+                reference_rate = sum(r for _, r in slices) / rounds
+                p50 = sorted(m[1] for m, _ in slices)[rounds // 2]
+                p99 = max(m[2] for m, _ in slices)
+                errors = sum(m[3] for m, _ in slices)
                 print(
                     f"  {name:<38} {rate:>8,.0f} {p50:>8.1f} {p99:>8.1f}"
-                    f" {rate / reference_rate:>7.2f} {errors:>8}"
+                    f" {rate / reference_rate:>7.2f} {reference_rate:>11,.0f} {errors:>8}"
                 )
         finally:
             for process in (server, reference):

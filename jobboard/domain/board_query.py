@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from jobboard.domain.diploma import DIPLOMA_NAMES
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES
@@ -338,7 +338,7 @@ class BoardQuery:
         links = []
         for value in values:
             text = "" if value == current else _text(spec, _typed(spec, value))
-            middle = urlencode({spec.name: text}) if text else ""
+            middle = f"{spec.name}={quote_plus(text)}" if text else ""  # as urlencode writes it
             links.append("&".join(part for part in (before, middle, after) if part))
         return links
 

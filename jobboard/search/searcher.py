@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Collection, Iterator
 from collections.abc import Sequence as Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from itertools import count, pairwise
 from typing import Any
 
@@ -44,6 +46,11 @@ REMOTE_POSSIBLE = (RemoteWork.PARTIAL.value, RemoteWork.FULL.value)
 # Numeric columns read into per-searcher arrays (filters and sorts without Whoosh queries).
 NUMBER_COLUMNS = ("published", "deadline", "start", "duration_months", "min_diploma_level")
 Array = npt.NDArray[np.int64]
+# Per snapshot: documents whose stored fields are kept, and words whose correction is kept.
+STORED_KEPT = 4096
+CORRECTIONS_KEPT = 4096
+# How long a snapshot found up to date is taken as such without looking (`recent_version`).
+FRESH_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -226,13 +233,17 @@ class _Facets:
         return matches
 
     def counts(self, docs: Array, name: str) -> list[tuple[str, int]]:
+        """The values found among `docs` with their counts, most frequent first, then by code."""
         if name == "theme":
             bits = executor.bit_counts(self.themes[docs], len(THEME_CODES))
-            found = list(zip(THEME_CODES, bits, strict=True))
-        else:
-            tally = np.bincount(self.values[name][docs] + 1, minlength=len(self.codes[name]) + 1)
-            found = [(code, int(tally[i + 1])) for i, code in enumerate(self.codes[name])]
-        return sorted((f for f in found if f[1]), key=lambda f: (-f[1], f[0]))
+            found = [(code, n) for code, n in zip(THEME_CODES, bits, strict=True) if n]
+            return sorted(found, key=lambda f: (-f[1], f[0]))
+        codes = self.codes[name]
+        tally = np.bincount(self.values[name][docs] + 1, minlength=len(codes) + 1)[1:]
+        present = np.flatnonzero(tally)
+        # Codes are sorted, so a stable sort by decreasing count keeps ties in code order.
+        ranked = present[np.argsort(-tally[present], kind="stable")]
+        return [(codes[i], int(tally[i])) for i in ranked.tolist()]
 
 
 def _joined(columns: list[Array]) -> Array:
@@ -263,6 +274,9 @@ class _Snapshot:
         self._users = 0
         self._retired = False
         self._state = threading.Lock()
+        self._checked = (-FRESH_SECONDS, -1)  # (time.monotonic(), commits): never yet
+        self._stored = lru_cache(maxsize=STORED_KEPT)(self._read_stored)
+        self._correction = lru_cache(maxsize=CORRECTIONS_KEPT)(self._correct)
 
     def is_current(self, generation: str | None) -> bool:
         if generation != self.generation:
@@ -279,9 +293,33 @@ class _Snapshot:
         return found
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields, read once per snapshot (a snapshot never changes):
+        searches typed letter by letter show the same offers again and again, and Whoosh
+        unpickles them at each read. Callers must not modify the dict."""
+        return self._stored(docnum)
+
+    def _read_stored(self, docnum: int) -> dict[str, Any]:
         with self.io:
             found: dict[str, Any] = self.searcher.stored_fields(docnum)
         return found
+
+    def correction(self, word: str) -> str:
+        """The « Vouliez-vous dire » word for one lower-case word ("" when it is a known word
+        or nothing is near), once per snapshot and word."""
+        return self._correction(word)
+
+    def _correct(self, word: str) -> str:
+        if self.executor.has_term("spell", word):
+            return ""
+        return self.executor.lexicon.suggest("spell", word, maxdist=2) or ""
+
+    def checked(self, commits: int) -> None:
+        """Found up to date just now, after `commits` commits by this process."""
+        self._checked = (time.monotonic(), commits)
+
+    def recently_checked(self, commits: int) -> bool:
+        at, seen = self._checked
+        return seen == commits and time.monotonic() - at < FRESH_SECONDS
 
     def enter(self) -> bool:
         with self._state:
@@ -335,9 +373,11 @@ class SearchService:
             snap.leave()
 
     def _fresh(self) -> _Snapshot:
+        commits = self.store.commits()
         generation = self.store.generation()
         current = self._snapshot
         if current is not None and current.is_current(generation):
+            current.checked(commits)
             return current
         if current is not None and not self._building.acquire(blocking=False):
             return current  # another search is building the next snapshot
@@ -350,6 +390,7 @@ class SearchService:
                 return current  # built by the search that held the lock
             same_index = current is not None and current.generation == generation
             built = self._build(generation, same_index=same_index)
+            built.checked(commits)
             with self._swap:
                 previous, self._snapshot = self._snapshot, built
             if previous is not None:
@@ -370,6 +411,20 @@ class SearchService:
         """Blocking: a number that changes whenever the index does (a page rendered from one
         snapshot is valid as long as this stays the same)."""
         return self._fresh().serial
+
+    def recent_version(self) -> int | None:
+        """Never blocks (no file is looked at): `version()` as found less than
+        FRESH_SECONDS ago, when nothing was committed by this process since; None when the
+        index has to be looked at again, from a thread.
+
+        A page kept for visitors answers in well under a millisecond; handing the freshness
+        check to a worker thread cost more than the page itself. A commit by this process
+        (its indexer, a rebuild) shows at once; one by another process of the host within
+        FRESH_SECONDS, far inside the second an approved offer has to become findable."""
+        current = self._snapshot
+        if current is None or not current.recently_checked(self.store.commits()):
+            return None
+        return current.serial
 
     def close(self) -> None:
         with self._swap:
@@ -447,15 +502,11 @@ class SearchService:
         return And(parts) if parts else None
 
     def _suggest(self, snap: _Snapshot, text: str) -> str:
-        lexicon = snap.executor.lexicon
         words = [w for w in re.findall(r"\w+", text)[:MAX_TERMS] if len(w) <= MAX_WORD]
         corrected = []
         for word in words:
             lower = word.lower()
-            if len(lower) < 3 or snap.executor.has_term("spell", lower):
-                corrected.append(word)
-                continue
-            corrected.append(lexicon.suggest("spell", lower, maxdist=2) or word)
+            corrected.append((len(lower) >= 3 and snap.correction(lower)) or word)
         suggestion = " ".join(corrected)
         return suggestion if suggestion.lower() != " ".join(words).lower() else ""
 

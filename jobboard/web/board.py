@@ -110,7 +110,9 @@ async def cached_page(request: Request) -> tuple[Hashable | None, Response | Non
     if not cache.serves(request):
         return None, None
     try:
-        version = await anyio.to_thread.run_sync(service.version)
+        version = service.recent_version()
+        if version is None:
+            version = await anyio.to_thread.run_sync(service.version)
     except IndexUnavailable:
         raise HTTPException(503, UNAVAILABLE) from None
     key = cache.key(request, version)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import jinja2
 from jinja2_fragments.starlette import Jinja2Blocks
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -28,6 +30,25 @@ def accessibility_status(request: Request) -> str:
     """« non conforme » until an RGAA audit is recorded in the settings (footer, statement)."""
     settings = getattr(request.app.state, "settings", None)
     return conformity(settings.accessibility_audit_rate if settings else None)
+
+
+def select_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> Markup:
+    """The `<option>`s of a select, `selected` marked: what `macros.select` wrote with a loop.
+    The board's form has a hundred départements and is on every search page, typed letter by
+    letter: the options are escaped once per list of choices, not on every render."""
+    return Markup("").join(
+        chosen if selected == value else plain for value, plain, chosen in _options(tuple(choices))
+    )
+
+
+@lru_cache(maxsize=64)
+def _options(choices: tuple[tuple[Any, Any], ...]) -> tuple[tuple[Any, Markup, Markup], ...]:
+    """(value, its option, its option selected) for each choice, escaped."""
+    option = Markup('<option value="{}" {}>{}</option>')
+    return tuple(
+        (value, option.format(value, "", text), option.format(value, Markup("selected"), text))
+        for value, text in choices
+    )
 
 
 class Templates:
@@ -55,6 +76,7 @@ class Templates:
         )
         env.globals.update(
             csrf_token=csrf_token,
+            select_options=select_options,
             existing_csrf_token=existing_csrf_token,
             current_user=current_user,
             pop_flashes=pop_flashes,

@@ -289,3 +289,68 @@ def test_an_incremental_commit_merges_only_small_segments(
     writer.update_document(id="second")
     writer.commit(mergetype=store_module.merge_small_segments)
     assert sorted(s.doc_count_all() for s in ix._segments()) == [1, 3, 5, 5, 5]
+
+
+def test_the_recent_version_needs_no_look_until_a_commit_or_the_delay(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.search import searcher as searcher_module
+
+    assert service.recent_version() is None  # no snapshot yet: look, from a thread
+    version = service.version()
+    assert service.recent_version() == version
+    service.store.apply([_document(61, "halles")], deleted_ids=[])
+    assert service.recent_version() is None  # this process committed: look again
+    newer = service.version()
+    assert newer != version and service.recent_version() == newer
+    # A commit by another process is not counted here: it is seen once the delay is over.
+    now = searcher_module.time.monotonic()
+    monkeypatch.setattr(
+        searcher_module.time, "monotonic", lambda: now + searcher_module.FRESH_SECONDS
+    )
+    assert service.recent_version() is None
+
+
+def test_stored_fields_and_corrections_are_read_once_per_snapshot(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.search.lexicon import Lexicon
+    from jobboard.search.searcher import _Snapshot
+
+    reads: list[int] = []
+    suggestions: list[str] = []
+    read_stored = _Snapshot._read_stored  # where Whoosh unpickles them
+    lexicon_suggest = Lexicon.suggest
+    monkeypatch.setattr(
+        _Snapshot, "_read_stored", lambda self, d: reads.append(d) or read_stored(self, d)
+    )
+    monkeypatch.setattr(
+        Lexicon,
+        "suggest",
+        lambda self, f, w, maxdist=2: suggestions.append(w) or lexicon_suggest(self, f, w, maxdist),
+    )
+    first = service.search(SearchRequest(q="hales"))  # a typo: fuzzy results and a suggestion
+    assert first.fuzzy and first.suggestion == "halles" and first.hits
+    assert len(reads) == len(first.hits) and suggestions == ["hales"]
+    again = service.search(SearchRequest(q="hales"))
+    assert again == first
+    assert len(reads) == len(first.hits) and suggestions == ["hales"]
+    # A commit makes a new snapshot, which reads what changed.
+    service.store.apply([_document(9, "halles", title="Chargé des halles rénovées")], [])
+    assert service.search(SearchRequest(q="rénovées")).hits[0].title == "Chargé des halles rénovées"
+
+
+def test_facet_counts_are_by_count_then_by_code(service: SearchService) -> None:
+    rng = np.random.default_rng(3)
+    with service.snapshot() as snap:
+        facets = snap.facets
+        for name in ("departement", "region", "kind", "remote"):
+            codes = facets.codes[name]
+            for _ in range(20):
+                docs = np.sort(rng.choice(len(facets.live), size=rng.integers(0, 40)))
+                values = facets.values[name][docs]
+                expected = sorted(
+                    ((code, int((values == i).sum())) for i, code in enumerate(codes)),
+                    key=lambda f: (-f[1], f[0]),
+                )
+                assert facets.counts(docs, name) == [f for f in expected if f[1]]
