@@ -15,11 +15,23 @@ QUERY_FIELDS = {"title": 4.0, "place": 2.0, "body": 1.0}
 SUMMARY_LENGTH = 600
 # Bump when a field is added, removed or changes type: an index on disk written with another
 # version is rebuilt from the database at the next start (IndexStore.is_usable says no).
-SCHEMA_VERSION = 2
+# 3: numbers indexed as one term each (see NUMBER_TIERS).
+SCHEMA_VERSION = 3
+# Whoosh indexes a number as a term per 4 bits of precision by default (16 terms for a 64-bit
+# date, 8 for the others), the tiers a NumericRange query needs to read few terms. Nothing asks
+# them: filters and sorts read the numbers' columns (searcher.NUMBER_COLUMNS), and the one range
+# query, expiry's deadline, reads a few hundred dates. One term per value: a rebuild writes five
+# number postings per offer instead of 48, and a third fewer terms.
+NUMBER_TIERS = 0
 
 
 def build_schema() -> Schema:
     analyzer = french()
+
+    def number(bits: int = 32) -> NUMERIC:
+        # Sortable numbers have a column: the searcher reads them into arrays for filters.
+        return NUMERIC(numtype=int, bits=bits, stored=True, sortable=True, shift_step=NUMBER_TIERS)
+
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, stored=True, phrase=True),
@@ -30,12 +42,11 @@ def build_schema() -> Schema:
         departement=ID(stored=True),
         region=ID(stored=True),
         themes=KEYWORD(stored=True, commas=True),
-        published=NUMERIC(numtype=int, bits=64, stored=True, sortable=True),
-        # Sortable numbers have a column: the searcher reads them into arrays for filters.
-        deadline=NUMERIC(numtype=int, stored=True, sortable=True),
-        start=NUMERIC(numtype=int, stored=True, sortable=True),
-        duration_months=NUMERIC(numtype=int, stored=True, sortable=True),
-        min_diploma_level=NUMERIC(numtype=int, stored=True, sortable=True),
+        published=number(bits=64),
+        deadline=number(),
+        start=number(),
+        duration_months=number(),
+        min_diploma_level=number(),
         remote=ID(stored=True),
         commune_name=STORED(),
         departement_name=STORED(),

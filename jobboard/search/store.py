@@ -338,6 +338,21 @@ def write_segment(path: str, documents: list[dict[str, Any]]) -> Any:
     return segment
 
 
+def _write_in_worker(path: str, documents: list[dict[str, Any]]) -> Any:
+    """`write_segment` in a build's worker process, with the cyclic garbage collector paused.
+
+    A chunk allocates about a million objects (postings, their lists) that all live until the
+    segment is written: the collector's full passes over them, which find nothing to free,
+    took about a tenth of a chunk's time. Whatever cycles the chunk leaves are collected after
+    it. Only in a worker: pausing the collector in the server would pause it for every thread.
+    """
+    gc.disable()
+    try:
+        return write_segment(path, documents)
+    finally:
+        gc.enable()
+
+
 class _BuildStorage(FileStorage):  # type: ignore[misc]
     """The index directory, with the temporary files of each process in a directory of its
     own: a writer empties and removes its temporary directory when it is done, which would
@@ -436,7 +451,7 @@ class Build:
 
     def _submit(self, chunk: _Chunk) -> None:
         assert self._pool is not None
-        segment = self._pool.submit(write_segment, str(self.path), chunk.documents)
+        segment = self._pool.submit(_write_in_worker, str(self.path), chunk.documents)
         self._running.append(_Running(segment, chunk.last_id, len(chunk.documents)))
 
     def _commit_oldest(self) -> None:

@@ -272,3 +272,18 @@ def test_a_failed_worker_keeps_the_chunks_before_it_and_the_build_resumes(
     generation = store.directory / str(store.generation())
     listed = {s.segment_id() for s in store.open()._segments()}
     assert {p.name.split(".")[0] for p in generation.glob("MAIN_*")} == listed
+
+
+def test_numbers_are_one_term_each_and_expiry_still_finds_them(tmp_path: Path) -> None:
+    documents = _documents(30)
+    store = IndexStore(tmp_path / "index", workers=1)
+    store.rebuild(documents)
+    with store.open().reader() as reader:
+        for name in ("published", "deadline", "start", "duration_months", "min_diploma_level"):
+            values = {each[name] for each in documents}
+            assert len(list(reader.lexicon(name))) == len(values), name
+    deadlines = sorted(each["deadline"] for each in documents)
+    middle = deadlines[len(deadlines) // 2]
+    expired = sum(1 for each in documents if each["deadline"] < middle)
+    assert store.delete_expired(before=middle) == expired > 0
+    assert len(store.ids()) == 30 - expired
