@@ -274,16 +274,19 @@ def test_a_failed_worker_keeps_the_chunks_before_it_and_the_build_resumes(
     assert {p.name.split(".")[0] for p in generation.glob("MAIN_*")} == listed
 
 
-def test_numbers_are_one_term_each_and_expiry_still_finds_them(tmp_path: Path) -> None:
+def test_numbers_are_columns_and_the_deadline_one_term_each(tmp_path: Path) -> None:
     documents = _documents(30)
     store = IndexStore(tmp_path / "index", workers=1)
     store.rebuild(documents)
     with store.open().reader() as reader:
-        for name in ("published", "deadline", "start", "duration_months", "min_diploma_level"):
-            values = {each[name] for each in documents}
-            assert len(list(reader.lexicon(name))) == len(values), name
-    deadlines = sorted(each["deadline"] for each in documents)
-    middle = deadlines[len(deadlines) // 2]
+        deadlines = {each["deadline"] for each in documents}
+        assert len(list(reader.lexicon("deadline"))) == len(deadlines)
+        for name in ("published", "start", "duration_months", "min_diploma_level"):
+            assert list(reader.lexicon(name)) == [], name
+            column = reader.column_reader(name)
+            assert [column[d] for d in range(30)] == [each[name] for each in documents], name
+    # Expiry's range query still finds the offers closing before a date.
+    middle = sorted(deadlines)[len(deadlines) // 2]
     expired = sum(1 for each in documents if each["deadline"] < middle)
     assert store.delete_expired(before=middle) == expired > 0
     assert len(store.ids()) == 30 - expired
