@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, wraps
 from html import unescape
+from typing import TypeVar
 
 import nh3
 from markdown_it import MarkdownIt
@@ -24,14 +26,24 @@ _TAGS = {
 # (at most about 25 MB per function).
 RENDERED_KEPT = 512
 KEPT_LENGTH = 20_000
+_Rendered = TypeVar("_Rendered")
 
 
+def _kept(render: Callable[[str], _Rendered]) -> Callable[[str], _Rendered]:
+    """`render` with its last RENDERED_KEPT results for texts of up to KEPT_LENGTH characters
+    kept; a missing text renders as an empty one."""
+    kept = lru_cache(maxsize=RENDERED_KEPT)(render)
+
+    @wraps(render)
+    def rendered(text: str) -> _Rendered:
+        text = text or ""
+        return kept(text) if len(text) <= KEPT_LENGTH else render(text)
+
+    return rendered
+
+
+@_kept
 def render_markdown(text: str) -> Markup:
-    text = text or ""
-    return _render_kept(text) if len(text) <= KEPT_LENGTH else _render(text)
-
-
-def _render(text: str) -> Markup:
     html = _md.render(text)
     clean = nh3.clean(
         html,
@@ -43,9 +55,6 @@ def _render(text: str) -> Markup:
     return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
 
 
-_render_kept = lru_cache(maxsize=RENDERED_KEPT)(_render)
-
-
 OFFER_TEXTS = ("description", "missions", "profile")
 
 
@@ -54,15 +63,8 @@ def render_offer_texts(source: object) -> dict[str, Markup]:
     return {name: render_markdown(getattr(source, name)) for name in OFFER_TEXTS}
 
 
+@_kept
 def plain_text(text: str) -> str:
     """The words of a Markdown text without markup, for indexing and excerpts."""
-    text = text or ""
-    return _plain_kept(text) if len(text) <= KEPT_LENGTH else _plain(text)
-
-
-def _plain(text: str) -> str:
     html = _md.render(text)
     return squash_spaces(unescape(nh3.clean(html, tags=set())))
-
-
-_plain_kept = lru_cache(maxsize=RENDERED_KEPT)(_plain)

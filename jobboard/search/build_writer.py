@@ -35,16 +35,18 @@ from whoosh.writing import SegmentWriter
 Posting = tuple[int, float, bytes]
 
 
-# The pickled gaps of a word met once in its field, by position: most postings (86 % of a
-# rebuild's text postings), pickled once per position. Each value is a new bytes object: a
-# block pickles a value met twice as a reference to the first, not as Whoosh's writer does.
+# The pickled gaps of a word met once in its field, by position (below SINGLE_KEPT): most
+# postings (86 % of a rebuild's text postings), pickled once per position. Each value is a new
+# bytes object: a block pickles a value met twice as a reference to the first, not as Whoosh's
+# writer does.
+SINGLE_KEPT = 4096
 _SINGLE_GAPS: dict[int, bytes] = {}
 _ONE: bytes = pack_uint(1)
 
 
 def _positions_value(positions: list[int]) -> bytes:
     """`formats.Positions.encode`: the count, then the pickled gaps between positions."""
-    if len(positions) == 1:
+    if len(positions) == 1 and positions[0] < SINGLE_KEPT:
         pickled = _SINGLE_GAPS.get(positions[0])
         if pickled is None:
             pickled = _SINGLE_GAPS[positions[0]] = dumps(positions, 2)

@@ -22,8 +22,8 @@ SCHEMA_VERSION = 3
 # them: filters and sorts read the numbers' columns (searcher.NUMBER_COLUMNS), and the one range
 # query, expiry's deadline, reads a few hundred dates. So the deadline is indexed as one term
 # per value and the other numbers not at all (stored and in a column only): a rebuild wrote 48
-# number postings per offer and now one, and 44 % fewer terms (a publication time is a term of
-# its own for each offer).
+# number postings per offer and now one, and 44 % fewer terms (each offer's publication time
+# was a term of its own).
 NUMBER_TIERS = 0
 
 
