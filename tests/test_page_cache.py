@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -12,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from jobboard import clock
-from jobboard.search.searcher import SearchService
+from jobboard.search.searcher import SearchRequest, SearchService
 from jobboard.services.offer_import import import_offers
 from jobboard.web.page_cache import PageCache
 from tests.conftest import index_now, log_in, make_user, offer_row, post_form
@@ -20,15 +22,17 @@ from tests.conftest import index_now, log_in, make_user, offer_row, post_form
 
 @pytest.fixture
 def searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The board searches that ran (their words), to tell a rendered page from a kept one."""
+    """The board searches that ran (their words), to tell a rendered page from a kept one:
+    each one answered, in a thread or on the event loop (`SearchService.search_held`)."""
     ran: list[str] = []
-    original = SearchService.search
+    original = SearchService._search_in
 
-    def counting(self: SearchService, request: object) -> object:
-        ran.append(getattr(request, "q", ""))
-        return original(self, request)  # type: ignore[arg-type]
+    def counting(self: SearchService, snap: object, request: SearchRequest) -> object:
+        found = original(self, snap, request)  # type: ignore[arg-type]
+        ran.append(request.q)
+        return found
 
-    monkeypatch.setattr(SearchService, "search", counting)
+    monkeypatch.setattr(SearchService, "_search_in", counting)
     return ran
 
 
@@ -127,3 +131,37 @@ def test_only_successful_pages_are_kept_and_each_answer_has_its_own_headers() ->
     first, second = kept.response(_request()), kept.response(_request())
     first.headers["X-Frame-Options"] = "DENY"
     assert "x-frame-options" not in second.headers and second.body == "présente".encode()
+
+
+async def test_a_search_the_index_snapshot_holds_skips_the_worker_thread(
+    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio.to_thread
+
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(function, "__name__", ""))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    hx = {"HX-Request": "true"}
+    first = await client.get("/offres?q=patrimoine", headers=hx)
+    assert first.status_code == 200 and hops.count("search") == 1  # postings read in a thread
+    # The same words in the other orders, and narrowed to one kind: answered on the loop, as
+    # the thread answers them (asked again at another address, not to get the kept page).
+    for query in ("q=patrimoine&tri=date", "q=patrimoine&tri=echeance", "q=patrimoine&type=vta"):
+        held = await client.get(f"/offres?{query}", headers=hx)
+        assert held.status_code == 200 and hops.count("search") == 1, query
+        with monkeypatch.context() as patch:
+            patch.setattr(SearchService, "search_held", lambda self, request: None)
+            threaded = await client.get(f"/offres?{query}&page=1", headers=hx)
+        assert hops.count("search") == 2, query
+        hops.remove("search")
+        address = quote(f"/offres?{query}")
+        assert threaded.text.replace(quote("&page=1", safe=""), "") == held.text, query
+        assert address in held.text  # the cards' « Sauvegarder » links come back here
+    # A word not yet searched needs its postings: in a thread again.
+    assert (await client.get("/offres?q=halles", headers=hx)).status_code == 200
+    assert hops.count("search") == 2

@@ -40,7 +40,7 @@ from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
 from whoosh.system import _INT_SIZE  # the frequency before a posting's pickled position gaps
 
-from jobboard.search import segments
+from jobboard.search import reads, segments
 from jobboard.search.lexicon import Lexicon
 
 Array = npt.NDArray[np.int64]
@@ -112,6 +112,10 @@ class Executor:
         self._field_B: dict[str, float] = getattr(weighting, "_field_B", {})
 
     def has_term(self, field: str, text: str) -> bool:
+        with self._lock:
+            kept = self._postings.get((field, text))
+        if kept is not None:
+            return len(kept[0]) > 0  # a term without postings is read as empty arrays
         with self._io:
             return (field, text) in self._searcher.reader()
 
@@ -222,6 +226,7 @@ class Executor:
         )
         found = self._expansions.get(key)
         if found is None:
+            reads.defer_if_held()  # the whole lexicon scanned: too long for the event loop
             field, text, maxdist, prefix = key
             found = self.lexicon.within(field, text, maxdist, prefix)
             self._expansions[key] = found

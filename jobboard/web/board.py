@@ -93,10 +93,16 @@ def parse_filters(request: Request, choices: dict[str, Any]) -> tuple[BoardQuery
 
 
 async def run_search(request: Request, search_request: SearchRequest) -> SearchResult:
-    """Whoosh blocks: it runs in a worker thread, never on the event loop."""
+    """Whoosh blocks: a search runs in a worker thread, never on the event loop, unless the
+    index snapshot already holds all it needs (`jobboard.search.reads`): the same words in
+    another order, kind or page, or searched again, answered without the hop to the thread,
+    which cost more than the search."""
     service: SearchService = request.app.state.search
     try:
         with metrics.SEARCHES.time():
+            held = service.search_held(search_request)
+            if held is not None:
+                return held
             return await anyio.to_thread.run_sync(service.search, search_request)
     except IndexUnavailable:
         raise HTTPException(503, UNAVAILABLE) from None

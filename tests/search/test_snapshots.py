@@ -354,3 +354,94 @@ def test_facet_counts_are_by_count_then_by_code(service: SearchService) -> None:
                     key=lambda f: (-f[1], f[0]),
                 )
                 assert facets.counts(docs, name) == [f for f in expected if f[1]]
+
+
+class _CountingLock:
+    """Stands for a snapshot's read lock: counts the reads that got through."""
+
+    def __init__(self) -> None:
+        self.taken = 0
+        self._lock = threading.RLock()
+
+    def acquire(self) -> bool:
+        self.taken += 1
+        return self._lock.acquire()
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+def test_a_search_the_snapshot_holds_is_answered_without_a_read(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh.query import FuzzyTerm
+
+    from jobboard.search import reads as reads_module
+    from jobboard.search import searcher as searcher_module
+
+    words = SearchRequest(q="patrimoine commune", page_size=5)
+    assert service.search_held(words) is None  # no snapshot yet
+    expected = service.search(words)  # in a thread: reads the postings and stored fields
+    assert expected.hits
+    service.search(SearchRequest(page_size=100))  # every offer's stored fields, read once
+    with service.snapshot() as snap:
+        reads = _CountingLock()
+        monkeypatch.setattr(snap.io, "_lock", reads)
+    # The same words in another order of results, another page, a filter: all held.
+    for request in (
+        words,
+        SearchRequest(q="patrimoine commune", sort="date", page_size=5),
+        SearchRequest(q="commune patrimoine", page=2, page_size=5),
+        SearchRequest(q="patrimoine commune", kind="vta", page_size=5),
+        SearchRequest(sort="date", page_size=5),
+    ):
+        before = reads.taken
+        held = service.search_held(request)
+        assert held is not None and held.hits, request
+        assert held == service.search(request), request
+        assert reads.taken - before == 1  # the thread's search looked at the index once
+    # A word never searched: refused before any read, then searched in the thread.
+    new_word = SearchRequest(q="bastide", page_size=5)
+    before = reads.taken
+    assert service.search_held(new_word) is None and reads.taken == before
+    assert service.search(new_word).hits and reads.taken > before
+    assert service.search_held(new_word) == service.search(new_word)
+    # A typo's fuzzy expansion (the whole lexicon) is never made on the event loop, even once
+    # the lexicon has been read (by another typo).
+    assert service.search(SearchRequest(q="halels")).fuzzy
+    with service.snapshot() as snap, reads_module.held_only(), pytest.raises(reads_module.NotHeld):
+        snap.executor.expansions(FuzzyTerm("title", "bastdie", maxdist=1))
+    typo = SearchRequest(q="bastdie", page_size=5)
+    before = reads.taken
+    assert service.search_held(typo) is None and reads.taken == before
+    fuzzy = service.search(typo)
+    assert fuzzy.fuzzy and fuzzy.hits and service.search_held(typo) == fuzzy
+    # Not once the snapshot's freshness has to be looked at again: after a commit by this
+    # process, after the delay, over a large index.
+    service.store.apply([_document(61, "halles")], deleted_ids=[])
+    assert service.search_held(words) is None
+    assert service.search(words).total == expected.total
+    assert service.search_held(words) is not None
+    now = searcher_module.time.monotonic()
+    monkeypatch.setattr(
+        searcher_module.time, "monotonic", lambda: now + searcher_module.FRESH_SECONDS
+    )
+    assert service.search_held(words) is None
+    monkeypatch.setattr(searcher_module.time, "monotonic", lambda: now)
+    assert service.search_held(words) is not None
+    monkeypatch.setattr(searcher_module, "HELD_DOCUMENTS", 60)
+    assert service.search_held(words) is None
+
+
+def test_a_refused_held_search_leaves_nothing_behind(service: SearchService) -> None:
+    from jobboard.search import reads
+
+    service.search(SearchRequest(q="gare"))
+    assert service.search_held(SearchRequest(q="remparts")) is None
+    reads.defer_if_held()  # the refusal is over: reads are allowed again on this thread
+    with reads.held_only(), pytest.raises(reads.NotHeld):
+        reads.defer_if_held()
+    reads.defer_if_held()
+    # Nothing half-kept: the refused word's search reads and answers in full.
+    assert _ids(service, "remparts") == _ids(service, "remparts")
+    assert service.search_held(SearchRequest(q="remparts", page_size=100, sort="pertinence"))
