@@ -15,8 +15,9 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
+from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus
 
 from jobboard.domain.diploma import DIPLOMA_NAMES
 from jobboard.domain.offer import KIND_SHORT_LABELS, THEMES
@@ -305,6 +306,10 @@ class BoardQuery:
 
     def params(self) -> dict[str, str]:
         """The query as URL parameters, only those in use (a preset diploma stays implicit)."""
+        return dict(self._params)
+
+    @cached_property
+    def _params(self) -> tuple[tuple[str, str], ...]:
         out: dict[str, str] = {}
         for spec in BOARD_PARAMS:
             text = _text(spec, getattr(self, spec.attribute))
@@ -318,27 +323,43 @@ class BoardQuery:
                     continue
             if text:
                 out[spec.name] = text
-        return out
+        return tuple(out.items())
 
     def query_string(self, **changes: Any) -> str:
-        """`q=…&type=…` for a link; `changes` as in `changed` (e.g. `page=2`, `theme=""`)."""
-        query = self.changed(**changes) if changes else self
-        return urlencode(query.params())
+        """`q=…&type=…` for a link; `changes` as in `changed` (e.g. `page=2`, `theme=""`).
+
+        What `urlencode(self.changed(**changes).params())` writes, without a new query per
+        link: a board page writes about ten (pagination, alert, feed, removal links)."""
+        if not changes:
+            return _encoded(self._params)
+        written: dict[str, str] = {}
+        for key, value in changes.items():
+            spec = PARAMS_BY_NAME.get(key) or PARAMS_BY_ATTRIBUTE[key]
+            if spec.name == "diplome":  # its preset and removal rules: the long way
+                return _encoded(self.changed(**changes)._params)
+            written[spec.name] = _text(spec, _typed(spec, value))
+        out = dict(self._params)
+        for name, text in written.items():
+            if text and not (name == "page" and text == "1"):
+                out[name] = text
+            else:
+                out.pop(name, None)
+        return _encoded(sorted(out.items(), key=lambda item: _ORDER[item[0]]))
 
     def toggle_links(self, name: str, values: Iterable[str]) -> list[str]:
         """For each value of one filter, `query_string(**{name: value, "page": 1})`, or with
         the filter removed for the value in use (a facet's links). The other parameters are
         encoded once for all the values: a board page has more than a hundred such links."""
         spec = PARAMS_BY_NAME.get(name) or PARAMS_BY_ATTRIBUTE[name]
-        others = self.changed(**{spec.name: "", "page": 1}).params()
+        others = self.changed(**{spec.name: "", "page": 1})._params
         place = _ORDER[spec.name]
-        before = urlencode([(k, v) for k, v in others.items() if _ORDER[k] < place])
-        after = urlencode([(k, v) for k, v in others.items() if _ORDER[k] > place])
+        before = _encoded([(k, v) for k, v in others if _ORDER[k] < place])
+        after = _encoded([(k, v) for k, v in others if _ORDER[k] > place])
         current = _text(spec, getattr(self, spec.attribute))
         links = []
         for value in values:
             text = "" if value == current else _text(spec, _typed(spec, value))
-            middle = f"{spec.name}={quote_plus(text)}" if text else ""  # as urlencode writes it
+            middle = _pair(spec.name, text) if text else ""
             links.append("&".join(part for part in (before, middle, after) if part))
         return links
 
@@ -352,6 +373,18 @@ class BoardQuery:
             if text:
                 found.append((spec, spec.choices.get(text, text) if spec.choices else text))
         return found
+
+
+def _encoded(params: Iterable[tuple[str, str]]) -> str:
+    """`urlencode(params)`, each parameter encoded once per process (see `_pair`)."""
+    return "&".join(_pair(name, text) for name, text in params)
+
+
+@lru_cache(maxsize=4096)
+def _pair(name: str, text: str) -> str:
+    """One `name=value` as `urlencode` writes it: facet codes, page numbers and the words
+    typed come back on every link of every page."""
+    return f"{quote_plus(name)}={quote_plus(text)}"
 
 
 def _typed(spec: BoardParam, value: Any) -> Any:

@@ -46,9 +46,11 @@ REMOTE_POSSIBLE = (RemoteWork.PARTIAL.value, RemoteWork.FULL.value)
 # Numeric columns read into per-searcher arrays (filters and sorts without Whoosh queries).
 NUMBER_COLUMNS = ("published", "deadline", "start", "duration_months", "min_diploma_level")
 Array = npt.NDArray[np.int64]
-# Per snapshot: documents whose stored fields are kept, and words whose correction is kept.
+# Per snapshot: documents whose stored fields are kept, words whose correction is kept, and
+# hits (a document highlighted for the words of a search) kept.
 STORED_KEPT = 4096
 CORRECTIONS_KEPT = 4096
+HITS_KEPT = 4096
 # How long a snapshot found up to date is taken as such without looking (`recent_version`).
 FRESH_SECONDS = 0.1
 # The largest index (documents, deleted ones included) searched on the event loop when the
@@ -281,6 +283,7 @@ class _Snapshot:
         self._checked = (-FRESH_SECONDS, -1)  # (time.monotonic(), commits): never yet
         self._stored = lru_cache(maxsize=STORED_KEPT)(self._read_stored)
         self._correction = lru_cache(maxsize=CORRECTIONS_KEPT)(self._correct)
+        self._hits = lru_cache(maxsize=HITS_KEPT)(self._make_hit)
 
     def is_current(self, generation: str | None) -> bool:
         if generation != self.generation:
@@ -306,6 +309,15 @@ class _Snapshot:
         with self.io:
             found: dict[str, Any] = self.searcher.stored_fields(docnum)
         return found
+
+    def hit(self, docnum: int, terms: frozenset[str]) -> Hit:
+        """A document as a result, its title and excerpt highlighted for `terms`, made once per
+        snapshot: the same words in another order, kind or page show the same offers again.
+        Callers must not modify it."""
+        return self._hits(docnum, terms)
+
+    def _make_hit(self, docnum: int, terms: frozenset[str]) -> Hit:
+        return _hit(self.stored_fields(docnum), terms)
 
     def correction(self, word: str) -> str:
         """The « Vouliez-vous dire » word for one lower-case word ("" when it is a known word
@@ -577,7 +589,7 @@ class SearchService:
             end = start + request.page_size
             ranked = executor.top(selected, scores[keep], end)[start:end].tolist()
             terms = self._terms(snap, query)
-            hits = [_hit(snap.stored_fields(d), terms) for d in ranked]
+            hits = [snap.hit(d, terms) for d in ranked]
         else:
             hits = self._page(snap, query, selected, request, start)
         suggestion = ""
@@ -701,7 +713,7 @@ class SearchService:
             # Newest first: the page comes from the published-date array, no scoring needed.
             order = executor.first(-published, end)
         docnums = selected[order][start:end].tolist()
-        return [_hit(snap.stored_fields(d), terms) for d in docnums]
+        return [snap.hit(d, terms) for d in docnums]
 
     # -- similar offers (blocking too) --
     def similar(self, request: SimilarRequest) -> list[Hit]:
@@ -739,7 +751,7 @@ class SearchService:
         docs, score = docs[related], score[related]
         # Highest score first, the newest among equals (lexsort: last key is the primary one).
         order = np.lexsort((-facets.published[docs], -score))
-        return [_hit(snap.stored_fields(int(d)), frozenset()) for d in docs[order][: request.limit]]
+        return [snap.hit(int(d), frozenset()) for d in docs[order][: request.limit]]
 
 
 def _hit(stored: dict[str, Any], terms: frozenset[str]) -> Hit:

@@ -22,6 +22,7 @@ from jobboard.domain.offer import KIND_SHORT_LABELS, STATUS_LABELS, THEMES, Offe
 from jobboard.formats import date_fr, datetime_fr
 from jobboard.web import htmx
 from jobboard.web.auth import current_user, staff_counts
+from jobboard.web.cards import OfferCards
 from jobboard.web.csrf import csrf_token, existing_csrf_token
 from jobboard.web.session import pop_flashes
 
@@ -90,6 +91,7 @@ class Templates:
             OfferKind=OfferKind,
             OfferStatus=OfferStatus,
         )
+        env.globals["offer_cards"] = self.offer_cards = OfferCards(env)
         self.env = env
         self._blocks = Jinja2Blocks(env=env)
 

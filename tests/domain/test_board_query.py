@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jobboard.domain.board_query import (
     BOARD_PARAMS,
@@ -192,6 +194,35 @@ def test_toggle_links_are_the_query_strings_of_each_value(query: str, name: str)
         for value in values
     ]
     assert filters.toggle_links(name, values) == expected
+
+
+_TEXT = st.text(alphabet='ab é&=+%«»"/?', max_size=6)
+_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "q": _TEXT,
+    "type": st.sampled_from(["", "vta", "chef_de_projet"]),
+    "departement": st.sampled_from(["", "05", "2A"]),
+    "region": st.sampled_from(["", "75"]),
+    "theme": st.sampled_from(["", "culture", "a b&c"]),
+    "duree": st.sampled_from(["", "12", "13-18"]),
+    "diplome": st.sampled_from(["", None, 4, "6"]),
+    "teletravail": st.sampled_from(["", True, False, "1"]),
+    "debut_avant": st.sampled_from(["", None, date(2027, 9, 1), "2027-01-31"]),
+    "tri": st.sampled_from(["", "date", "echeance"]),
+    "page": st.sampled_from(["", 1, 2, "3"]),
+}
+
+
+@given(
+    base=st.fixed_dictionaries({}, optional=_VALUES),
+    changes=st.fixed_dictionaries({}, optional=_VALUES),
+    preset=st.sampled_from([None, 5]),
+)
+def test_a_link_s_query_string_is_the_changed_query_s_parameters_encoded(
+    base: dict[str, Any], changes: dict[str, Any], preset: int | None
+) -> None:
+    query = BoardQuery().changed(**base).with_profile_diploma(preset)
+    assert query.query_string(**changes) == urlencode(query.changed(**changes).params())
+    assert query.query_string() == urlencode(query.params())
 
 
 def test_active_filters_name_each_filter_and_its_value_in_french() -> None:

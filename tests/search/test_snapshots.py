@@ -445,3 +445,29 @@ def test_a_refused_held_search_leaves_nothing_behind(service: SearchService) -> 
     # Nothing half-kept: the refused word's search reads and answers in full.
     assert _ids(service, "remparts") == _ids(service, "remparts")
     assert service.search_held(SearchRequest(q="remparts", page_size=100, sort="pertinence"))
+
+
+def test_hits_are_highlighted_once_per_snapshot_and_words(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.search import searcher as searcher_module
+
+    excerpts: list[str] = []
+    excerpt = searcher_module.excerpt
+    monkeypatch.setattr(
+        searcher_module,
+        "excerpt",
+        lambda text, terms: excerpts.append(text) or excerpt(text, terms),
+    )
+    first = service.search(SearchRequest(q="gare", page_size=5))
+    by_date = service.search(SearchRequest(q="gare", page_size=5, sort="date"))
+    assert first.hits and len(excerpts) == len({hit.id for hit in first.hits + by_date.hits})
+    again = service.search(SearchRequest(q="gare", page_size=5))
+    assert all(a is b for a, b in zip(again.hits, first.hits, strict=True))
+    # Other words highlight the same offers differently.
+    other = service.search(SearchRequest(q="gare commune", page_size=5))
+    assert other.hits[0] is not first.hits[0] and "<mark>" in other.hits[0].excerpt_html
+    service.store.apply([_document(61, "gare")], deleted_ids=[])  # a new snapshot: anew
+    count = len(excerpts)
+    service.search(SearchRequest(q="gare", page_size=5))
+    assert len(excerpts) > count
