@@ -37,8 +37,12 @@ def select_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> Markup:
     """The `<option>`s of a select, `selected` marked: what `macros.select` wrote with a loop.
     The board's form has a hundred départements and is on every search page, typed letter by
     letter: the options are escaped once per list of choices, not on every render."""
-    return Markup("").join(
-        chosen if selected == value else plain for value, plain, chosen in _options(tuple(choices))
+    # Every piece is escaped markup already: joined as text, not escaped again one by one.
+    return Markup(  # noqa: S704 - every piece escaped by _options
+        "".join(
+            chosen if selected == value else plain
+            for value, plain, chosen in _options(tuple(choices))
+        )
     )
 
 
@@ -92,6 +96,7 @@ class Templates:
             OfferStatus=OfferStatus,
         )
         env.globals["offer_cards"] = self.offer_cards = OfferCards(env)
+        env.globals["rendered_once"] = self.rendered_once
         self.env = env
         self._blocks = Jinja2Blocks(env=env)
 
@@ -116,6 +121,12 @@ class Templates:
         else:
             response = self._blocks.TemplateResponse(request, name, ctx, status_code=status_code)
         return htmx.vary(response) if fragment_blocks else response
+
+    @lru_cache(maxsize=16)  # noqa: B019 (one Templates per process: jobboard.web.state)
+    def rendered_once(self, name: str) -> Markup:
+        """A template that uses no context (the display settings' dialog on every page),
+        rendered once per process: `{{ rendered_once("…") }}` instead of an include."""
+        return Markup(self.env.get_template(name).render())  # noqa: S704 - autoescaped
 
     def render_string(self, name: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(name).render(context)
