@@ -1,14 +1,15 @@
 """What a search may do when it runs on the event loop: nothing but memory.
 
 Whoosh reads its files with seek-then-read calls that block, so searches run in a worker
-thread. But a search typed letter by letter mostly needs nothing the snapshot does not hold
-already (postings, stored fields and corrections are kept per snapshot), and handing it to a
-thread cost more than the search itself: under 16 connections the event loop and the worker
-threads took turns for the interpreter lock, and typed searches answered at half the rate they
-do on the loop. So a search is first tried on the loop with every read forbidden
-(`held_only`): the first read it would make raises `NotHeld`, before any file is touched, and
-the search is run again in a thread. Work that is long without reading a file (a fuzzy word's
-expansion over the whole lexicon) is refused the same way (`defer_if_held`).
+thread. But a search for words already searched (in another order, kind or page, or by
+someone else) needs nothing the snapshot does not hold already (postings, stored fields,
+corrections and hits are kept per snapshot), and handing it to a thread cost more than the
+search itself: under 16 connections the event loop and the worker threads took turns for the
+interpreter lock, and typed searches answered at half the rate they do on the loop. So a
+search is first tried on the loop with every read forbidden (`held_only`): the first read it
+would make raises `NotHeld`, before any file is touched, and the search is run again in a
+thread. Work that is long without reading a file (a fuzzy word's expansion over the whole
+lexicon) is refused the same way (`defer_if_held`).
 """
 
 from __future__ import annotations

@@ -535,10 +535,10 @@ class SearchService:
     def search_held(self, request: SearchRequest) -> SearchResult | None:
         """Never blocks: the search as `search` answers it, when the current snapshot was found
         up to date less than FRESH_SECONDS ago (as `recent_version`) and holds everything the
-        search needs; None when it must be run by `search`, in a thread (`jobboard.search.
-        reads`). Over a large index every search goes to the thread: its arrays are long
-        enough (a phrase at 100,000 offers: 26 ms at the p95) that the event loop must not
-        wait for one."""
+        search needs; None when it must be run by `search`, in a thread (see
+        `jobboard.search.reads`). Over a large index every search goes to the thread: its
+        arrays are long enough (a phrase at 100,000 offers: 26 ms at the p95) that the event
+        loop must not wait for one."""
         current = self._snapshot
         if (
             current is None

@@ -36,6 +36,7 @@ class OfferCards:
     def __init__(self, env: jinja2.Environment, kept: int = CARDS_KEPT) -> None:
         self._env = env
         self.kept = kept
+        # Templates render on the event loop only: no lock.
         self._cards: OrderedDict[Hashable, Markup] = OrderedDict()
         # Stands for the page's address in a kept card: random, so no offer's text can hold it.
         self._marker = secrets.token_hex(16)
