@@ -437,10 +437,16 @@ class SearchService:
         check to a worker thread cost more than the page itself. A commit by this process
         (its indexer, a rebuild) shows at once; one by another process of the host within
         FRESH_SECONDS, far inside the second an approved offer has to become findable."""
+        current = self._recent_snapshot()
+        return None if current is None else current.serial
+
+    def _recent_snapshot(self) -> _Snapshot | None:
+        """The current snapshot when it was found up to date less than FRESH_SECONDS ago and
+        nothing was committed by this process since; None when it must be looked at."""
         current = self._snapshot
         if current is None or not current.recently_checked(self.store.commits()):
             return None
-        return current.serial
+        return current
 
     def close(self) -> None:
         with self._swap:
@@ -539,13 +545,8 @@ class SearchService:
         `jobboard.search.reads`). Over a large index every search goes to the thread: its
         arrays are long enough (a phrase at 100,000 offers: 26 ms at the p95) that the event
         loop must not wait for one."""
-        current = self._snapshot
-        if (
-            current is None
-            or current.documents > HELD_DOCUMENTS
-            or not current.recently_checked(self.store.commits())
-            or not current.enter()
-        ):
+        current = self._recent_snapshot()
+        if current is None or current.documents > HELD_DOCUMENTS or not current.enter():
             return None
         try:
             with reads.held_only():
