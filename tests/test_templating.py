@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from jinja2_fragments import render_blocks
+from starlette.requests import Request
 
 from jobboard import PROJECT_ROOT
 from jobboard.web.templating import Templates
@@ -34,3 +36,29 @@ async def test_pages_show_the_display_settings_dialog(client: httpx.AsyncClient)
         page = (await client.get(path)).text
         assert page.count('<dialog id="fr-theme-modal"') == 1, path
         assert 'aria-controls="fr-theme-modal"' in page, path
+
+
+def test_a_fragment_is_its_blocks_rendered_from_one_context(tmp_path: Path) -> None:
+    (tmp_path / "base.html").write_text("<main>{% block body %}{% endblock %}</main>")
+    (tmp_path / "page.html").write_text(
+        '{% extends "base.html" %}{% block body %}<p>{% block a %}{{ n }} {{ Role.STAFF.value }}'
+        "{% endblock %}</p>{% block b %}{% set n = n + 1 %}{{ n }}{% endblock %}"
+        "{% block c %}{{ n }} {{ request.url.path }}{% endblock %}{% endblock %}"
+    )
+    templates = Templates(str(tmp_path))
+    contexts: list[object] = []
+    template = templates.env.get_template("page.html")
+    new_context = template.new_context
+    template.new_context = lambda *a, **k: contexts.append(a) or new_context(*a, **k)  # type: ignore[method-assign]
+    scope = {"type": "http", "method": "GET", "path": "/x", "query_string": b"",
+             "headers": [(b"hx-request", b"true"), (b"host", b"a")]}  # fmt: skip
+    request = Request(scope)
+    fragment = templates.page(request, "page.html", {"n": 1}, fragment_blocks=("c", "b", "a"))
+    assert len(contexts) == 1 and fragment.headers["vary"] == "HX-Request"
+    # What jinja2-fragments renders, one context per block: the same text.
+    expected = render_blocks(templates.env, "page.html", ["c", "b", "a"], n=1, request=request)
+    assert fragment.body.decode() == expected == "1 /x21 staff"
+    whole = templates.page(
+        Request({**scope, "headers": []}), "page.html", {"n": 1}, fragment_blocks=("a",)
+    )
+    assert whole.body.decode() == "<main><p>1 staff</p>21 /x</main>"

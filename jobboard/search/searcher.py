@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterator
 from collections.abc import Sequence as Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from itertools import count, pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +52,8 @@ Array = npt.NDArray[np.int64]
 STORED_KEPT = 4096
 CORRECTIONS_KEPT = 4096
 HITS_KEPT = 4096
+# Per snapshot: what the words of searches match (`_Snapshot.matched`), in bytes of arrays.
+MATCHES_KEPT_BYTES = 8 * 1024 * 1024
 # How long a snapshot found up to date is taken as such without looking (`recent_version`).
 FRESH_SECONDS = 0.1
 # The largest index (documents, deleted ones included) searched on the event loop when the
@@ -262,6 +265,17 @@ class IndexUnavailable(Exception):
 _SERIALS = count(1)
 
 
+class _Match(NamedTuple):
+    """What a search's words match: the documents, ascending, with their scores; the query
+    searched (fuzzy when nothing matched exactly) and whether part of the text was ignored."""
+
+    docs: Array
+    scores: executor.Scores | None
+    query: Query | None
+    fuzzy: bool
+    degraded: bool
+
+
 class _Snapshot:
     """One searcher of one index state and the arrays read from it, shared read-only by
     concurrent searches. Whoosh's files are read with seek-then-read on shared file objects,
@@ -284,6 +298,9 @@ class _Snapshot:
         self._stored = lru_cache(maxsize=STORED_KEPT)(self._read_stored)
         self._correction = lru_cache(maxsize=CORRECTIONS_KEPT)(self._correct)
         self._hits = lru_cache(maxsize=HITS_KEPT)(self._make_hit)
+        self._matches: OrderedDict[str, _Match] = OrderedDict()
+        self._matches_bytes = 0
+        self._matches_lock = threading.Lock()
 
     def is_current(self, generation: str | None) -> bool:
         if generation != self.generation:
@@ -318,6 +335,28 @@ class _Snapshot:
 
     def _make_hit(self, docnum: int, terms: frozenset[str]) -> Hit:
         return _hit(self.stored_fields(docnum), terms)
+
+    def matched(self, text: str, find: Callable[[str], _Match]) -> _Match:
+        """`find(text)`, once per snapshot and search text: the words typed are searched again
+        in each order, kind of offer and page, and a search the snapshot holds can then answer
+        on the event loop. Kept within MATCHES_KEPT_BYTES, the least recently used first out;
+        callers must not modify the arrays."""
+        with self._matches_lock:
+            found = self._matches.get(text)
+            if found is not None:
+                self._matches.move_to_end(text)
+                return found
+        found = find(text)
+        size = found.docs.nbytes + (0 if found.scores is None else found.scores.nbytes)
+        with self._matches_lock:
+            if text not in self._matches and size <= MATCHES_KEPT_BYTES:
+                self._matches[text] = found
+                self._matches_bytes += size
+                while self._matches_bytes > MATCHES_KEPT_BYTES:
+                    _text, old = self._matches.popitem(last=False)
+                    self._matches_bytes -= old.docs.nbytes
+                    self._matches_bytes -= 0 if old.scores is None else old.scores.nbytes
+        return found
 
     def correction(self, word: str) -> str:
         """The « Vouliez-vous dire » word for one lower-case word ("" when it is a known word
@@ -618,16 +657,12 @@ class SearchService:
         """The documents the query matches (fuzzily when nothing matches exactly, over the
         whole index) and one mask per filter. `within` keeps only those documents, after the
         fuzzy decision: a restricted search answers as the board does, only for them."""
-        query, degraded = self._parse(request.q) if request.q.strip() else (None, False)
-        fuzzy = False
         facets = snap.facets
-        docs, scores = self._matching(snap, query)
-        if query is not None and len(docs) == 0:
-            fuzzy_query = self._fuzzy(request.q)
-            if fuzzy_query is not None:
-                docs, scores = self._matching(snap, fuzzy_query)
-                if len(docs):
-                    query, fuzzy = fuzzy_query, True
+        if request.q.strip():
+            match = snap.matched(request.q, lambda text: self._match(snap, text))
+        else:
+            match = _Match(facets.live, None, None, False, False)
+        docs, scores, query, fuzzy, degraded = match
         if within is not None:
             inside = np.isin(docs, within)
             docs = docs[inside]
@@ -679,6 +714,18 @@ class SearchService:
             keep &= mask
         selected: Array = docs[keep]
         return selected
+
+    def _match(self, snap: _Snapshot, text: str) -> _Match:
+        """What the words of `text` match, fuzzily when nothing matches exactly."""
+        query, degraded = self._parse(text)
+        docs, scores = self._matching(snap, query)
+        if query is not None and len(docs) == 0:
+            fuzzy_query = self._fuzzy(text)
+            if fuzzy_query is not None:
+                fuzzy_docs, fuzzy_scores = self._matching(snap, fuzzy_query)
+                if len(fuzzy_docs):
+                    return _Match(fuzzy_docs, fuzzy_scores, fuzzy_query, True, degraded)
+        return _Match(docs, scores, query, False, degraded)
 
     def _matching(
         self, snap: _Snapshot, query: Query | None

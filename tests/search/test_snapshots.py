@@ -471,3 +471,56 @@ def test_hits_are_highlighted_once_per_snapshot_and_words(
     count = len(excerpts)
     service.search(SearchRequest(q="gare", page_size=5))
     assert len(excerpts) > count
+
+
+def test_what_words_match_is_found_once_per_snapshot_and_text(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.search import executor
+    from jobboard.search import searcher as searcher_module
+
+    evaluated: list[object] = []
+    matching = executor.Executor.matching
+    monkeypatch.setattr(
+        executor.Executor,
+        "matching",
+        lambda self, query, live: evaluated.append(query) or matching(self, query, live),
+    )
+
+    def expected(request: SearchRequest) -> Any:
+        """What a service that has kept nothing answers on the same index."""
+        fresh = SearchService(service.store)
+        try:
+            return fresh.search(request)
+        finally:
+            fresh.close()
+
+    variants = [
+        dict(sort="pertinence"),
+        dict(sort="date"),
+        dict(sort="pertinence", kind="vta"),
+        dict(sort="echeance", page=2, page_size=3),
+        dict(sort="pertinence", remote=True),
+    ]
+    for q, evaluations in (("gare commune", 1), ("halels", 2)):  # a typo: exact, then fuzzy
+        before = len(evaluated)
+        for changes in variants:
+            request = SearchRequest(q=q, **changes)  # type: ignore[arg-type]
+            found = service.search(request)
+            assert found.total and found == expected(request), (q, changes)
+        # Once by the board's service, once by each fresh one.
+        assert len(evaluated) - before == evaluations * (1 + len(variants)), q
+    # Bounded in bytes: with room for one text (a document number and a score a match), the
+    # other one is found again.
+    sizes = [expected(SearchRequest(q=q)).total * 16 for q in ("gare", "lavoir")]
+    monkeypatch.setattr(searcher_module, "MATCHES_KEPT_BYTES", max(sizes))
+    before = len(evaluated)
+    for q in ("gare", "lavoir", "gare"):
+        service.search(SearchRequest(q=q))
+    assert len(evaluated) - before == 3
+    # A new snapshot finds them anew.
+    monkeypatch.setattr(searcher_module, "MATCHES_KEPT_BYTES", 8 * 1024 * 1024)
+    service.store.apply([_document(61, "gare")], deleted_ids=[])
+    before = len(evaluated)
+    assert service.search(SearchRequest(q="gare")) == expected(SearchRequest(q="gare"))
+    assert len(evaluated) - before == 2
