@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -165,3 +166,38 @@ async def test_a_search_the_index_snapshot_holds_skips_the_worker_thread(
     # A word not yet searched needs its postings: in a thread again.
     assert (await client.get("/offres?q=halles", headers=hx)).status_code == 200
     assert hops.count("search") == 2
+
+
+async def test_requests_arriving_together_look_at_the_index_once(
+    client: httpx.AsyncClient, app: Starlette, demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+
+    looks: list[int] = []
+    version = SearchService.version
+
+    def slow_version(self: SearchService) -> int:
+        looks.append(1)
+        time.sleep(0.05)  # the others arrive while this one looks
+        return version(self)
+
+    await client.get("/offres")
+    monkeypatch.setattr(SearchService, "version", slow_version)
+    service: SearchService = app.state.search
+    service.store.apply([], deleted_ids=[])  # a commit by this process: the index is looked at
+    assert service.recent_version() is None
+    paths = [
+        f"/offres?q=patrimoine&tri={sort}&type={kind}"
+        for sort in ("pertinence", "date", "echeance")
+        for kind in ("", "vta", "chef_de_projet")
+    ]
+    answers: list[httpx.Response] = []
+    async with anyio.create_task_group() as group:
+        for path in paths:
+            group.start_soon(lambda path=path: _append(answers, client.get(path)))
+    assert [answer.status_code for answer in answers] == [200] * len(paths)
+    assert len(looks) == 1
+
+
+async def _append(answers: list[httpx.Response], request: Any) -> None:
+    answers.append(await request)
