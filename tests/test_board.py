@@ -459,3 +459,27 @@ async def test_an_unclosed_quote_is_searched_as_plain_words_and_said(
     assert response.status_code == 200
     assert "la recherche porte sur les mots seuls" in response.text
     assert count_in(response.text) > 0
+
+
+async def test_a_board_address_is_parsed_once_its_errors_shown_each_time(
+    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.web import board
+
+    parsed: list[str] = []
+    parse = board.parse_board_query
+    monkeypatch.setattr(
+        board,
+        "parse_board_query",
+        lambda params, **k: parsed.append(str(params)) or parse(params, **k),
+    )
+    address = "/offres?q=patrimoine&type=ferme&departement=99"
+    whole = await client.get(address)
+    fragment = await client.get(address, headers={"HX-Request": "true"})
+    other = await client.get("/offres?q=patrimoine&type=vta")
+    for page in (whole, fragment):
+        assert page.status_code == 400
+        assert "Le type d’offre «\u202fferme\u202f» n’existe pas." in page.text
+        assert "Le département «\u202f99\u202f» n’existe pas." in page.text
+    assert other.status_code == 200 and "n’existe pas" not in other.text
+    assert parsed == ["q=patrimoine&type=ferme&departement=99", "q=patrimoine&type=vta"]

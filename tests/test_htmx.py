@@ -32,6 +32,9 @@ def test_only_a_partial_htmx_request_wants_a_fragment(
     request = _request(**headers)
     assert htmx.wants_fragment(request) is fragment
     assert htmx.is_htmx(request) is (headers.get("HX_Request") == "true")
+    # Read once per request: each reader of the same scope gets the first answer.
+    request.scope["headers"] = [(b"hx-request", b"true")] if not fragment else []
+    assert htmx.wants_fragment(Request(request.scope)) is fragment
 
 
 def test_redirect_is_hx_redirect_for_htmx_and_303_otherwise() -> None:

@@ -351,7 +351,10 @@ class BoardQuery:
         the filter removed for the value in use (a facet's links). The other parameters are
         encoded once for all the values: a board page has more than a hundred such links."""
         spec = PARAMS_BY_NAME.get(name) or PARAMS_BY_ATTRIBUTE[name]
-        others = self.changed(**{spec.name: "", "page": 1})._params
+        if spec.name == "diplome":  # its preset and removal rules: the long way
+            others = self.changed(**{spec.name: "", "page": 1})._params
+        else:  # the filter removed and the first page: their parameters left out
+            others = tuple(p for p in self._params if p[0] != spec.name and p[0] != "page")
         place = _ORDER[spec.name]
         before = _encoded([(k, v) for k, v in others if _ORDER[k] < place])
         after = _encoded([(k, v) for k, v in others if _ORDER[k] > place])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Collection, Hashable
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -55,6 +57,7 @@ SIMILAR_COUNT = 3
 UNAVAILABLE = "La recherche est momentanément indisponible. Réessayez dans une minute."
 # Facet values shown before « Voir plus » (the others are one click away, never dropped).
 FACET_SHOWN = 6
+QUERIES_KEPT = 4096  # board query strings parsed (`parse_filters`)
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -75,18 +78,31 @@ async def _choices(request: Request) -> dict[str, Any]:
             "departement_names": dict(departements),
             "region_names": dict(regions),
         }
+        # What each query string of the board says, read once per process and address.
+        state.board_queries = lru_cache(maxsize=QUERIES_KEPT)(
+            partial(
+                _parse_query_string,
+                departements=state.board_choices["departement_names"],
+                regions=state.board_choices["region_names"],
+            )
+        )
     choices: dict[str, Any] = state.board_choices
     return choices
 
 
+def _parse_query_string(
+    raw: bytes, *, departements: Collection[str], regions: Collection[str]
+) -> tuple[BoardQuery, tuple[BoardError, ...]]:
+    query, errors = parse_board_query(QueryParams(raw), departements=departements, regions=regions)
+    return query, tuple(errors)
+
+
 def parse_filters(request: Request, choices: dict[str, Any]) -> tuple[BoardQuery, list[BoardError]]:
     """The board's query from the URL; a signed-in candidate's diploma level presets the
-    « accessible avec mon diplôme » filter unless the URL sets or removes it."""
-    query, errors = parse_board_query(
-        request.query_params,
-        departements=choices["departement_names"],
-        regions=choices["region_names"],
-    )
+    « accessible avec mon diplôme » filter unless the URL sets or removes it. `choices` is
+    what `_choices` returned, which also keeps the parsed query strings."""
+    query, found = request.app.state.board_queries(request.scope["query_string"])
+    errors = list(found)
     user = current_user(request)
     level = user.diploma_level if user is not None and user.role == Role.CANDIDATE else None
     return query.with_profile_diploma(level), errors

@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse, Response
 
 VARY = "HX-Request"
+_FRAGMENT = "jobboard.wants_fragment"  # the answer, kept in the request's scope
 
 
 def is_htmx(connection: HTTPConnection) -> bool:
@@ -17,14 +18,19 @@ def is_htmx(connection: HTTPConnection) -> bool:
 
 def wants_fragment(connection: HTTPConnection) -> bool:
     """A partial htmx request wants a fragment only; a boosted request or a history restore
-    replaces the whole page, and so does an htmx 4 request of type "full"."""
-    headers = connection.headers
-    return (
-        is_htmx(connection)
-        and headers.get("hx-boosted") != "true"
-        and headers.get("hx-history-restore-request") != "true"
-        and headers.get("hx-request-type", "partial") == "partial"
-    )
+    replaces the whole page, and so does an htmx 4 request of type "full". Read once per
+    request (the middlewares, the page cache and the page each ask)."""
+    scope = connection.scope
+    found: bool | None = scope.get(_FRAGMENT)
+    if found is None:
+        headers = connection.headers
+        found = scope[_FRAGMENT] = (
+            is_htmx(connection)
+            and headers.get("hx-boosted") != "true"
+            and headers.get("hx-history-restore-request") != "true"
+            and headers.get("hx-request-type", "partial") == "partial"
+        )
+    return found
 
 
 def push_url(connection: HTTPConnection, response: Response, url: str) -> None:
