@@ -85,6 +85,8 @@ def saved_search(query: BoardQuery) -> str:
     """The canonical query string an alert keeps: the filters and words, without the page or
     the order (a digest lists the newest first). A level preset from the profile is written
     out: the alert keeps the search the candidate saw."""
+    if not query.diploma_preset and not query.diploma_cleared:
+        return query.query_string(page=1, sort="")  # on every board page: the short way
     kept = query.changed(page=1, sort="")
     if query.diploma_preset:
         kept = kept.changed(diploma=query.diploma)

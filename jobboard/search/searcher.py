@@ -11,14 +11,14 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator
 from collections.abc import Sequence as Seq
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from itertools import count, pairwise
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -52,8 +52,10 @@ Array = npt.NDArray[np.int64]
 STORED_KEPT = 4096
 CORRECTIONS_KEPT = 4096
 HITS_KEPT = 4096
-# Per snapshot: what the words of searches match (`_Snapshot.matched`), in bytes of arrays.
+# Per snapshot, in bytes of arrays: what the words of searches match, and what searches
+# select once filtered (`_Snapshot.matches`, `_Snapshot.selections`).
 MATCHES_KEPT_BYTES = 8 * 1024 * 1024
+SELECTIONS_KEPT_BYTES = 8 * 1024 * 1024
 # How long a snapshot found up to date is taken as such without looking (`recent_version`).
 FRESH_SECONDS = 0.1
 # The largest index (documents, deleted ones included) searched on the event loop when the
@@ -276,6 +278,54 @@ class _Match(NamedTuple):
     degraded: bool
 
 
+class _Selection(NamedTuple):
+    """What a search selects once filtered, whatever its order and page: the documents,
+    ascending, with their scores, the facet counts, and the match it comes from."""
+
+    docs: Array
+    scores: executor.Scores | None
+    facets: dict[str, list[tuple[str, int]]]
+    match: _Match
+
+
+def _arrays_size(found: _Match | _Selection) -> int:
+    return found.docs.nbytes + (0 if found.scores is None else found.scores.nbytes)
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Kept(Generic[K, V]):
+    """A map of what was found, bounded in bytes of arrays (`size`), the least recently used
+    first out; shared by the searches of a snapshot, in threads and on the event loop."""
+
+    def __init__(self, max_bytes: int, size: Callable[[V], int]) -> None:
+        self.max_bytes = max_bytes
+        self._size = size
+        self._kept: OrderedDict[K, V] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: K, find: Callable[[], V]) -> V:
+        """`find()`, kept under `key`; callers must not modify it."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        found = find()  # outside the lock: another search may find the same meanwhile
+        size = self._size(found)
+        with self._lock:
+            if key not in self._kept and size <= self.max_bytes:
+                self._kept[key] = found
+                self._bytes += size
+                while self._bytes > self.max_bytes:
+                    _key, old = self._kept.popitem(last=False)
+                    self._bytes -= self._size(old)
+        return found
+
+
 class _Snapshot:
     """One searcher of one index state and the arrays read from it, shared read-only by
     concurrent searches. Whoosh's files are read with seek-then-read on shared file objects,
@@ -298,9 +348,13 @@ class _Snapshot:
         self._stored = lru_cache(maxsize=STORED_KEPT)(self._read_stored)
         self._correction = lru_cache(maxsize=CORRECTIONS_KEPT)(self._correct)
         self._hits = lru_cache(maxsize=HITS_KEPT)(self._make_hit)
-        self._matches: OrderedDict[str, _Match] = OrderedDict()
-        self._matches_bytes = 0
-        self._matches_lock = threading.Lock()
+        # What search texts match, and what searches select once filtered: the same words
+        # are searched again in each order, kind of offer and page, and a search the
+        # snapshot holds can then answer on the event loop.
+        self.matches: _Kept[str, _Match] = _Kept(MATCHES_KEPT_BYTES, _arrays_size)
+        self.selections: _Kept[SearchRequest, _Selection] = _Kept(
+            SELECTIONS_KEPT_BYTES, _arrays_size
+        )
 
     def is_current(self, generation: str | None) -> bool:
         if generation != self.generation:
@@ -335,28 +389,6 @@ class _Snapshot:
 
     def _make_hit(self, docnum: int, terms: frozenset[str]) -> Hit:
         return _hit(self.stored_fields(docnum), terms)
-
-    def matched(self, text: str, find: Callable[[str], _Match]) -> _Match:
-        """`find(text)`, once per snapshot and search text: the words typed are searched again
-        in each order, kind of offer and page, and a search the snapshot holds can then answer
-        on the event loop. Kept within MATCHES_KEPT_BYTES, the least recently used first out;
-        callers must not modify the arrays."""
-        with self._matches_lock:
-            found = self._matches.get(text)
-            if found is not None:
-                self._matches.move_to_end(text)
-                return found
-        found = find(text)
-        size = found.docs.nbytes + (0 if found.scores is None else found.scores.nbytes)
-        with self._matches_lock:
-            if text not in self._matches and size <= MATCHES_KEPT_BYTES:
-                self._matches[text] = found
-                self._matches_bytes += size
-                while self._matches_bytes > MATCHES_KEPT_BYTES:
-                    _text, old = self._matches.popitem(last=False)
-                    self._matches_bytes -= old.docs.nbytes
-                    self._matches_bytes -= 0 if old.scores is None else old.scores.nbytes
-        return found
 
     def correction(self, word: str) -> str:
         """The « Vouliez-vous dire » word for one lower-case word ("" when it is a known word
@@ -606,28 +638,18 @@ class SearchService:
             return replace(self._search(snap, plain), query_ignored=True)
 
     def _search(self, snap: _Snapshot, request: SearchRequest) -> SearchResult:
-        facets = snap.facets
-        docs, scores, masks, query, fuzzy, degraded = self._select(snap, request)
-        filters = _facet_filters(request)
-        result_facets = {}
-        for name in filters:
-            keep = np.ones(len(docs), dtype=bool)
-            for other, mask in masks.items():
-                if other != name:
-                    keep &= mask
-            result_facets[name] = facets.counts(docs[keep], name)
-        keep = np.ones(len(docs), dtype=bool)
-        for mask in masks.values():
-            keep &= mask
-        selected = docs[keep]
+        # The same selection in every order and page.
+        unordered = replace(request, sort="", page=1, page_size=0)
+        selection = snap.selections.get(unordered, lambda: self._selection(snap, request))
+        selected, query, fuzzy = selection.docs, selection.match.query, selection.match.fuzzy
         total = len(selected)
         pages = max(1, -(-total // request.page_size))
         page = min(request.page, pages)
         start = (page - 1) * request.page_size
-        if scores is not None and request.sort == "pertinence":
+        if selection.scores is not None and request.sort == "pertinence":
             # Scored on arrays already: the page is the best of the selected documents.
             end = start + request.page_size
-            ranked = executor.top(selected, scores[keep], end)[start:end].tolist()
+            ranked = executor.top(selected, selection.scores, end)[start:end].tolist()
             terms = self._terms(snap, query)
             hits = [snap.hit(d, terms) for d in ranked]
         else:
@@ -638,31 +660,45 @@ class SearchService:
         return SearchResult(
             hits=hits,
             total=total,
-            facets=result_facets,
+            facets=selection.facets,
             fuzzy=fuzzy,
             suggestion=suggestion,
-            query_ignored=degraded,
+            query_ignored=selection.match.degraded,
             pages=pages,
             page=page,
         )
+
+    def _selection(self, snap: _Snapshot, request: SearchRequest) -> _Selection:
+        """The documents a search selects, their scores, and each facet's counts (each facet
+        counted with the other filters only)."""
+        docs, scores, masks, match = self._select(snap, request)
+        counts = {}
+        for name in _facet_filters(request):
+            keep = np.ones(len(docs), dtype=bool)
+            for other, mask in masks.items():
+                if other != name:
+                    keep &= mask
+            counts[name] = snap.facets.counts(docs[keep], name)
+        keep = np.ones(len(docs), dtype=bool)
+        for mask in masks.values():
+            keep &= mask
+        return _Selection(docs[keep], None if scores is None else scores[keep], counts, match)
 
     def _select(
         self,
         snap: _Snapshot,
         request: SearchRequest,
         within: Array | None = None,
-    ) -> tuple[
-        Array, executor.Scores | None, dict[str, npt.NDArray[np.bool_]], Query | None, bool, bool
-    ]:
+    ) -> tuple[Array, executor.Scores | None, dict[str, npt.NDArray[np.bool_]], _Match]:
         """The documents the query matches (fuzzily when nothing matches exactly, over the
         whole index) and one mask per filter. `within` keeps only those documents, after the
         fuzzy decision: a restricted search answers as the board does, only for them."""
         facets = snap.facets
         if request.q.strip():
-            match = snap.matched(request.q, lambda text: self._match(snap, text))
+            match = snap.matches.get(request.q, lambda: self._match(snap, request.q))
         else:
             match = _Match(facets.live, None, None, False, False)
-        docs, scores, query, fuzzy, degraded = match
+        docs, scores = match.docs, match.scores
         if within is not None:
             inside = np.isin(docs, within)
             docs = docs[inside]
@@ -677,7 +713,7 @@ class SearchService:
             masks[column] = facets.range_mask(docs, column, lowest, highest)
         if request.remote:
             masks["remote"] = facets.remote_possible[docs]
-        return docs, scores, masks, query, fuzzy, degraded
+        return docs, scores, masks, match
 
     # -- alerts: many searches restricted to a few offers (blocking too) --
     def matching_among(

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from jobboard.domain.alerts import saved_search
 from jobboard.domain.board_query import (
     BOARD_PARAMS,
     FILTER_NAMES,
@@ -223,6 +224,18 @@ def test_a_link_s_query_string_is_the_changed_query_s_parameters_encoded(
     query = BoardQuery().changed(**base).with_profile_diploma(preset)
     assert query.query_string(**changes) == urlencode(query.changed(**changes).params())
     assert query.query_string() == urlencode(query.params())
+
+
+@given(base=st.fixed_dictionaries({}, optional=_VALUES), preset=st.sampled_from([None, 5]))
+def test_an_alert_keeps_the_changed_query_s_parameters_without_page_and_order(
+    base: dict[str, Any], preset: int | None
+) -> None:
+    query = BoardQuery().changed(**base).with_profile_diploma(preset)
+    kept = query.changed(page=1, sort="")
+    if query.diploma_preset:
+        kept = kept.changed(diploma=query.diploma)
+    params = {name: text for name, text in kept.params().items() if name != "diplome" or text}
+    assert saved_search(query) == urlencode(params)
 
 
 def test_active_filters_name_each_filter_and_its_value_in_french() -> None:

@@ -473,18 +473,24 @@ def test_hits_are_highlighted_once_per_snapshot_and_words(
     assert len(excerpts) > count
 
 
-def test_what_words_match_is_found_once_per_snapshot_and_text(
+def test_what_words_match_and_searches_select_is_found_once_per_snapshot(
     service: SearchService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from jobboard.search import executor
-    from jobboard.search import searcher as searcher_module
 
-    evaluated: list[object] = []
+    evaluated: list[object] = []  # queries evaluated over the index's arrays
     matching = executor.Executor.matching
     monkeypatch.setattr(
         executor.Executor,
         "matching",
         lambda self, query, live: evaluated.append(query) or matching(self, query, live),
+    )
+    selected: list[SearchRequest] = []  # searches filtered and counted
+    selection = SearchService._selection
+    monkeypatch.setattr(
+        SearchService,
+        "_selection",
+        lambda self, snap, request: selected.append(request) or selection(self, snap, request),
     )
 
     def expected(request: SearchRequest) -> Any:
@@ -503,24 +509,30 @@ def test_what_words_match_is_found_once_per_snapshot_and_text(
         dict(sort="pertinence", remote=True),
     ]
     for q, evaluations in (("gare commune", 1), ("halels", 2)):  # a typo: exact, then fuzzy
-        before = len(evaluated)
+        before, selections = len(evaluated), len(selected)
         for changes in variants:
             request = SearchRequest(q=q, **changes)  # type: ignore[arg-type]
             found = service.search(request)
             assert found.total and found == expected(request), (q, changes)
         # Once by the board's service, once by each fresh one.
         assert len(evaluated) - before == evaluations * (1 + len(variants)), q
+        # The board's service selects once for the three orders and pages, once for the kind
+        # and once for remote work.
+        assert len(selected) - selections == 3 + len(variants), q
     # Bounded in bytes: with room for one text (a document number and a score a match), the
     # other one is found again.
     sizes = [expected(SearchRequest(q=q)).total * 16 for q in ("gare", "lavoir")]
-    monkeypatch.setattr(searcher_module, "MATCHES_KEPT_BYTES", max(sizes))
-    before = len(evaluated)
+    with service.snapshot() as snap:
+        snap.matches.max_bytes = snap.selections.max_bytes = max(sizes)
+    before, selections = len(evaluated), len(selected)
     for q in ("gare", "lavoir", "gare"):
         service.search(SearchRequest(q=q))
-    assert len(evaluated) - before == 3
+    assert len(evaluated) - before == len(selected) - selections == 3
     # A new snapshot finds them anew.
-    monkeypatch.setattr(searcher_module, "MATCHES_KEPT_BYTES", 8 * 1024 * 1024)
+    service.search(SearchRequest(q="lavoir", sort="date"))
     service.store.apply([_document(61, "gare")], deleted_ids=[])
     before = len(evaluated)
-    assert service.search(SearchRequest(q="gare")) == expected(SearchRequest(q="gare"))
-    assert len(evaluated) - before == 2
+    for sort in ("pertinence", "date"):
+        request = SearchRequest(q="lavoir", sort=sort)
+        assert service.search(request) == expected(request)
+    assert len(evaluated) - before == 3
