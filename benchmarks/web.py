@@ -12,8 +12,8 @@ and p99 latency, and the ratio to the reference page.
 
 The board keeps the pages it rendered for visitors without a session (`jobboard.web.page_cache`),
 so a route asked again and again is mostly answered from there; the « frappe » routes send the
-searches of someone typing (every prefix of 25 words, three sort orders, four kinds: more
-addresses than are kept), which the board has to render.
+searches of someone typing (every prefix of the demo offers' 320 most frequent words, three
+sort orders, four kinds of offer, each address once in a run), which the board has to render.
 
 Needs wrk: `apt-get install -y wrk`.
 """
@@ -21,6 +21,7 @@ Needs wrk: `apt-get install -y wrk`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -30,7 +31,9 @@ import sys
 import tempfile
 import textwrap
 import time
+import unicodedata
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,45 +94,62 @@ REFERENCE_APP = textwrap.dedent(
     )
     """
 )
-# Searches as typed, each address once in a while (more addresses than the board keeps pages
-# for): what the live search sends, which no kept page answers. Each wrk thread starts at its
-# own place in the list.
-TYPED_WORDS = [
-    *("patrimoine", "revitalisation", "commerce", "habitat", "tourisme", "culture", "mobilite"),
-    *("numerique", "sante", "amenagement", "economie", "ingenierie", "transition", "ecologique"),
-    *("centre", "bourg", "logement", "projet", "mission", "volontaire", "commune", "territoire"),
-    *("urbanisme", "environnement", "energie"),
-]
+# Searches as typed: every prefix (three letters or more) of the demo offers' most frequent
+# words, each in the three sort orders and for each kind of offer and none. Two lists, one per
+# « frappe » route, their words apart: each route meets its words for the first time.
+TYPED_WORDS = 320
 TYPED_SCRIPT = """
 local paths = {%s}
-local counter = 0
+local threads = 0
 function setup(thread)
-  thread:set("start", counter * 997)
-  counter = counter + 1
+  thread:set("number", threads)
+  threads = threads + 1
 end
--- Each slice of a measurement starts further on (its number is the script's argument): a
--- slice never asks again for what the one before it had the board keep.
+-- Each thread of each slice (its number and the number of slices are the script's arguments)
+-- takes its own part of the list: no address is asked twice in a run, so no page kept by the
+-- board answers.
 function init(args)
-  start = start + 650 * tonumber(args[1] or "0")
+  local slice, slices = tonumber(args[1] or "0"), tonumber(args[2] or "1")
+  span = math.floor(#paths / (2 * slices))
+  start = (2 * slice + number) * span
 end
 local i = 0
 function request()
   i = i + 1
-  return wrk.format("GET", paths[((start + i) %% #paths) + 1], HEADERS)
+  return wrk.format("GET", paths[((start + i - 1) %% #paths) + 1], HEADERS)
 end
 """
 
 
-def typed_paths() -> list[str]:
-    """Every prefix of three letters or more of each word, in each sort order, for each kind
-    of offer and none."""
-    return [
-        f"/offres?q={word[:size]}&type={kind}&tri={sort}"
-        for word in TYPED_WORDS
-        for size in range(3, len(word) + 1)
-        for sort in ("pertinence", "date", "echeance")
-        for kind in ("", "vta", "chef_de_projet", "vta_expertise")
-    ]
+def typed_words(count: int = TYPED_WORDS) -> list[str]:
+    """The demo offers' most frequent words of 6 to 12 letters, without accents, most
+    frequent first (as typed: « amenagement »)."""
+    offers = json.loads((ROOT / "fixtures" / "demo_offers.json").read_text(encoding="utf-8"))
+    counted: Counter[str] = Counter()
+    for offer in offers:
+        text = " ".join(str(offer.get(k, "")) for k in ("title", "description", "missions"))
+        text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+        counted.update(w for w in re.findall(r"[a-z]+", text) if 6 <= len(w) <= 12)
+    return [word for word, _n in counted.most_common(count)]
+
+
+def typed_paths() -> tuple[list[str], list[str]]:
+    """Two lists of addresses, every prefix of a word in one list only (the words taken in
+    turn by each list)."""
+    lists: tuple[list[str], list[str]] = ([], [])
+    seen: set[str] = set()
+    for number, word in enumerate(typed_words()):
+        for size in range(3, len(word) + 1):
+            prefix = word[:size]
+            if prefix in seen:
+                continue
+            seen.add(prefix)
+            lists[number % 2].extend(
+                f"/offres?q={prefix}&type={kind}&tri={sort}"
+                for sort in ("pertinence", "date", "echeance")
+                for kind in ("", "vta", "chef_de_projet", "vta_expertise")
+            )
+    return lists
 
 
 def free_port() -> int:
@@ -157,14 +177,19 @@ def wait_for(url: str, limit: float) -> None:
 
 
 def wrk(
-    url: str, seconds: float, headers: dict[str, str], script: Path | None = None, slice_: int = 0
+    url: str,
+    seconds: float,
+    headers: dict[str, str],
+    script: Path | None = None,
+    slice_: int = 0,
+    slices: int = 1,
 ) -> tuple[float, float, float, int]:
     """(requests/s, p50 ms, p99 ms, non-2xx/3xx responses) for one route."""
     command = ["wrk", "-t2", "-c16", f"-d{seconds:g}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     if script is not None:
-        command += ["-s", str(script), "--", str(slice_)]
+        command += ["-s", str(script), "--", str(slice_), str(slices)]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
@@ -231,15 +256,19 @@ def main(argv: list[str] | None = None) -> int:
             wait_for(f"{ref}/bare", 30)
             # uvicorn's access log costs the board's server too: the same for both.
             htmx = {"HX-Request": "true"}
-            paths = typed_paths()
+            typed = typed_paths()
             scripts = {}
-            for name, headers in (("typed", {}), ("typed-htmx", {"HX-Request": "true"})):
+            spans = {}
+            for paths, (name, headers) in zip(
+                typed, (("typed", {}), ("typed-htmx", {"HX-Request": "true"})), strict=True
+            ):
                 lua = ", ".join(f'"{path}"' for path in paths)
                 table = "{" + ", ".join(f'["{k}"] = "{v}"' for k, v in headers.items()) + "}"
                 scripts[name] = Path(work) / f"{name}.lua"
                 scripts[name].write_text(
                     TYPED_SCRIPT.replace("HEADERS", table) % lua, encoding="utf-8"
                 )
+                spans[scripts[name]] = len(paths) // (2 * max(1, args.rounds))
             routes: list[tuple[str, str, dict[str, str], Path | None]] = [
                 ("page de référence (Jinja, 20 offres)", f"{ref}/jinja", {}, None),
                 ("même page, chaîne statique", f"{ref}/page", {}, None),
@@ -249,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                 ("/offres?q=patrimoine", f"{base}/offres?q=patrimoine", {}, None),
                 ("/offres?q=patrimoine (htmx)", f"{base}/offres?q=patrimoine", htmx, None),
                 ("/offres?q=patrimoin (faute)", f"{base}/offres?q=patrimoinne", {}, None),
-                (f"frappe, {len(paths)} adresses", base, {}, scripts["typed"]),
-                (f"frappe, {len(paths)} adr. (htmx)", base, {}, scripts["typed-htmx"]),
+                (f"frappe, {len(typed[0]):,} adresses", base, {}, scripts["typed"]),
+                (f"frappe, {len(typed[1]):,} adr. (htmx)", base, {}, scripts["typed-htmx"]),
                 ("page d’une offre", f"{base}{offer.group(1)}", {}, None),
                 ("/sante", f"{base}/sante", {}, None),
             ]
@@ -270,7 +299,14 @@ def main(argv: list[str] | None = None) -> int:
                 # slice beside a slice of the reference, and compared with those slices only.
                 slices = []
                 for slice_ in range(rounds):
-                    measured = wrk(url, args.seconds / rounds, headers, script, slice_)
+                    measured = wrk(url, args.seconds / rounds, headers, script, slice_, rounds)
+                    if (
+                        script is not None
+                        and measured[0] * args.seconds / rounds / 2 > spans[script]
+                    ):
+                        print(
+                            f"  ({name} : plus de requêtes par fil que d’adresses, {spans[script]})"
+                        )
                     reference_rate = wrk(reference_url, args.seconds / rounds, {})[0]
                     slices.append((measured, reference_rate))
                 rate = sum(m[0] for m, _ in slices) / rounds
