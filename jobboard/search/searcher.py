@@ -296,34 +296,66 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
+class _Finding(Generic[V]):
+    """One search finding what others wait for: its answer, once done (None if it failed)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.found: V | None = None
+
+
 class _Kept(Generic[K, V]):
     """A map of what was found, bounded in bytes of arrays (`size`), the least recently used
-    first out; shared by the searches of a snapshot, in threads and on the event loop."""
+    first out; shared by the searches of a snapshot, in threads and on the event loop.
+
+    What is not kept yet is found by one search at a time: the live search sends the same
+    words in several orders and kinds at once, and each would read the same postings, one
+    after the other through the snapshot's lock. The others wait for its answer, in their
+    threads; on the event loop, a search never waits (`reads.defer_if_held`)."""
 
     def __init__(self, max_bytes: int, size: Callable[[V], int]) -> None:
         self.max_bytes = max_bytes
         self._size = size
         self._kept: OrderedDict[K, V] = OrderedDict()
+        self._finding: dict[K, _Finding[V]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
     def get(self, key: K, find: Callable[[], V]) -> V:
         """`find()`, kept under `key`; callers must not modify it."""
-        with self._lock:
-            found = self._kept.get(key)
-            if found is not None:
-                self._kept.move_to_end(key)
-                return found
-        found = find()  # outside the lock: another search may find the same meanwhile
-        size = self._size(found)
-        with self._lock:
-            if key not in self._kept and size <= self.max_bytes:
-                self._kept[key] = found
-                self._bytes += size
-                while self._bytes > self.max_bytes:
-                    _key, old = self._kept.popitem(last=False)
-                    self._bytes -= self._size(old)
+        while True:
+            with self._lock:
+                found = self._kept.get(key)
+                if found is not None:
+                    self._kept.move_to_end(key)
+                    return found
+                finding = self._finding.get(key)
+                if finding is None:
+                    finding = self._finding[key] = _Finding()
+                    break  # this search finds it
+            reads.defer_if_held()
+            finding.done.wait()
+            if finding.found is not None:
+                return finding.found
+            # It failed (refused on the event loop, or an error): look again, find it here.
+        try:
+            found = finding.found = find()
+        finally:
+            with self._lock:
+                del self._finding[key]
+                if finding.found is not None:
+                    self._keep(key, finding.found)
+            finding.done.set()
         return found
+
+    def _keep(self, key: K, found: V) -> None:
+        size = self._size(found)
+        if size <= self.max_bytes:
+            self._kept[key] = found
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _key, old = self._kept.popitem(last=False)
+                self._bytes -= self._size(old)
 
 
 class _Snapshot:

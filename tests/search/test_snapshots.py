@@ -4,6 +4,7 @@ that run concurrently and keep answering while the next snapshot is built."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -536,3 +537,62 @@ def test_what_words_match_and_searches_select_is_found_once_per_snapshot(
         request = SearchRequest(q="lavoir", sort=sort)
         assert service.search(request) == expected(request)
     assert len(evaluated) - before == 3
+
+
+def test_words_searched_at_once_by_several_searches_are_matched_once(
+    service: SearchService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jobboard.search import reads as reads_module
+
+    matched: list[str] = []
+    failed: list[str] = []
+    match = SearchService._match
+
+    def slow_match(self: SearchService, snap: Any, text: str) -> Any:
+        matched.append(text)
+        time.sleep(0.05)  # the other searches arrive meanwhile
+        if text == "lavoir" and not failed:
+            failed.append(text)
+            raise RuntimeError("the first search of « lavoir » fails")
+        return match(self, snap, text)
+
+    fresh = SearchService(service.store)
+    expected = _ids(fresh, "halles remparts")
+    fresh.close()
+    monkeypatch.setattr(SearchService, "_match", slow_match)
+    requests = [("gare halles", kind, sort) for kind in ("", "vta") for sort in ("date", "")]
+    answers: dict[tuple[str, str, str], list[int]] = {}
+    errors: list[BaseException] = []
+
+    def search(q: str, kind: str, sort: str) -> None:
+        try:
+            request = SearchRequest(q=q, kind=kind, sort=sort or "pertinence", page_size=100)
+            answers[(q, kind, sort)] = [hit.id for hit in service.search(request).hits]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    def together(searches: list[tuple[str, str, str]]) -> None:
+        threads = [threading.Thread(target=search, args=args) for args in searches]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    together(requests)
+    assert errors == [] and matched == ["gare halles"] and len(answers) == 4
+    assert sorted(answers[("gare halles", "vta", "date")]) == sorted(
+        answers[("gare halles", "vta", "")]
+    )
+    # While one search finds them, a search on the event loop does not wait: refused.
+    matched.clear()
+    thread = threading.Thread(target=search, args=("halles remparts", "", ""))
+    thread.start()
+    time.sleep(0.02)
+    with service.snapshot() as snap, reads_module.held_only(), pytest.raises(reads_module.NotHeld):
+        snap.matches.get("halles remparts", lambda: pytest.fail("found twice"))
+    thread.join()
+    assert answers[("halles remparts", "", "")] == expected and matched == ["halles remparts"]
+    # When the search finding them fails, the one waiting finds them itself.
+    together([("lavoir", "", ""), ("lavoir", "vta", "")])
+    assert len(errors) == 1 and matched[1:] == ["lavoir", "lavoir"]
+    assert answers[("lavoir", "vta", "")] or answers[("lavoir", "", "")]
