@@ -207,6 +207,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rounds", type=int, default=3, help="slices per route, each beside one of the reference"
     )
+    parser.add_argument(
+        "--only", default="", help="only the routes whose name holds this text (and the reference)"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk est introuvable : apt-get install -y wrk", file=sys.stderr)
@@ -283,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                 ("page d’une offre", f"{base}{offer.group(1)}", {}, None),
                 ("/sante", f"{base}/sante", {}, None),
             ]
+            routes = [routes[0]] + [r for r in routes[1:] if args.only in r[0]]
             rounds = max(1, args.rounds)
             print(
                 f"wrk -t2 -c16, {args.seconds} s par route en {rounds} tranches, chacune suivie"

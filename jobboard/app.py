@@ -451,6 +451,7 @@ def create_app(settings: Settings | None = None, *, with_database: bool = True) 
     app.state.indexer = indexer
     app.state.page_cache = PageCache()
     app.state.index_look = asyncio.Lock()  # one look at the index's state at a time (board)
+    app.state.searching = {}  # words being read in a thread, for the requests waiting (board)
     app.state.health_lock = asyncio.Lock()  # one `/sante` check at a time (jobboard.web.health)
     app.state.throttle = Throttle(settings.redis_url)
     app.state.directory = None  # the collectivité directory, loaded on first use

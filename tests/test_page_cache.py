@@ -201,3 +201,76 @@ async def test_requests_arriving_together_look_at_the_index_once(
 
 async def _append(answers: list[httpx.Response], request: Any) -> None:
     answers.append(await request)
+
+
+async def test_new_words_asked_at_once_are_read_by_one_request_the_others_wait_on_the_loop(
+    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import anyio
+    import anyio.to_thread
+
+    hops: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(function, "__name__", ""))
+        return await run_sync(function, *args, **kwargs)
+
+    search = SearchService.search
+
+    def slow_search(self: SearchService, request: SearchRequest) -> Any:
+        time.sleep(0.05)  # the other requests arrive meanwhile
+        return search(self, request)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    monkeypatch.setattr(SearchService, "search", slow_search)
+    await client.get("/offres")
+    hx = {"HX-Request": "true"}
+    queries = [f"q=halles&tri={sort}&type={kind}" for sort in ("date", "echeance", "pertinence")
+               for kind in ("", "vta")]  # fmt: skip
+    answers: dict[str, httpx.Response] = {}
+
+    async def ask(query: str) -> None:
+        answers[query] = await client.get(f"/offres?{query}", headers=hx)
+
+    hops.clear()
+    async with anyio.create_task_group() as group:
+        for query in queries:
+            group.start_soon(ask, query)
+    assert hops.count("slow_search") == 1
+    # Each answered as the thread answers it alone.
+    for query in queries:
+        with monkeypatch.context() as patch:
+            patch.setattr(SearchService, "search_held", lambda self, request: None)
+            threaded = await client.get(f"/offres?{query}&page=1", headers=hx)
+        assert answers[query].status_code == threaded.status_code == 200
+        assert threaded.text.replace(quote("&page=1", safe=""), "") == answers[query].text
+
+
+async def test_waiting_for_another_search_leaves_the_event_loop_free() -> None:
+    import asyncio
+    import threading
+
+    from jobboard.search.reads import Finding
+    from jobboard.web.board import finished
+
+    finding: Finding[str] = Finding()
+    threading.Timer(0.05, finding.finish, args=("found",)).start()
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.wait_for(finished(finding), 5)
+    ticker.cancel()
+    assert finding.found == "found" and ticks >= 5
+    # A wait given up (the request cancelled) leaves the search that finds it unharmed.
+    other: Finding[str] = Finding()
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(finished(other), 0.01)
+    await asyncio.to_thread(other.finish, "found")
+    await finished(other)  # done already: at once

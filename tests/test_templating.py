@@ -58,7 +58,6 @@ def test_a_fragment_is_its_blocks_rendered_from_one_context(tmp_path: Path) -> N
     # What jinja2-fragments renders, one context per block: the same text.
     expected = render_blocks(templates.env, "page.html", ["c", "b", "a"], n=1, request=request)
     assert fragment.body.decode() == expected == "1 /x21 staff"
-    whole = templates.page(
-        Request({**scope, "headers": []}), "page.html", {"n": 1}, fragment_blocks=("a",)
-    )
+    plain = {"type": "http", "method": "GET", "path": "/x", "query_string": b"", "headers": []}
+    whole = templates.page(Request(plain), "page.html", {"n": 1}, fragment_blocks=("a",))
     assert whole.body.decode() == "<main><p>1 staff</p>21 /x</main>"

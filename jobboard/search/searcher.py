@@ -296,14 +296,6 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class _Finding(Generic[V]):
-    """One search finding what others wait for: its answer, once done (None if it failed)."""
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.found: V | None = None
-
-
 class _Kept(Generic[K, V]):
     """A map of what was found, bounded in bytes of arrays (`size`), the least recently used
     first out; shared by the searches of a snapshot, in threads and on the event loop.
@@ -317,7 +309,7 @@ class _Kept(Generic[K, V]):
         self.max_bytes = max_bytes
         self._size = size
         self._kept: OrderedDict[K, V] = OrderedDict()
-        self._finding: dict[K, _Finding[V]] = {}
+        self._finding: dict[K, reads.Finding[V]] = {}
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -331,21 +323,24 @@ class _Kept(Generic[K, V]):
                     return found
                 finding = self._finding.get(key)
                 if finding is None:
-                    finding = self._finding[key] = _Finding()
+                    finding = self._finding[key] = reads.Finding()
                     break  # this search finds it
-            reads.defer_if_held()
-            finding.done.wait()
-            if finding.found is not None:
-                return finding.found
+            reads.defer_if_held(finding)
+            found = finding.wait()
+            if found is not None:
+                return found
             # It failed (refused on the event loop, or an error): look again, find it here.
         try:
-            found = finding.found = find()
-        finally:
+            found = find()
+        except BaseException:
             with self._lock:
                 del self._finding[key]
-                if finding.found is not None:
-                    self._keep(key, finding.found)
-            finding.done.set()
+            finding.finish(None)
+            raise
+        with self._lock:
+            del self._finding[key]
+            self._keep(key, found)
+        finding.finish(found)
         return found
 
     def _keep(self, key: K, found: V) -> None:
@@ -480,10 +475,13 @@ class SearchService:
 
     # -- snapshot life cycle --
     @contextmanager
-    def snapshot(self) -> Iterator[_Snapshot]:
-        """The snapshot to search, up to date unless another search is building the next one."""
+    def snapshot(self, *, recent: bool = True) -> Iterator[_Snapshot]:
+        """The snapshot to search, up to date unless another search is building the next one.
+        One found up to date less than FRESH_SECONDS ago is taken without looking again (as
+        `recent_version`), unless `recent` is false (the health check): the look lists the
+        index's directory, through the snapshot's lock that every search's reads go through."""
         while True:
-            snap = self._fresh()
+            snap = (self._recent_snapshot() if recent else None) or self._fresh()
             if snap.enter():
                 break  # else it was replaced between the two lines: take the new one
         try:
@@ -641,21 +639,22 @@ class SearchService:
         with self.snapshot() as snap:
             return self._search_in(snap, request)
 
-    def search_held(self, request: SearchRequest) -> SearchResult | None:
+    def search_held(self, request: SearchRequest) -> SearchResult | reads.Finding[Any] | None:
         """Never blocks: the search as `search` answers it, when the current snapshot was found
         up to date less than FRESH_SECONDS ago (as `recent_version`) and holds everything the
         search needs; None when it must be run by `search`, in a thread (see
-        `jobboard.search.reads`). Over a large index every search goes to the thread: its
-        arrays are long enough (a phrase at 100,000 offers: 26 ms at the p95) that the event
-        loop must not wait for one."""
+        `jobboard.search.reads`); the `Finding` of another search when that one is reading
+        what this one needs: once it is done, try again. Over a large index every search goes
+        to the thread: its arrays are long enough (a phrase at 100,000 offers: 26 ms at the
+        p95) that the event loop must not wait for one."""
         current = self._recent_snapshot()
         if current is None or current.documents > HELD_DOCUMENTS or not current.enter():
             return None
         try:
             with reads.held_only():
                 return self._search_in(current, request)
-        except reads.NotHeld:
-            return None
+        except reads.NotHeld as refused:
+            return refused.waiting
         finally:
             current.leave()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Collection, Hashable
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -34,6 +36,7 @@ from jobboard.domain.parsing import parse_int
 from jobboard.formats import date_fr
 from jobboard.markdown import render_offer_texts
 from jobboard.models import Departement, Offer, Region
+from jobboard.search.reads import Finding
 from jobboard.search.searcher import (
     Hit,
     IndexUnavailable,
@@ -57,7 +60,10 @@ SIMILAR_COUNT = 3
 UNAVAILABLE = "La recherche est momentanément indisponible. Réessayez dans une minute."
 # Facet values shown before « Voir plus » (the others are one click away, never dropped).
 FACET_SHOWN = 6
-QUERIES_KEPT = 4096  # board query strings parsed (`parse_filters`)
+QUERIES_KEPT = 4096
+# How many times a search waits for others reading what it needs before a thread of its own
+# (`run_search`).
+HELD_ATTEMPTS = 3  # board query strings parsed (`parse_filters`)
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -112,16 +118,53 @@ async def run_search(request: Request, search_request: SearchRequest) -> SearchR
     """Whoosh blocks: a search runs in a worker thread, never on the event loop, unless the
     index snapshot already holds all it needs (`jobboard.search.reads`): the same words in
     another order, kind or page, or searched again, answered without the hop to the thread,
-    which cost more than the search."""
+    which cost more than the search.
+
+    The live search sends the same new words in several orders and kinds at once: one request
+    reads them in a thread, the others wait for it on the loop and are answered there."""
     service: SearchService = request.app.state.search
+    searching: dict[str, asyncio.Future[None]] = request.app.state.searching
+    words = search_request.q
     try:
         with metrics.SEARCHES.time():
-            held = service.search_held(search_request)
-            if held is not None:
-                return held
-            return await anyio.to_thread.run_sync(service.search, search_request)
+            for _attempt in range(HELD_ATTEMPTS):
+                held = service.search_held(search_request)
+                if isinstance(held, SearchResult):
+                    return held
+                if held is not None:  # another search is reading what this one needs
+                    await finished(held)
+                elif words in searching:  # another request reads these words in a thread
+                    await asyncio.shield(searching[words])
+                else:
+                    break
+            reading = None
+            if words not in searching:
+                reading = searching[words] = asyncio.get_running_loop().create_future()
+            try:
+                return await anyio.to_thread.run_sync(service.search, search_request)
+            finally:
+                if reading is not None:
+                    del searching[words]
+                    reading.set_result(None)
     except IndexUnavailable:
         raise HTTPException(503, UNAVAILABLE) from None
+
+
+async def finished(finding: Finding[Any]) -> None:
+    """Once `finding` is done, without blocking the event loop (it is found in a thread)."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def wake() -> None:
+        if not done.done():  # not if the request was cancelled meanwhile
+            done.set_result(None)
+
+    def notify() -> None:  # from the thread that found it
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile (shutdown)
+            loop.call_soon_threadsafe(wake)
+
+    finding.on_done(notify)
+    await done
 
 
 async def cached_page(request: Request) -> tuple[Hashable | None, Response | None]:

@@ -79,7 +79,7 @@ def _searchable(search: SearchService) -> bool:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
         try:
-            with search.snapshot():
+            with search.snapshot(recent=False):
                 return True
         except Exception:  # whoosh raises many types on damaged or missing files
             return False
