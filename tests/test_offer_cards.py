@@ -69,13 +69,18 @@ def test_a_visitors_cards_are_rendered_once_then_show_each_pages_own_address() -
 
 def test_kept_cards_are_bounded_and_a_signed_in_users_are_never_kept() -> None:
     cards = OfferCards(templates().env, kept=3)
-    for number in range(5):
-        cards(_request(""), [_hit(number)])
+    hits = [_hit(number) for number in range(5)]
+    for hit in hits:
+        cards(_request(""), [hit])
     assert len(cards._cards) == 3 and cards.rendered == 5
-    cards(_request(""), [_hit(4)])
+    cards(_request(""), [hits[4]])
     assert cards.rendered == 5
+    # A hit is known by its identity: an equal one made again (by the next index snapshot)
+    # is rendered again.
+    cards(_request(""), [_hit(4)])
+    assert cards.rendered == 6 and len(cards._cards) == 3
     recruiter = User(id=7, email="lea@example.fr", full_name="Léa", role=Role.RECRUITER)
     for _ in range(2):
         shown = cards(_request("", recruiter), [_hit(4)])
         assert "Sauvegarder" not in shown  # a recruiter's card has no candidate's actions
-    assert cards.rendered == 7 and len(cards._cards) == 3
+    assert cards.rendered == 8 and len(cards._cards) == 3

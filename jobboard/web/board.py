@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Collection, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.to_thread
+from markupsafe import Markup
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -60,10 +61,11 @@ SIMILAR_COUNT = 3
 UNAVAILABLE = "La recherche est momentanément indisponible. Réessayez dans une minute."
 # Facet values shown before « Voir plus » (the others are one click away, never dropped).
 FACET_SHOWN = 6
-QUERIES_KEPT = 4096
+QUERIES_KEPT = 4096  # board query strings parsed (`parse_filters`)
+PANELS_KEPT = 512  # the form's filters rendered (`filter_panel`), about 9 kB each
 # How many times a search waits for others reading what it needs before a thread of its own
 # (`run_search`).
-HELD_ATTEMPTS = 3  # board query strings parsed (`parse_filters`)
+HELD_ATTEMPTS = 3
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -92,8 +94,26 @@ async def _choices(request: Request) -> dict[str, Any]:
                 regions=state.board_choices["region_names"],
             )
         )
+        state.board_panels = lru_cache(maxsize=PANELS_KEPT)(
+            partial(_render_panel, state.board_choices)
+        )
     choices: dict[str, Any] = state.board_choices
     return choices
+
+
+def filter_panel(request: Request, filters: BoardQuery) -> Markup:
+    """The board form's filters (`offers/_filter_panel.html`): the same for every search with
+    the same filters, the words typed aside, so rendered once per process and filters. The
+    words are in it only in the link out of a diploma level preset from the profile. Needs
+    `_choices` first."""
+    key = replace(filters, page=1) if filters.diploma_preset else replace(filters, q="", page=1)
+    panel: Markup = request.app.state.board_panels(key)
+    return panel
+
+
+def _render_panel(choices: dict[str, Any], filters: BoardQuery) -> Markup:
+    html = templates().render_string("offers/_filter_panel.html", {**choices, "filters": filters})
+    return Markup(html)  # noqa: S704 - rendered by the autoescaping environment
 
 
 def _parse_query_string(
@@ -257,6 +277,7 @@ async def offer_list(request: Request) -> Response:
         "facet_shown": FACET_SHOWN,
         # A partial answer carries its own <title>, which htmx puts on the page.
         "fragment": htmx.wants_fragment(request),
+        "filter_panel": partial(filter_panel, request, filters),  # whole pages only
         **choices,
     }
     response = templates().page(

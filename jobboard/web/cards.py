@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import fields
 from typing import Any
 
 import jinja2
@@ -37,7 +36,7 @@ class OfferCards:
         self._env = env
         self.kept = kept
         # Templates render on the event loop only: no lock.
-        self._cards: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._cards: OrderedDict[Hashable, tuple[Hit, Markup]] = OrderedDict()
         # Stands for the page's address in a kept card: random, so no offer's text can hold it.
         self._marker = secrets.token_hex(16)
         self.rendered = 0  # cards rendered by the macro (the others came from the kept ones)
@@ -62,26 +61,17 @@ class OfferCards:
         quoted = do_urlencode(back)
         found = []
         for hit in hits:
-            key = (_values(hit), board_query)
-            kept = self._cards.get(key)
-            if kept is None:
-                kept = card(request, None, hit, None, self._marker, board_query)
+            # A hit is made once per index snapshot and words, and never changes: it is known
+            # by its identity (the kept entry holds it, so its id is not reused meanwhile).
+            key = (id(hit), board_query)
+            entry = self._cards.get(key)
+            if entry is None or entry[0] is not hit:
+                entry = (hit, card(request, None, hit, None, self._marker, board_query))
                 self.rendered += 1
-                self._cards[key] = kept
+                self._cards[key] = entry
                 if len(self._cards) > self.kept:
                     self._cards.popitem(last=False)
             else:
                 self._cards.move_to_end(key)
-            found.append(kept.replace(self._marker, quoted))
+            found.append(entry[1].replace(self._marker, quoted))
         return Markup("").join(found)
-
-
-_FIELDS = tuple(field.name for field in fields(Hit))
-
-
-def _values(hit: Hit) -> Hashable:
-    """Everything a hit holds (a card shows it, or may)."""
-    return tuple(
-        tuple(value) if isinstance(value, list) else value
-        for value in (getattr(hit, name) for name in _FIELDS)
-    )
