@@ -483,3 +483,8 @@ async def test_a_board_address_is_parsed_once_its_errors_shown_each_time(
         assert "Le département «\u202f99\u202f» n’existe pas." in page.text
     assert other.status_code == 200 and "n’existe pas" not in other.text
     assert parsed == ["q=patrimoine&type=ferme&departement=99", "q=patrimoine&type=vta"]
+    # A long address is parsed each time, not kept.
+    long = "/offres?q=patrimoine&type=vta&" + "utm=x&" * 200
+    for headers in ({}, {"HX-Request": "true"}):
+        assert (await client.get(long, headers=headers)).status_code == 200
+    assert len(parsed) == 4

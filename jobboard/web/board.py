@@ -61,7 +61,8 @@ SIMILAR_COUNT = 3
 UNAVAILABLE = "La recherche est momentanément indisponible. Réessayez dans une minute."
 # Facet values shown before « Voir plus » (the others are one click away, never dropped).
 FACET_SHOWN = 6
-QUERIES_KEPT = 4096  # board query strings parsed (`parse_filters`)
+QUERIES_KEPT = 4096  # board query strings parsed (`parse_filters`), of at most:
+MAX_KEPT_QUERY = 1000  # bytes
 PANELS_KEPT = 512  # the form's filters rendered (`filter_panel`), about 9 kB each
 # How many times a search waits for others reading what it needs before a thread of its own
 # (`run_search`).
@@ -127,7 +128,13 @@ def parse_filters(request: Request, choices: dict[str, Any]) -> tuple[BoardQuery
     """The board's query from the URL; a signed-in candidate's diploma level presets the
     « accessible avec mon diplôme » filter unless the URL sets or removes it. `choices` is
     what `_choices` returned, which also keeps the parsed query strings."""
-    query, found = request.app.state.board_queries(request.scope["query_string"])
+    raw: bytes = request.scope["query_string"]
+    if len(raw) <= MAX_KEPT_QUERY:
+        query, found = request.app.state.board_queries(raw)
+    else:  # not kept: the kept ones stay small
+        query, found = _parse_query_string(
+            raw, departements=choices["departement_names"], regions=choices["region_names"]
+        )
     errors = list(found)
     user = current_user(request)
     level = user.diploma_level if user is not None and user.role == Role.CANDIDATE else None
