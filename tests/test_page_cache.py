@@ -37,6 +37,22 @@ def searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ran
 
 
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions handed to a worker thread (`anyio.to_thread.run_sync`)."""
+    import anyio.to_thread
+
+    handed: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(getattr(function, "__name__", ""))
+        return await run_sync(function, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return handed
+
+
 async def test_a_visitor_without_session_gets_the_same_page_without_a_new_search(
     client: httpx.AsyncClient, demo: None, searches: list[str]
 ) -> None:
@@ -135,18 +151,8 @@ def test_only_successful_pages_are_kept_and_each_answer_has_its_own_headers() ->
 
 
 async def test_a_search_the_index_snapshot_holds_skips_the_worker_thread(
-    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch, hops: list[str]
 ) -> None:
-    import anyio.to_thread
-
-    hops: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(getattr(function, "__name__", ""))
-        return await run_sync(function, *args, **kwargs)
-
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
     hx = {"HX-Request": "true"}
     first = await client.get("/offres?q=patrimoine", headers=hx)
     assert first.status_code == 200 and hops.count("search") == 1  # postings read in a thread
@@ -194,7 +200,7 @@ async def test_requests_arriving_together_look_at_the_index_once(
     answers: list[httpx.Response] = []
     async with anyio.create_task_group() as group:
         for path in paths:
-            group.start_soon(lambda path=path: _append(answers, client.get(path)))
+            group.start_soon(_append, answers, client.get(path))
     assert [answer.status_code for answer in answers] == [200] * len(paths)
     assert len(looks) == 1
 
@@ -204,17 +210,9 @@ async def _append(answers: list[httpx.Response], request: Any) -> None:
 
 
 async def test_new_words_asked_at_once_are_read_by_one_request_the_others_wait_on_the_loop(
-    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, demo: None, monkeypatch: pytest.MonkeyPatch, hops: list[str]
 ) -> None:
     import anyio
-    import anyio.to_thread
-
-    hops: list[str] = []
-    run_sync = anyio.to_thread.run_sync
-
-    async def counting(function: Any, *args: Any, **kwargs: Any) -> Any:
-        hops.append(getattr(function, "__name__", ""))
-        return await run_sync(function, *args, **kwargs)
 
     search = SearchService.search
 
@@ -222,7 +220,6 @@ async def test_new_words_asked_at_once_are_read_by_one_request_the_others_wait_o
         time.sleep(0.05)  # the other requests arrive meanwhile
         return search(self, request)
 
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
     monkeypatch.setattr(SearchService, "search", slow_search)
     await client.get("/offres")
     hx = {"HX-Request": "true"}
